@@ -1,0 +1,64 @@
+import Foundation
+import NASEngine
+import NASLatency
+
+/// kernel-bench: times single layers and raw OpenBLAS sgemm for Benchmarks/*.py.
+///
+///   kernel-bench layer SPEC H W [--threads N] [--runs N]   → JSON {median_ms, macs, gflops}
+///   kernel-bench gemm M N K [--threads N] [--runs N]       → JSON {sgemm_ms, pointwise_ms, ...}
+var args = Array(CommandLine.arguments.dropFirst())
+@MainActor func option(_ name: String, _ fallback: Int) -> Int {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
+    args.removeSubrange(i...(i + 1))
+    return v
+}
+let threads = option("--threads", 1)
+let runs = option("--runs", 50)
+let context = ExecutionContext(threads: threads)
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data(("kernel-bench: " + message + "\n").utf8))
+    exit(2)
+}
+
+func median(_ xs: [Double]) -> Double { LatencyStatistics(samples: xs).medianMs }
+
+func time(_ runs: Int, _ body: () -> Void) -> [Double] {
+    for _ in 0..<max(3, runs / 10) { body() }
+    return (0..<runs).map { _ in
+        let t = MonotonicClock.nanoseconds(); body()
+        return Double(MonotonicClock.nanoseconds() - t) / 1e6
+    }
+}
+
+guard let mode = args.first else { fail("usage: kernel-bench layer SPEC H W | gemm M N K [--threads N] [--runs N]") }
+switch mode {
+case "layer":
+    guard args.count == 4, let h = Int(args[2]), let w = Int(args[3]) else { fail("usage: kernel-bench layer SPEC H W") }
+    let spec: LayerSpec
+    do { spec = try LayerSpec(parsing: args[1]) } catch { fail("\(error)") }
+    let network: Network
+    do { network = try Network(inputShape: Shape(h: h, w: w, c: spec.inChannels), specs: [spec], seed: 1) } catch { fail("\(error)") }
+    let executor = NetworkExecutor(network: network, context: context)
+    executor.fillInputRandomly(seed: 1)
+    let ms = median(time(runs) { executor.run() })
+    print("{\"spec\": \"\(spec)\", \"h\": \(h), \"w\": \(w), \"median_ms\": \(ms), \"macs\": \(network.macs), \"gflops\": \(2 * Double(network.macs) / ms / 1e6)}")
+case "gemm":
+    guard args.count == 4, let m = Int(args[1]), let n = Int(args[2]), let k = Int(args[3]) else { fail("usage: kernel-bench gemm M N K") }
+    let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n), bias = FloatBuffer(count: n)
+    var rng = SplitMix64(seed: 3)
+    for i in 0..<a.count { a.storage[i] = rng.uniform(1) }
+    for i in 0..<b.count { b.storage[i] = rng.uniform(1) }
+    var sgemm: [Double] = [], pointwise: [Double] = []
+    for _ in 0..<5 {  // interleave the two so machine noise hits both alike
+        sgemm += time(runs / 5) { Kernels.rawSgemm(m: m, n: n, k: k, a: a.pointer, b: b.pointer, c: c.pointer) }
+        pointwise += time(runs / 5) {
+            Kernels.pointwise(a.pointer, pixels: m, inChannels: k, weights: b.pointer, bias: bias.pointer, outChannels: n, activation: .relu6, into: c.pointer)
+        }
+    }
+    let flops = 2 * Double(m * n * k)
+    let s = median(sgemm), p = median(pointwise)
+    print("{\"m\": \(m), \"n\": \(n), \"k\": \(k), \"sgemm_ms\": \(s), \"pointwise_ms\": \(p), \"sgemm_gflops\": \(flops / s / 1e6), \"pointwise_gflops\": \(flops / p / 1e6), \"ratio\": \(s / p)}")
+default:
+    fail("unknown mode '\(mode)' (layer, gemm)")
+}

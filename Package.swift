@@ -1,0 +1,59 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Hot code is compiled for the host CPU: a latency table is per device anyway, and without
+/// it Swift's SIMD types fall back to SSE2 and fused multiply-add becomes a library call.
+let hostCPU: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "native", "-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(["-target-cpu", "native"], .when(configuration: .debug)),
+]
+
+let package = Package(
+    name: "nasctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "nasctl", targets: ["nasctl"]),
+        .library(name: "NASEngine", targets: ["NASEngine"]),
+        .library(name: "NASLatency", targets: ["NASLatency"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries: a module map and a one-line shim header each.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+        .systemLibrary(
+            name: "CCPUInfo",
+            pkgConfig: "libcpuinfo",
+            providers: [.apt(["libcpuinfo-dev"])]
+        ),
+
+        // Bottom: tensors, kernels, layers, network executor.
+        .target(name: "NASEngine", dependencies: ["CBLAS"], swiftSettings: hostCPU),
+        // Device identity, timing statistics (later: profiler, tables, predictor).
+        .target(name: "NASLatency", dependencies: ["NASEngine", "CCPUInfo"], swiftSettings: hostCPU),
+        // Top: one subcommand per file.
+        .executableTarget(
+            name: "nasctl",
+            dependencies: [
+                "NASEngine", "NASLatency",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: hostCPU
+        ),
+        // Benchmark driver used by Benchmarks/*.py: times single layers and raw sgemm.
+        .executableTarget(
+            name: "kernel-bench",
+            dependencies: ["NASEngine", "NASLatency"],
+            path: "Benchmarks/KernelBench",
+            swiftSettings: hostCPU
+        ),
+
+        .testTarget(name: "NASEngineTests", dependencies: ["NASEngine"], swiftSettings: hostCPU),
+        .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency"], swiftSettings: hostCPU),
+    ]
+)

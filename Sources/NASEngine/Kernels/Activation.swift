@@ -1,0 +1,66 @@
+/// Pointwise non-linearities applied in kernel epilogues.
+public enum Activation: String, Sendable, Codable, CaseIterable {
+    case none, relu, relu6, hswish, sigmoid
+
+    /// Scalar definition (the reference every vector path is tested against).
+    @inline(__always)
+    public func apply(_ x: Float) -> Float {
+        switch self {
+        case .none: return x
+        case .relu: return max(x, 0)
+        case .relu6: return min(max(x, 0), 6)
+        case .hswish: return x * min(max(x + 3, 0), 6) / 6
+        case .sigmoid: return 1 / (1 + cExpf(-x))
+        }
+    }
+
+    /// The compile-time form of this activation, so hot loops specialise instead of switching
+    /// per vector.
+    var function: any ActivationFunction.Type {
+        switch self {
+        case .none: return IdentityActivation.self
+        case .relu: return ReLUActivation.self
+        case .relu6: return ReLU6Activation.self
+        case .hswish: return HardSwishActivation.self
+        case .sigmoid: return SigmoidActivation.self
+        }
+    }
+}
+
+/// An activation known at compile time; kernels are generic over it.
+/// (Swift's `SIMD.clamped` compiles to a lane loop; `pointwiseMin/Max` to one instruction.)
+protocol ActivationFunction {
+    static func apply(_ x: SIMD16<Float>) -> SIMD16<Float>
+    static func apply(_ x: Float) -> Float
+}
+
+enum IdentityActivation: ActivationFunction {
+    @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { x }
+    @inline(__always) static func apply(_ x: Float) -> Float { x }
+}
+
+enum ReLUActivation: ActivationFunction {
+    @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { pointwiseMax(x, .zero) }
+    @inline(__always) static func apply(_ x: Float) -> Float { max(x, 0) }
+}
+
+enum ReLU6Activation: ActivationFunction {
+    @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> { pointwiseMin(pointwiseMax(x, .zero), SIMD16(repeating: 6)) }
+    @inline(__always) static func apply(_ x: Float) -> Float { min(max(x, 0), 6) }
+}
+
+enum HardSwishActivation: ActivationFunction {
+    @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        x * pointwiseMin(pointwiseMax(x + 3, .zero), SIMD16(repeating: 6)) * (1.0 / 6.0)
+    }
+    @inline(__always) static func apply(_ x: Float) -> Float { x * min(max(x + 3, 0), 6) / 6 }
+}
+
+enum SigmoidActivation: ActivationFunction {
+    @inline(__always) static func apply(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        var out = SIMD16<Float>()
+        for i in 0..<16 { out[i] = 1 / (1 + cExpf(-x[i])) }
+        return out
+    }
+    @inline(__always) static func apply(_ x: Float) -> Float { 1 / (1 + cExpf(-x)) }
+}

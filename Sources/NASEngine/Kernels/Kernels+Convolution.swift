@@ -1,0 +1,100 @@
+/// Geometry of a square-kernel 2-D convolution or pooling window with "same" padding.
+public struct WindowGeometry: Hashable, Sendable {
+    public let kernel: Int
+    public let stride: Int
+    public var padding: Int { kernel / 2 }
+
+    public init(kernel: Int, stride: Int) {
+        precondition(kernel >= 1 && kernel % 2 == 1, "window: kernel must be odd and >= 1, got \(kernel)")
+        precondition(stride >= 1, "window: stride must be >= 1, got \(stride)")
+        self.kernel = kernel; self.stride = stride
+    }
+
+    /// Output shape for `input` with `channels` output channels: `ceil(h/s) × ceil(w/s)`.
+    public func output(_ input: Shape, channels: Int) -> Shape {
+        Shape(n: input.n, h: Shape.sameOutput(input.h, stride: stride), w: Shape.sameOutput(input.w, stride: stride), c: channels)
+    }
+}
+
+extension Kernels {
+    /// Regular convolution (groups = 1) by im2col + OpenBLAS GEMM + bias/activation epilogue.
+    ///
+    /// Layout: `x` NHWC `input`; `weights` `[k, k, cin, cout]` (HWIO); `y` NHWC
+    /// `[n, ceil(h/s), ceil(w/s), cout]`; padding `k/2` on every side (zeros).
+    /// A 1x1 stride-1 convolution skips im2col and is one GEMM.
+    /// `scratch` holds `convolutionScratchCount` floats (the im2col rows of one chunk).
+    /// - Complexity: `n·ho·wo · k²·cin · cout` multiply-adds.
+    public static func convolution(
+        _ x: UnsafePointer<Float>, input: Shape, geometry g: WindowGeometry,
+        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outChannels cout: Int,
+        activation: Activation, into y: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
+        if g.kernel == 1 && g.stride == 1 {
+            pointwise(x, pixels: input.pixels, inChannels: input.c, weights: weights, bias: bias,
+                      outChannels: cout, activation: activation, into: y)
+            return
+        }
+        let out = g.output(input, channels: cout)
+        let depth = g.kernel * g.kernel * input.c
+        let chunk = convolutionChunkRows(depth: depth, pixels: out.pixels)
+        var start = 0
+        while start < out.pixels {
+            let rows = min(chunk, out.pixels - start)
+            im2col(x, input: input, geometry: g, output: out, firstPixel: start, rows: rows, into: scratch)
+            BLAS.sgemm(m: rows, n: cout, k: depth, a: scratch, lda: depth, b: weights, ldb: cout, c: y + start * cout, ldc: cout)
+            biasActivation(y + start * cout, rows: rows, cols: cout, ldc: cout, bias: bias, activation: activation)
+            start += rows
+        }
+    }
+
+    /// Scratch floats `convolution` needs for this input and geometry (0 for 1x1 stride 1).
+    public static func convolutionScratchCount(input: Shape, geometry g: WindowGeometry) -> Int {
+        if g.kernel == 1 && g.stride == 1 { return 0 }
+        let out = g.output(input, channels: 1)
+        let depth = g.kernel * g.kernel * input.c
+        return convolutionChunkRows(depth: depth, pixels: out.pixels) * depth
+    }
+
+    /// Output pixels per im2col chunk: bounded so the patch matrix stays about 1 MiB.
+    static func convolutionChunkRows(depth: Int, pixels: Int) -> Int {
+        let rows = max(64, (256 * 1024) / max(depth, 1))
+        return min(pixels, rows)
+    }
+
+    /// Gathers the `k²·cin` input values under each of `rows` output pixels (starting at flat
+    /// output pixel `firstPixel`) into row-major `[rows × k²·cin]`, zeros where the window
+    /// leaves the image.
+    static func im2col(
+        _ x: UnsafePointer<Float>, input: Shape, geometry g: WindowGeometry, output out: Shape,
+        firstPixel: Int, rows: Int, into patches: UnsafeMutablePointer<Float>
+    ) {
+        let k = g.kernel, s = g.stride, pad = g.padding, cin = input.c
+        let depth = k * k * cin
+        for r in 0..<rows {
+            let p = firstPixel + r
+            let ox = p % out.w
+            let oy = (p / out.w) % out.h
+            let b = p / (out.w * out.h)
+            var dst = patches + r * depth
+            for kh in 0..<k {
+                let iy = oy * s - pad + kh
+                if iy < 0 || iy >= input.h {
+                    dst.update(repeating: 0, count: k * cin)
+                    dst += k * cin
+                    continue
+                }
+                let rowBase = x + ((b * input.h + iy) * input.w) * cin
+                for kw in 0..<k {
+                    let ix = ox * s - pad + kw
+                    if ix < 0 || ix >= input.w {
+                        dst.update(repeating: 0, count: cin)
+                    } else {
+                        dst.update(from: rowBase + ix * cin, count: cin)
+                    }
+                    dst += cin
+                }
+            }
+        }
+    }
+}

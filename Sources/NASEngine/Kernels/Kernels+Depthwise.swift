@@ -1,0 +1,109 @@
+/// A kernel size known at compile time, so the depthwise tap loops fully unroll.
+@usableFromInline protocol StaticKernelSize { static var k: Int { get } }
+@usableFromInline enum Kernel3: StaticKernelSize { @usableFromInline static var k: Int { 3 } }
+@usableFromInline enum Kernel5: StaticKernelSize { @usableFromInline static var k: Int { 5 } }
+@usableFromInline enum Kernel7: StaticKernelSize { @usableFromInline static var k: Int { 7 } }
+
+extension Kernels {
+    /// Depthwise convolution (one filter per channel) with bias and activation, vectorised over
+    /// channels 16 at a time.
+    ///
+    /// Layout: `x` NHWC `input`; `weights` `[k, k, c]`; `bias` `[c]`; `y` NHWC
+    /// `[n, ceil(h/s), ceil(w/s), c]`; padding `k/2` on every side. Output rows are split
+    /// across `context.threads`.
+    /// - Complexity: `n·ho·wo·c·k²` multiply-adds.
+    public static func depthwise(
+        _ x: UnsafePointer<Float>, input: Shape, geometry g: WindowGeometry,
+        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation,
+        into y: UnsafeMutablePointer<Float>, context: ExecutionContext
+    ) {
+        let out = g.output(input, channels: input.c)
+        let rows = out.n * out.h
+        func run<A: ActivationFunction>(_: A.Type) {
+            context.parallelFor(rows, minimumPerThread: 2) { range in
+                switch g.kernel {
+                case 3: depthwiseRows(Kernel3.self, A.self, x, input, g.stride, weights, bias, y, out, range)
+                case 5: depthwiseRows(Kernel5.self, A.self, x, input, g.stride, weights, bias, y, out, range)
+                case 7: depthwiseRows(Kernel7.self, A.self, x, input, g.stride, weights, bias, y, out, range)
+                default: depthwiseRowsGeneric(g.kernel, x, input, g.stride, weights, bias, activation, y, out, range)
+                }
+            }
+        }
+        run(activation.function)
+    }
+
+    /// Output rows `rows` (flat over n·ho) of a depthwise convolution with kernel `K.k`.
+    private static func depthwiseRows<K: StaticKernelSize, A: ActivationFunction>(
+        _: K.Type, _: A.Type, _ x: UnsafePointer<Float>, _ input: Shape, _ s: Int,
+        _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+        _ y: UnsafeMutablePointer<Float>, _ out: Shape, _ rows: Range<Int>
+    ) {
+        let k = K.k, pad = k / 2, c = input.c
+        let vectorC = c - c % lanes
+        for r in rows {
+            let b = r / out.h, oy = r % out.h
+            let iyBase = oy * s - pad
+            let khLo = max(0, -iyBase), khHi = min(k, input.h - iyBase)
+            let imageRow = x + (b * input.h) * input.w * c
+            let outRow = y + r * out.w * c
+            for ox in 0..<out.w {
+                let ixBase = ox * s - pad
+                let interior = ixBase >= 0 && ixBase + k <= input.w
+                let kwLo = interior ? 0 : max(0, -ixBase)
+                let kwHi = interior ? k : min(k, input.w - ixBase)
+                let dst = outRow + ox * c
+                var cb = 0
+                while cb < vectorC {
+                    var acc = bias.map { load16($0 + cb) } ?? SIMD16<Float>()
+                    for kh in khLo..<khHi {
+                        let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
+                        let wr = w + kh * k * c + cb
+                        if interior {
+                            for kw in 0..<k { acc.addProduct(load16(src + kw * c), load16(wr + kw * c)) }
+                        } else {
+                            for kw in kwLo..<kwHi { acc.addProduct(load16(src + kw * c), load16(wr + kw * c)) }
+                        }
+                    }
+                    store16(A.apply(acc), dst + cb)
+                    cb += lanes
+                }
+                while cb < c {
+                    var acc = bias?[cb] ?? 0
+                    for kh in khLo..<khHi {
+                        let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
+                        for kw in kwLo..<kwHi { acc += src[kw * c] * w[(kh * k + kw) * c + cb] }
+                    }
+                    dst[cb] = A.apply(acc)
+                    cb += 1
+                }
+            }
+        }
+    }
+
+    /// Same as `depthwiseRows` for a kernel size only known at run time.
+    private static func depthwiseRowsGeneric(
+        _ k: Int, _ x: UnsafePointer<Float>, _ input: Shape, _ s: Int,
+        _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ act: Activation,
+        _ y: UnsafeMutablePointer<Float>, _ out: Shape, _ rows: Range<Int>
+    ) {
+        let pad = k / 2, c = input.c
+        for r in rows {
+            let b = r / out.h, oy = r % out.h
+            for ox in 0..<out.w {
+                for ch in 0..<c {
+                    var acc = bias?[ch] ?? 0
+                    for kh in 0..<k {
+                        let iy = oy * s - pad + kh
+                        guard iy >= 0 && iy < input.h else { continue }
+                        for kw in 0..<k {
+                            let ix = ox * s - pad + kw
+                            guard ix >= 0 && ix < input.w else { continue }
+                            acc += x[((b * input.h + iy) * input.w + ix) * c + ch] * w[(kh * k + kw) * c + ch]
+                        }
+                    }
+                    y[(r * out.w + ox) * c + ch] = act.apply(acc)
+                }
+            }
+        }
+    }
+}

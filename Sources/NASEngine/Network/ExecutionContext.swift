@@ -1,0 +1,46 @@
+import Dispatch
+
+/// How the engine runs: the thread count every kernel obeys (OpenBLAS and the engine's own).
+///
+/// Creating a context sets OpenBLAS's process-wide thread count; the engine's own kernels split
+/// their outer loops into at most `threads` parts.
+public struct ExecutionContext: Sendable {
+    public let threads: Int
+
+    /// - Precondition: `threads >= 1` (the CLI validates user input before it gets here).
+    public init(threads: Int = 1) {
+        precondition(threads >= 1, "ExecutionContext: threads must be >= 1, got \(threads)")
+        self.threads = threads
+        BLAS.setThreads(threads)
+    }
+
+    /// OpenBLAS's kernel family for this CPU, for reports.
+    public static var blasCoreName: String { BLAS.coreName }
+    /// OpenBLAS's build configuration, for reports.
+    public static var blasConfiguration: String { BLAS.configuration }
+
+    /// Runs `body` over `0..<count` split into contiguous ranges, one per thread.
+    /// Runs inline when one thread is enough.
+    @inline(__always)
+    public func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+        let parts = min(threads, max(1, count / max(minimumPerThread, 1)))
+        if parts <= 1 || count <= 1 {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let lo = count * part / parts
+                let hi = count * (part + 1) / parts
+                box.value(lo..<hi)
+            }
+        }
+    }
+}
+
+/// Hands a non-Sendable value to a concurrent loop whose iterations touch disjoint memory.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

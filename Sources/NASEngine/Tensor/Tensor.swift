@@ -1,0 +1,60 @@
+import Foundation
+
+/// An owned, 64-byte-aligned NHWC float32 tensor.
+///
+/// The storage is a class so that buffers can be shared and reused without copies; the executor
+/// allocates its buffers once and kernels work on raw pointers into them.
+public final class Tensor: @unchecked Sendable {
+    public let shape: Shape
+    /// The elements in NHWC order; `shape.count` of them.
+    public let storage: UnsafeMutableBufferPointer<Float>
+
+    /// Zero-filled tensor of `shape`.
+    public init(shape: Shape) {
+        self.shape = shape
+        self.storage = Tensor.allocate(count: shape.count)
+    }
+
+    /// Tensor of `shape` holding `values` (count must match).
+    public convenience init(shape: Shape, values: [Float]) {
+        precondition(values.count == shape.count, "Tensor: \(values.count) values for shape \(shape) (\(shape.count) expected)")
+        self.init(shape: shape)
+        _ = storage.initialize(from: values)
+    }
+
+    deinit { storage.baseAddress.map { free($0) } }
+
+    public var pointer: UnsafeMutablePointer<Float> { storage.baseAddress! }
+    public var array: [Float] { Array(storage) }
+
+    /// Element at (n, y, x, c).
+    public subscript(n: Int, y: Int, x: Int, c: Int) -> Float {
+        get { storage[((n * shape.h + y) * shape.w + x) * shape.c + c] }
+        set { storage[((n * shape.h + y) * shape.w + x) * shape.c + c] = newValue }
+    }
+
+    /// A zero-filled, 64-byte-aligned buffer of `count` floats; free with `free()`.
+    static func allocate(count: Int) -> UnsafeMutableBufferPointer<Float> {
+        var raw: UnsafeMutableRawPointer?
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let status = posix_memalign(&raw, 64, (bytes + 63) & ~63)
+        precondition(status == 0 && raw != nil, "Tensor: cannot allocate \(bytes) bytes")
+        let typed = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
+        typed.initialize(repeating: 0, count: max(count, 1))
+        return UnsafeMutableBufferPointer(start: typed, count: count)
+    }
+}
+
+/// A 64-byte-aligned float buffer that frees itself: weights, biases, scratch.
+public final class FloatBuffer: @unchecked Sendable {
+    public let storage: UnsafeMutableBufferPointer<Float>
+    public init(count: Int) { storage = Tensor.allocate(count: count) }
+    public convenience init(_ values: [Float]) {
+        self.init(count: values.count)
+        _ = storage.initialize(from: values)
+    }
+    deinit { storage.baseAddress.map { free($0) } }
+    public var pointer: UnsafeMutablePointer<Float> { storage.baseAddress! }
+    public var count: Int { storage.count }
+    public var array: [Float] { Array(storage) }
+}

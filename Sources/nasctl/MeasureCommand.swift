@@ -1,0 +1,121 @@
+import Foundation
+import ArgumentParser
+import NASEngine
+import NASLatency
+
+/// `nasctl measure`: end-to-end latency of a network in the engine, like benchmark_model.
+struct MeasureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "measure",
+        abstract: "Measure end-to-end inference latency of a model in nasctl's engine.",
+        discussion: """
+        Builds the model with random weights (batch norm folded), runs --warmup untimed passes
+        at batch 1, then --runs timed ones, and reports count, first, min, median, mean, max and
+        standard deviation in milliseconds, as TFLite's benchmark_model does.
+        """
+    )
+
+    @Option(help: "Reference model to build (\(ModelZoo.names.joined(separator: ", "))).")
+    var model: String = "mobilenetv2"
+
+    @Option(help: "Input height and width in pixels.")
+    var resolution: Int = 224
+
+    @Option(help: "Width multiplier for every layer's channels.")
+    var width: Double = 1.0
+
+    @Option(help: "Threads for the whole engine (OpenBLAS and nasctl's kernels).")
+    var threads: Int = 1
+
+    @Option(help: "Timed runs.")
+    var runs: Int = 50
+
+    @Option(help: "Untimed warm-up runs.")
+    var warmup: Int = 10
+
+    @Option(help: "Seed for the random weights and input.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Also print a per-layer profile (median ms, share, cumulative share).")
+    var profile = false
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more (got \(warmup)).") }
+        guard resolution >= 1 else { throw ValidationError("--resolution must be a positive number of pixels (got \(resolution)).") }
+        guard width > 0 && width <= 4 else { throw ValidationError("--width must be in (0, 4] (got \(width)).") }
+    }
+
+    struct Report: Encodable {
+        var model: String
+        var resolution: Int
+        var width: Double
+        var threads: Int
+        var warmup: Int
+        var macs: Int
+        var parameters: Int
+        var statistics: LatencyStatistics
+        var layers: [LayerTime]?
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(model, forKey: .model); try c.encode(resolution, forKey: .resolution)
+            try c.encode(width, forKey: .width); try c.encode(threads, forKey: .threads)
+            try c.encode(warmup, forKey: .warmup); try c.encode(macs, forKey: .macs)
+            try c.encode(parameters, forKey: .parameters); try c.encodeIfPresent(layers, forKey: .layers)
+            try statistics.encode(to: encoder)
+        }
+        enum Keys: String, CodingKey { case model, resolution, width, threads, warmup, macs, parameters, layers }
+    }
+
+    struct LayerTime: Encodable {
+        var index: Int
+        var layer: String
+        var input: String
+        var ms: Double
+    }
+
+    func run() throws {
+        let network: Network
+        do {
+            network = try ModelZoo.network(named: model, resolution: resolution, width: width, seed: seed)
+        } catch let error as EngineError {
+            throw ValidationError(error.description)
+        }
+        let executor = NetworkExecutor(network: network, context: ExecutionContext(threads: threads))
+        executor.fillInputRandomly(seed: seed)
+        let stats = LatencyMeasurement.measure(executor, warmup: warmup, runs: runs)
+        let layers: [LayerTime]? = profile
+            ? zip(network.layers.indices, executor.profileLayers(runs: max(runs, 10))).map { i, ms in
+                LayerTime(index: i, layer: network.layers[i].summary, input: network.shapes[i].description, ms: ms)
+            }
+            : nil
+        let report = Report(model: model, resolution: resolution, width: width, threads: threads, warmup: warmup,
+                            macs: network.macs, parameters: network.parameterCount, statistics: stats, layers: layers)
+        if json {
+            try printJSON(report)
+            return
+        }
+        print("\(model) \(resolution)x\(resolution) width \(width): \(formatCount(network.macs)) MACs, \(formatCount(network.parameterCount)) parameters, \(threads) thread\(threads == 1 ? "" : "s")")
+        print(String(format: "count=%d first=%.3f min=%.3f median=%.3f mean=%.3f max=%.3f std=%.3f (ms)",
+                     stats.count, stats.firstMs, stats.minMs, stats.medianMs, stats.meanMs, stats.maxMs, stats.stdMs))
+        if let layers {
+            let total = layers.reduce(0) { $0 + $1.ms }
+            var cumulative = 0.0
+            print("\n  #  layer                         input            ms       %     cum%")
+            for entry in layers {
+                cumulative += entry.ms
+                print(String(format: "%3d  %-28@  %-14@  %7.3f  %5.1f  %6.1f", entry.index, entry.layer as NSString? ?? "",
+                             entry.input as NSString? ?? "", entry.ms, 100 * entry.ms / total, 100 * cumulative / total))
+            }
+        }
+    }
+}
+
+func formatCount(_ n: Int) -> String {
+    n >= 1_000_000 ? String(format: "%.1f M", Double(n) / 1e6) : n >= 1000 ? String(format: "%.1f K", Double(n) / 1e3) : "\(n)"
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// `nasctl`: hardware-aware multi-objective neural architecture search for CPUs.
+@main
+struct Nasctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nasctl",
+        abstract: "Hardware-aware neural architecture search for CPUs.",
+        discussion: """
+        Finds the CNN with the best accuracy within a latency budget on this processor:
+        profile the device's layers into a latency table, search the MNasNet space with
+        regularized evolution, report the accuracy/latency Pareto front.
+        """,
+        subcommands: [DeviceCommand.self, MeasureCommand.self]
+    )
+}
