@@ -79,7 +79,9 @@ struct MeasureCommand: ParsableCommand {
         var ms: Double
     }
 
-    func run() throws {
+    /// Builds the model, measures it and (optionally) profiles each layer.
+    static func measureReport(model: String, resolution: Int, width: Double, threads: Int, runs: Int, warmup: Int,
+                              seed: UInt64, profile: Bool) throws -> Report {
         let network: Network
         do {
             network = try ModelZoo.network(named: model, resolution: resolution, width: width, seed: seed)
@@ -94,16 +96,22 @@ struct MeasureCommand: ParsableCommand {
                 LayerTime(index: i, layer: network.layers[i].summary, input: network.shapes[i].description, ms: ms)
             }
             : nil
-        let report = Report(model: model, resolution: resolution, width: width, threads: threads, warmup: warmup,
-                            macs: network.macs, parameters: network.parameterCount, statistics: stats, layers: layers)
+        return Report(model: model, resolution: resolution, width: width, threads: threads, warmup: warmup,
+                      macs: network.macs, parameters: network.parameterCount, statistics: stats, layers: layers)
+    }
+
+    func run() throws {
+        let report = try Self.measureReport(model: model, resolution: resolution, width: width, threads: threads,
+                                            runs: runs, warmup: warmup, seed: seed, profile: profile)
+        let stats = report.statistics
         if json {
             try printJSON(report)
             return
         }
-        print("\(model) \(resolution)x\(resolution) width \(width): \(formatCount(network.macs)) MACs, \(formatCount(network.parameterCount)) parameters, \(threads) thread\(threads == 1 ? "" : "s")")
+        print("\(model) \(resolution)x\(resolution) width \(width): \(formatCount(report.macs)) MACs, \(formatCount(report.parameters)) parameters, \(threads) thread\(threads == 1 ? "" : "s")")
         print(String(format: "count=%d first=%.3f min=%.3f median=%.3f mean=%.3f max=%.3f std=%.3f (ms)",
                      stats.count, stats.firstMs, stats.minMs, stats.medianMs, stats.meanMs, stats.maxMs, stats.stdMs))
-        if let layers {
+        if let layers = report.layers {
             let total = layers.reduce(0) { $0 + $1.ms }
             var cumulative = 0.0
             print("\n  #  layer                         input            ms       %     cum%")

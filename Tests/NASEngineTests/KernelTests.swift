@@ -1,0 +1,165 @@
+import Testing
+@testable import NASEngine
+
+/// Shapes chosen for edge cases: 1x1 spatial, odd sizes, stride 2 on odd heights, channels
+/// that are not a multiple of the 16-lane vector, batch > 1.
+let convolutionCases: [(Shape, Int, Int, Int)] = [  // input, kernel, stride, cout
+    (Shape(n: 1, h: 1, w: 1, c: 3), 3, 1, 5),
+    (Shape(n: 1, h: 7, w: 5, c: 3), 3, 2, 16),
+    (Shape(n: 2, h: 9, w: 9, c: 17), 1, 1, 33),
+    (Shape(n: 1, h: 9, w: 7, c: 8), 1, 2, 12),
+    (Shape(n: 2, h: 11, w: 6, c: 5), 5, 1, 7),
+    (Shape(n: 1, h: 13, w: 13, c: 4), 5, 2, 9),
+    (Shape(n: 1, h: 8, w: 10, c: 3), 7, 1, 4),
+    (Shape(n: 2, h: 15, w: 9, c: 6), 7, 2, 18),
+    (Shape(n: 1, h: 2, w: 3, c: 40), 3, 2, 24),
+]
+
+let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
+    (Shape(n: 1, h: 1, w: 1, c: 16), 3, 1),
+    (Shape(n: 1, h: 7, w: 7, c: 17), 3, 2),
+    (Shape(n: 2, h: 9, w: 6, c: 32), 3, 1),
+    (Shape(n: 1, h: 11, w: 11, c: 40), 5, 2),
+    (Shape(n: 2, h: 6, w: 9, c: 5), 5, 1),
+    (Shape(n: 1, h: 13, w: 8, c: 48), 7, 1),
+    (Shape(n: 1, h: 9, w: 9, c: 33), 7, 2),
+    (Shape(n: 1, h: 3, w: 2, c: 1), 7, 1),
+    (Shape(n: 1, h: 5, w: 5, c: 8), 9, 1),
+]
+
+@Suite struct ConvolutionKernelTests {
+    @Test(arguments: convolutionCases.indices, Activation.allCases)
+    func matchesReference(caseIndex: Int, activation: Activation) {
+        let (input, k, s, cout) = convolutionCases[caseIndex]
+        var rng = SplitMix64(seed: UInt64(caseIndex))
+        let layer = Convolution.random(inChannels: input.c, outChannels: cout, kernel: k, stride: s, activation: activation, rng: &rng)
+        let x = Tensor(shape: input, values: randomValues(input.count, seed: 100 + UInt64(caseIndex)))
+        let y = layer(x)
+        #expect(y.shape == Shape(n: input.n, h: (input.h + s - 1) / s, w: (input.w + s - 1) / s, c: cout))
+        #expect(maxRelativeError(y.array, Reference.convolution(layer, x.array, input)) < 1e-4)
+    }
+
+    @Test func pointwiseSpansSeveralGemmChunks() {
+        // 5,000 pixels × 40 channels → more than one 256 KiB output chunk.
+        let input = Shape(n: 2, h: 50, w: 50, c: 24)
+        var rng = SplitMix64(seed: 9)
+        let layer = Convolution.random(inChannels: 24, outChannels: 40, kernel: 1, stride: 1, activation: .relu6, rng: &rng)
+        #expect(Kernels.pointwiseChunkRows(cin: 24, cout: 40, pixels: input.pixels) < input.pixels)
+        let x = Tensor(shape: input, values: randomValues(input.count, seed: 10))
+        #expect(maxRelativeError(layer(x).array, Reference.convolution(layer, x.array, input)) < 1e-4)
+    }
+
+    @Test func im2colSpansSeveralChunks() {
+        let input = Shape(n: 1, h: 40, w: 40, c: 64)  // depth 576 → 455 rows per chunk < 1600 pixels
+        var rng = SplitMix64(seed: 11)
+        let layer = Convolution.random(inChannels: 64, outChannels: 8, kernel: 3, stride: 1, activation: .none, rng: &rng)
+        #expect(Kernels.convolutionChunkRows(depth: 576, pixels: 1600) < 1600)
+        let x = Tensor(shape: input, values: randomValues(input.count, seed: 12))
+        #expect(maxRelativeError(layer(x).array, Reference.convolution(layer, x.array, input)) < 1e-4)
+    }
+}
+
+@Suite struct DepthwiseKernelTests {
+    @Test(arguments: depthwiseCases.indices, [Activation.none, .relu6, .hswish])
+    func matchesReference(caseIndex: Int, activation: Activation) {
+        let (input, k, s) = depthwiseCases[caseIndex]
+        var rng = SplitMix64(seed: 50 + UInt64(caseIndex))
+        let layer = DepthwiseConvolution.random(channels: input.c, kernel: k, stride: s, activation: activation, rng: &rng)
+        let x = Tensor(shape: input, values: randomValues(input.count, seed: 200 + UInt64(caseIndex)))
+        let y = layer(x)
+        #expect(y.shape == Shape(n: input.n, h: (input.h + s - 1) / s, w: (input.w + s - 1) / s, c: input.c))
+        #expect(maxRelativeError(y.array, Reference.depthwise(layer, x.array, input)) < 1e-5)
+    }
+
+    @Test func twoThreadsGiveTheSameResultAsOne() {
+        let input = Shape(n: 2, h: 17, w: 13, c: 40)
+        var rng = SplitMix64(seed: 7)
+        let layer = DepthwiseConvolution.random(channels: 40, kernel: 5, stride: 1, activation: .relu6, rng: &rng)
+        let x = Tensor(shape: input, values: randomValues(input.count, seed: 8))
+        let one = layer(x, context: ExecutionContext(threads: 1)).array
+        let two = layer(x, context: ExecutionContext(threads: 2)).array
+        _ = ExecutionContext(threads: 1)
+        #expect(one == two)
+    }
+}
+
+@Suite struct PoolingKernelTests {
+    @Test(arguments: [PoolKind.average, .max], [(Shape(n: 1, h: 1, w: 1, c: 3), 3, 1), (Shape(n: 2, h: 7, w: 9, c: 17), 3, 2),
+                                                 (Shape(n: 1, h: 8, w: 8, c: 16), 5, 1), (Shape(n: 1, h: 5, w: 3, c: 2), 3, 2)])
+    func windowPoolingMatchesReference(kind: PoolKind, testCase: (Shape, Int, Int)) {
+        let (input, k, s) = testCase
+        let x = Tensor(shape: input, values: randomValues(input.count, seed: 31))
+        let y = Pooling(kind, kernel: k, stride: s)(x)
+        #expect(maxRelativeError(y.array, Reference.pool(kind, x.array, input, kernel: k, stride: s)) < 1e-6)
+    }
+
+    @Test(arguments: [Shape(n: 1, h: 1, w: 1, c: 5), Shape(n: 2, h: 7, w: 7, c: 33), Shape(n: 3, h: 4, w: 5, c: 16)])
+    func globalAverageMatchesReference(input: Shape) {
+        let x = Tensor(shape: input, values: randomValues(input.count, seed: 32))
+        let y = GlobalAveragePooling()(x)
+        #expect(y.shape == Shape(n: input.n, h: 1, w: 1, c: input.c))
+        #expect(maxRelativeError(y.array, Reference.globalAverage(x.array, input)) < 1e-5)
+    }
+}
+
+@Suite struct DenseKernelTests {
+    @Test(arguments: [(1, 7, 3), (3, 33, 17), (2, 1280, 10)])
+    func fullyConnectedMatchesReference(batch: Int, inFeatures: Int, outFeatures: Int) {
+        var rng = SplitMix64(seed: 41)
+        let layer = FullyConnected.random(inFeatures: inFeatures, outFeatures: outFeatures, activation: .relu, rng: &rng)
+        let x = Tensor(shape: Shape(n: batch, h: 1, w: 1, c: inFeatures), values: randomValues(batch * inFeatures, seed: 42))
+        let expected = Reference.fullyConnected(x.array, batch: batch, inFeatures: inFeatures, weights: layer.weights.array,
+                                                bias: layer.bias.array, outFeatures: outFeatures, activation: .relu)
+        #expect(maxRelativeError(layer(x).array, expected) < 1e-4)
+    }
+
+    @Test func fullyConnectedFlattensSpatialFeatures() {
+        var rng = SplitMix64(seed: 43)
+        let layer = FullyConnected.random(inFeatures: 2 * 3 * 4, outFeatures: 5, rng: &rng)
+        let x = Tensor(shape: Shape(n: 2, h: 2, w: 3, c: 4), values: randomValues(48, seed: 44))
+        let expected = Reference.fullyConnected(x.array, batch: 2, inFeatures: 24, weights: layer.weights.array, bias: layer.bias.array, outFeatures: 5, activation: .none)
+        #expect(maxRelativeError(layer(x).array, expected) < 1e-5)
+    }
+
+    @Test(arguments: [(1, 10), (4, 1000), (2, 1)])
+    func softmaxMatchesReferenceAndSumsToOne(rows: Int, cols: Int) {
+        var values = randomValues(rows * cols, seed: 45)
+        values[0] = 80  // large logits must not overflow
+        let x = Tensor(shape: Shape(n: rows, h: 1, w: 1, c: cols), values: values)
+        let y = Softmax()(x).array
+        #expect(maxRelativeError(y, Reference.softmax(values, rows: rows, cols: cols)) < 1e-5)
+        for r in 0..<rows { #expect(abs(y[(r * cols)..<((r + 1) * cols)].reduce(0, +) - 1) < 1e-4) }
+    }
+
+    @Test(arguments: Activation.allCases)
+    func vectorActivationMatchesScalar(activation: Activation) {
+        let values = (0..<37).map { Float($0) * 0.5 - 9 }  // covers both clamps of relu6/hswish
+        var out = [Float](repeating: .nan, count: values.count)
+        values.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { y in Kernels.activate(x.baseAddress!, into: y.baseAddress!, count: values.count, activation: activation) }
+        }
+        #expect(maxRelativeError(out, values.map(activation.apply)) < 1e-6)
+    }
+
+    @Test func activationDefinitions() {
+        #expect(Activation.relu6.apply(7) == 6 && Activation.relu6.apply(-1) == 0 && Activation.relu6.apply(2.5) == 2.5)
+        #expect(Activation.hswish.apply(-4) == 0 && Activation.hswish.apply(4) == 4 && Activation.hswish.apply(0) == 0)
+        #expect(abs(Activation.hswish.apply(1) - 1 * 4 / 6) < 1e-7)
+        #expect(abs(Activation.sigmoid.apply(0) - 0.5) < 1e-7)
+        #expect(Activation.relu.apply(-3) == 0 && Activation.none.apply(-3) == -3)
+    }
+
+    @Test func residualAddAndChannelScale() {
+        let a = randomValues(37, seed: 1), b = randomValues(37, seed: 2)
+        var y = [Float](repeating: 0, count: 37)
+        y.withUnsafeMutableBufferPointer { Kernels.add(a, b, into: $0.baseAddress!, count: 37) }
+        #expect(y == zip(a, b).map { $0 + $1 })
+
+        // 2 images × 3 pixels × 19 channels
+        var x = randomValues(2 * 3 * 19, seed: 3)
+        let scale = randomValues(2 * 19, seed: 4)
+        let expected = x.indices.map { x[$0] * scale[($0 / 57) * 19 + $0 % 19] }
+        x.withUnsafeMutableBufferPointer { Kernels.scaleChannels($0.baseAddress!, batch: 2, pixels: 3, channels: 19, scale: scale) }
+        #expect(x == expected)
+    }
+}

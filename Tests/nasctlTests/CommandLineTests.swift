@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import nasctl
+
+/// Bad input gets a clear message and a non-zero exit, never a crash.
+@Suite struct CommandLineTests {
+    /// Parses and runs `arguments`; returns the message and exit code the CLI would print.
+    func failure(_ arguments: [String]) -> (message: String, code: Int32)? {
+        do {
+            var command = try Nasctl.parseAsRoot(arguments)
+            try command.run()
+            return nil
+        } catch {
+            return (Nasctl.fullMessage(for: error), Nasctl.exitCode(for: error).rawValue)
+        }
+    }
+
+    @Test(arguments: [
+        (["measure", "--model", "resnet"], "unknown model 'resnet' (known: mobilenetv2)"),
+        (["measure", "--threads", "0"], "--threads must be at least 1"),
+        (["measure", "--resolution", "16"], "resolution 16 is too small for mobilenetv2"),
+        (["measure", "--runs", "0"], "--runs must be at least 1"),
+        (["measure", "--width", "0"], "--width must be in (0, 4]"),
+        (["measure", "--warmup=-1"], "--warmup must be 0 or more"),
+    ])
+    func badMeasureInputIsAClearError(arguments: [String], message: String) throws {
+        let result = try #require(failure(arguments))
+        #expect(result.message.contains(message), "got: \(result.message)")
+        #expect(result.code != 0)
+    }
+
+    @Test func measureJSONHasTheBenchmarkModelFields() throws {
+        let report = try MeasureCommand.measureReport(model: "mobilenetv2", resolution: 32, width: 0.35, threads: 1, runs: 3, warmup: 1, seed: 1, profile: true)
+        let text = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        for key in ["count", "first_ms", "min_ms", "median_ms", "mean_ms", "max_ms", "std_ms", "threads", "macs", "layers"] {
+            #expect(text.contains("\"\(key)\""), "missing \(key)")
+        }
+        #expect(report.statistics.count == 3)
+        #expect(report.layers?.count == 22)
+    }
+
+    @Test func deviceRuns() throws {
+        var command = try Nasctl.parseAsRoot(["device", "--json"])
+        try command.run()
+    }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: install system packages, build nasctl (release, tuned for
+# this CPU) and run it. Arguments go to nasctl; with none, it measures MobileNetV2.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-system-packages.sh
+swift build -c release --product nasctl >&2
+if [ $# -eq 0 ]; then set -- measure --model mobilenetv2; fi
+exec .build/release/nasctl "$@"
