@@ -6,6 +6,7 @@ import NASLatency
 ///
 ///   kernel-bench layer SPEC H W [--threads N] [--runs N]   → JSON {median_ms, macs, gflops}
 ///   kernel-bench gemm M N K [--threads N] [--runs N]       → JSON {sgemm_ms, pointwise_ms, ...}
+///   kernel-bench specs [RESOLUTION] [WIDTH]                → MobileNetV2's layer specs, one per line
 var args = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String, _ fallback: Int) -> Int {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
@@ -14,7 +15,7 @@ var args = Array(CommandLine.arguments.dropFirst())
 }
 let threads = option("--threads", 1)
 let runs = option("--runs", 50)
-let context = ExecutionContext(threads: threads)
+let context = ExecutionContext(threads: threads, gemm: .native)
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data(("kernel-bench: " + message + "\n").utf8))
@@ -45,20 +46,32 @@ case "layer":
     print("{\"spec\": \"\(spec)\", \"h\": \(h), \"w\": \(w), \"median_ms\": \(ms), \"macs\": \(network.macs), \"gflops\": \(2 * Double(network.macs) / ms / 1e6)}")
 case "gemm":
     guard args.count == 4, let m = Int(args[1]), let n = Int(args[2]), let k = Int(args[3]) else { fail("usage: kernel-bench gemm M N K") }
-    let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n), bias = FloatBuffer(count: n)
+    let a = FloatBuffer(count: m * k), c = FloatBuffer(count: m * n)
     var rng = SplitMix64(seed: 3)
     for i in 0..<a.count { a.storage[i] = rng.uniform(1) }
-    for i in 0..<b.count { b.storage[i] = rng.uniform(1) }
-    var sgemm: [Double] = [], pointwise: [Double] = []
-    for _ in 0..<5 {  // interleave the two so machine noise hits both alike
-        sgemm += time(runs / 5) { Kernels.rawSgemm(m: m, n: n, k: k, a: a.pointer, b: b.pointer, c: c.pointer) }
+    let weights = GEMMWeights(k: k, n: n, weights: rng.uniform(count: k * n, scale: 1), bias: rng.uniform(count: n, scale: 1))
+    let blas = ExecutionContext(threads: threads, gemm: .openblas)
+    var sgemm: [Double] = [], pointwise: [Double] = [], native: [Double] = []
+    for _ in 0..<5 {  // interleave so machine noise hits all three alike
+        sgemm += time(runs / 5) { Kernels.rawSgemm(m: m, n: n, k: k, a: a.pointer, b: weights.weights.pointer, c: c.pointer) }
         pointwise += time(runs / 5) {
-            Kernels.pointwise(a.pointer, pixels: m, inChannels: k, weights: b.pointer, bias: bias.pointer, outChannels: n, activation: .relu6, into: c.pointer)
+            Kernels.pointwise(a.pointer, pixels: m, weights: weights, activation: .relu6, into: c.pointer, context: blas)
+        }
+        native += time(runs / 5) {
+            Kernels.pointwise(a.pointer, pixels: m, weights: weights, activation: .relu6, into: c.pointer, context: context)
         }
     }
     let flops = 2 * Double(m * n * k)
-    let s = median(sgemm), p = median(pointwise)
-    print("{\"m\": \(m), \"n\": \(n), \"k\": \(k), \"sgemm_ms\": \(s), \"pointwise_ms\": \(p), \"sgemm_gflops\": \(flops / s / 1e6), \"pointwise_gflops\": \(flops / p / 1e6), \"ratio\": \(s / p)}")
+    let s = median(sgemm), p = median(pointwise), q = median(native)
+    print("{\"m\": \(m), \"n\": \(n), \"k\": \(k), \"sgemm_ms\": \(s), \"openblas_pointwise_ms\": \(p), \"sgemm_gflops\": \(flops / s / 1e6), \"openblas_pointwise_gflops\": \(flops / p / 1e6), \"pointwise_ms\": \(q), \"pointwise_gflops\": \(flops / q / 1e6)}")
+case "specs":
+    let resolution = args.count > 1 ? Int(args[1]) ?? 224 : 224
+    let width = args.count > 2 ? Double(args[2]) ?? 1.0 : 1.0
+    do {
+        let network = try MobileNetV2.network(resolution: resolution, width: width)
+        print("# input \(network.inputShape) macs \(network.macs)")
+        for spec in network.specs ?? [] { print(spec) }
+    } catch { fail("\(error)") }
 default:
-    fail("unknown mode '\(mode)' (layer, gemm)")
+    fail("unknown mode '\(mode)' (layer, gemm, specs)")
 }

@@ -30,23 +30,55 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
 @Suite struct ConvolutionKernelTests {
     @Test(arguments: convolutionCases.indices, Activation.allCases)
     func matchesReference(caseIndex: Int, activation: Activation) {
+        for backend in GEMMBackend.allCases { check(caseIndex: caseIndex, activation: activation, backend: backend) }
+    }
+
+    func check(caseIndex: Int, activation: Activation, backend: GEMMBackend) {
         let (input, k, s, cout) = convolutionCases[caseIndex]
         var rng = SplitMix64(seed: UInt64(caseIndex))
         let layer = Convolution.random(inChannels: input.c, outChannels: cout, kernel: k, stride: s, activation: activation, rng: &rng)
         let x = Tensor(shape: input, values: randomValues(input.count, seed: 100 + UInt64(caseIndex)))
-        let y = layer(x)
+        let y = layer(x, context: ExecutionContext(gemm: backend))
         #expect(y.shape == Shape(n: input.n, h: (input.h + s - 1) / s, w: (input.w + s - 1) / s, c: cout))
-        #expect(maxRelativeError(y.array, Reference.convolution(layer, x.array, input)) < 1e-4)
+        #expect(maxRelativeError(y.array, Reference.convolution(layer, x.array, input)) < 1e-4, "\(backend)")
     }
 
-    @Test func pointwiseSpansSeveralGemmChunks() {
-        // 5,000 pixels × 40 channels → more than one 256 KiB output chunk.
+    @Test(arguments: GEMMBackend.allCases, [1, 2])
+    func largePointwiseWithResidualMatchesReference(backend: GEMMBackend, threads: Int) {
+        // 5,000 pixels: several OpenBLAS chunks and native row blocks; 40 = 32 + 8 columns: a
+        // full panel pair then a partial panel; the residual is fused into the store.
         let input = Shape(n: 2, h: 50, w: 50, c: 24)
         var rng = SplitMix64(seed: 9)
         let layer = Convolution.random(inChannels: 24, outChannels: 40, kernel: 1, stride: 1, activation: .relu6, rng: &rng)
-        #expect(Kernels.pointwiseChunkRows(cin: 24, cout: 40, pixels: input.pixels) < input.pixels)
         let x = Tensor(shape: input, values: randomValues(input.count, seed: 10))
-        #expect(maxRelativeError(layer(x).array, Reference.convolution(layer, x.array, input)) < 1e-4)
+        let residual = Tensor(shape: layer.outputShape(for: input), values: randomValues(input.pixels * 40, seed: 11))
+        let y = Tensor(shape: residual.shape)
+        layer.forward(x.pointer, input: input, into: y.pointer, residual: residual.pointer, scratch: y.pointer,
+                      context: ExecutionContext(threads: threads, gemm: backend))
+        _ = ExecutionContext(threads: 1)
+        let expected = zip(Reference.convolution(layer, x.array, input), residual.array).map { $0 + $1 }
+        #expect(maxRelativeError(y.array, expected) < 1e-4)
+    }
+
+    @Test(arguments: [(1, 1, 1), (7, 5, 3), (13, 17, 33), (25, 64, 16), (9, 40, 100)])
+    func packedGEMMCoversEveryTileShape(m: Int, n: Int, k: Int) {
+        // Row counts that exercise the 8/4/2/1 and 12/8/4/2/1 tile ladders, column counts with
+        // one partial panel, and strided A/C rows.
+        let lda = k + 3, ldc = n + 5
+        let a = randomValues(m * lda, seed: 12), w = randomValues(k * n, seed: 13), bias = randomValues(n, seed: 14)
+        let weights = GEMMWeights(k: k, n: n, weights: w, bias: bias)
+        var c = [Float](repeating: -7, count: m * ldc)
+        c.withUnsafeMutableBufferPointer {
+            Kernels.gemm(a, lda: lda, rows: m, weights: weights, activation: .hswish, into: $0.baseAddress!, ldc: ldc, context: ExecutionContext())
+        }
+        for r in 0..<m {
+            for j in 0..<ldc {
+                if j >= n { #expect(c[r * ldc + j] == -7, "padding column \(j) written"); continue }
+                var acc = Double(bias[j])
+                for q in 0..<k { acc += Double(a[r * lda + q]) * Double(w[q * n + j]) }
+                #expect(abs(c[r * ldc + j] - Activation.hswish.apply(Float(acc))) < 1e-4 * (1 + Float(abs(acc))))
+            }
+        }
     }
 
     @Test func im2colSpansSeveralChunks() {

@@ -17,33 +17,33 @@ public struct WindowGeometry: Hashable, Sendable {
 }
 
 extension Kernels {
-    /// Regular convolution (groups = 1) by im2col + OpenBLAS GEMM + bias/activation epilogue.
+    /// Regular convolution (groups = 1) by im2col + GEMM with fused bias/activation/residual.
     ///
-    /// Layout: `x` NHWC `input`; `weights` `[k, k, cin, cout]` (HWIO); `y` NHWC
-    /// `[n, ceil(h/s), ceil(w/s), cout]`; padding `k/2` on every side (zeros).
+    /// Layout: `x` NHWC `input`; weights `[k, k, cin, cout]` (HWIO) as a `[k²·cin × cout]` GEMM
+    /// operand; `y` NHWC `[n, ceil(h/s), ceil(w/s), cout]`; padding `k/2` on every side (zeros).
     /// A 1x1 stride-1 convolution skips im2col and is one GEMM.
     /// `scratch` holds `convolutionScratchCount` floats (the im2col rows of one chunk).
     /// - Complexity: `n·ho·wo · k²·cin · cout` multiply-adds.
     public static func convolution(
-        _ x: UnsafePointer<Float>, input: Shape, geometry g: WindowGeometry,
-        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outChannels cout: Int,
-        activation: Activation, into y: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, input: Shape, geometry g: WindowGeometry, weights: GEMMWeights,
+        activation: Activation, into y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil,
+        scratch: UnsafeMutablePointer<Float>, context: ExecutionContext
     ) {
+        precondition(weights.k == g.kernel * g.kernel * input.c, "convolution: weights expect depth \(weights.k), input gives \(g.kernel * g.kernel * input.c)")
         if g.kernel == 1 && g.stride == 1 {
-            pointwise(x, pixels: input.pixels, inChannels: input.c, weights: weights, bias: bias,
-                      outChannels: cout, activation: activation, into: y)
+            pointwise(x, pixels: input.pixels, weights: weights, activation: activation, into: y, residual: residual, context: context)
             return
         }
+        let cout = weights.n
         let out = g.output(input, channels: cout)
-        let depth = g.kernel * g.kernel * input.c
+        let depth = weights.k
         let chunk = convolutionChunkRows(depth: depth, pixels: out.pixels)
         var start = 0
         while start < out.pixels {
             let rows = min(chunk, out.pixels - start)
             im2col(x, input: input, geometry: g, output: out, firstPixel: start, rows: rows, into: scratch)
-            BLAS.sgemm(m: rows, n: cout, k: depth, a: scratch, lda: depth, b: weights, ldb: cout, c: y + start * cout, ldc: cout)
-            biasActivation(y + start * cout, rows: rows, cols: cout, ldc: cout, bias: bias, activation: activation)
+            gemm(scratch, lda: depth, rows: rows, weights: weights, activation: activation, into: y + start * cout, ldc: cout,
+                 residual: residual.map { $0 + start * cout }, ldr: cout, context: context)
             start += rows
         }
     }

@@ -6,8 +6,10 @@ public struct Convolution: Layer {
     public let inChannels: Int, outChannels: Int
     public let geometry: WindowGeometry
     public let activation: Activation
-    public let weights: FloatBuffer
-    public let bias: FloatBuffer
+    /// `[k·k·cin × cout]` weights and `[cout]` bias, plain and prepacked.
+    public let parameters: GEMMWeights
+    public var weights: FloatBuffer { parameters.weights }
+    public var bias: FloatBuffer { parameters.bias }
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, activation: Activation,
                 weights: [Float], bias: [Float]) {
@@ -17,7 +19,7 @@ public struct Convolution: Layer {
         self.inChannels = inChannels; self.outChannels = outChannels
         self.geometry = WindowGeometry(kernel: kernel, stride: stride)
         self.activation = activation
-        self.weights = FloatBuffer(weights); self.bias = FloatBuffer(bias)
+        self.parameters = GEMMWeights(k: kernel * kernel * inChannels, n: outChannels, weights: weights, bias: bias)
     }
 
     /// He-uniform random weights followed by random batch-norm statistics, folded.
@@ -52,8 +54,15 @@ public struct Convolution: Layer {
 
     public func forward(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, context: ExecutionContext) {
+        forward(x, input: input, into: y, residual: nil, scratch: scratch, context: context)
+    }
+
+    /// `y = act(conv(x) + bias) + residual`; the residual (same shape as `y`) is fused into the
+    /// GEMM's store, as the projection of an MBConv with identity skip uses it.
+    public func forward(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
+                        scratch: UnsafeMutablePointer<Float>, context: ExecutionContext) {
         precondition(input.c == inChannels, "\(summary): input has \(input.c) channels, expected \(inChannels)")
-        Kernels.convolution(x, input: input, geometry: geometry, weights: weights.pointer, bias: bias.pointer,
-                            outChannels: outChannels, activation: activation, into: y, scratch: scratch)
+        Kernels.convolution(x, input: input, geometry: geometry, weights: parameters, activation: activation, into: y,
+                            residual: residual, scratch: scratch, context: context)
     }
 }

@@ -93,7 +93,6 @@ public struct MBConv: Layer {
         cursor += d.count
         depthwise.forward(dwInput, input: e, into: dwOut, scratch: cursor, context: context)
         squeezeExcite?.applyInPlace(dwOut, shape: d, scratch: cursor)
-        project.forward(dwOut, input: d, into: y, scratch: cursor, context: context)
-        if skip { Kernels.add(y, x, into: y, count: d.pixels * outChannels) }
+        project.forward(dwOut, input: d, into: y, residual: skip ? x : nil, scratch: cursor, context: context)
     }
 }

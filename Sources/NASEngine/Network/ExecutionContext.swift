@@ -6,11 +6,14 @@ import Dispatch
 /// their outer loops into at most `threads` parts.
 public struct ExecutionContext: Sendable {
     public let threads: Int
+    /// The GEMM implementation behind convolutions.
+    public let gemm: GEMMBackend
 
     /// - Precondition: `threads >= 1` (the CLI validates user input before it gets here).
-    public init(threads: Int = 1) {
+    public init(threads: Int = 1, gemm: GEMMBackend = .native) {
         precondition(threads >= 1, "ExecutionContext: threads must be >= 1, got \(threads)")
         self.threads = threads
+        self.gemm = gemm
         BLAS.setThreads(threads)
     }
 

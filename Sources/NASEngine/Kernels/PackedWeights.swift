@@ -1,0 +1,125 @@
+/// GEMM right-hand side `B[k × n]` (row-major) repacked once, at layer construction, into
+/// column panels of 16: panel `p` holds `B[0..<k, 16p..<16p+16]` as `k` contiguous rows of 16
+/// floats, zero-padded past `n`. The bias is padded the same way.
+///
+/// Weights are constant during inference, so the packing that a BLAS would redo on every call
+/// is paid once.
+public final class PackedWeights: @unchecked Sendable {
+    public static let panelWidth = 16
+    public let k: Int, n: Int
+    public var panels: Int { (n + 15) / 16 }
+    let data: FloatBuffer
+    let bias: FloatBuffer
+
+    /// - Parameters: `weights` row-major `[k × n]`, `bias` `[n]` or nil (zeros).
+    public init(weights: UnsafePointer<Float>, k: Int, n: Int, bias: UnsafePointer<Float>?) {
+        precondition(k >= 1 && n >= 1, "PackedWeights: k and n must be >= 1")
+        self.k = k; self.n = n
+        let panels = (n + 15) / 16
+        data = FloatBuffer(count: panels * k * 16)
+        self.bias = FloatBuffer(count: panels * 16)
+        for p in 0..<panels {
+            let panel = data.pointer + p * k * 16
+            for row in 0..<k {
+                for j in 0..<16 where p * 16 + j < n {
+                    panel[row * 16 + j] = weights[row * n + p * 16 + j]
+                }
+            }
+        }
+        if let bias { self.bias.pointer.update(from: bias, count: n) }
+    }
+}
+
+/// Everything one microkernel tile call needs; `advance(rows:)` steps down the matrix.
+struct TileArguments {
+    var a: UnsafePointer<Float>
+    let lda: Int
+    let k: Int
+    let b0: UnsafePointer<Float>
+    let b1: UnsafePointer<Float>
+    var c: UnsafeMutablePointer<Float>
+    let ldc: Int
+    /// Valid output columns in this panel (pair); fewer than 16·NV only in the last one.
+    let cols: Int
+    let bias: UnsafePointer<Float>
+    var residual: UnsafePointer<Float>?
+    let ldr: Int
+
+    @inline(__always)
+    mutating func advance(rows: Int) {
+        a += rows * lda
+        c += rows * ldc
+        if let r = residual { residual = r + rows * ldr }
+    }
+
+    /// Epilogue for one tile row: `act(acc + bias) + residual`, stored (partially in the last panel).
+    @inline(__always)
+    func store<A: ActivationFunction>(_: A.Type, row: Int, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>?) {
+        let dst = c + row * ldc
+        var y0 = A.apply(v0 + Kernels.load16(bias))
+        var y1 = v1.map { A.apply($0 + Kernels.load16(bias + 16)) }
+        let width = v1 == nil ? 16 : 32
+        if cols == width {
+            if let residual {
+                let src = residual + row * ldr
+                y0 += Kernels.load16(src)
+                if let y = y1 { y1 = y + Kernels.load16(src + 16) }
+            }
+            Kernels.store16(y0, dst)
+            if let y1 { Kernels.store16(y1, dst + 16) }
+        } else {
+            let src = residual.map { $0 + row * ldr }
+            for j in 0..<min(cols, 16) { dst[j] = y0[j] + (src?[j] ?? 0) }
+            if let y1 { for j in 16..<cols { dst[j] = y1[j - 16] + (src?[j] ?? 0) } }
+        }
+    }
+}
+
+extension Kernels {
+    /// `C[m × n] = act(A[m × k] · B + bias) + residual` with `B` prepacked, on the engine's own
+    /// register-blocked microkernels (tiles up to 8×32 / 12×16; 16-lane vectors).
+    ///
+    /// `A` rows have stride `lda` (NHWC pixels for a 1x1 convolution), `C` rows `ldc`, the
+    /// optional residual rows `ldr`. Row blocks are split across `context.threads`.
+    /// - Complexity: `m·n·k` multiply-adds.
+    public static func packedGEMM(
+        _ a: UnsafePointer<Float>, lda: Int, rows m: Int, weights b: PackedWeights, activation: Activation,
+        into c: UnsafeMutablePointer<Float>, ldc: Int, residual: UnsafePointer<Float>? = nil, ldr: Int = 0,
+        context: ExecutionContext
+    ) {
+        precondition(lda >= b.k && ldc >= b.n, "packedGEMM: row strides lda=\(lda) ldc=\(ldc) smaller than k=\(b.k) n=\(b.n)")
+        let k = b.k, n = b.n, panels = b.panels
+        // Rows per block: keep the block of A near 16 KiB so it stays in L1 across all panels.
+        let blockRows = min(max(24, 4096 / k / 24 * 24), 480)
+        let blocks = (m + blockRows - 1) / blockRows
+        func run<Act: ActivationFunction>(_: Act.Type) {
+            context.parallelFor(blocks) { range in
+                for block in range {
+                    let first = block * blockRows
+                    let rows = min(blockRows, m - first)
+                    var p = 0
+                    while p < panels {
+                        let two = p + 1 < panels
+                        let b0 = b.data.pointer + p * k * 16
+                        let t = TileArguments(
+                            a: a + first * lda, lda: lda, k: k,
+                            b0: b0, b1: two ? b0 + k * 16 : b0,
+                            c: c + first * ldc + p * 16, ldc: ldc,
+                            cols: min(two ? 32 : 16, n - p * 16),
+                            bias: b.bias.pointer + p * 16,
+                            residual: residual.map { $0 + first * ldr + p * 16 }, ldr: ldr)
+                        tileRows(Act.self, t, rows: rows, twoPanels: two)
+                        p += two ? 2 : 1
+                    }
+                }
+            }
+        }
+        switch activation {
+        case .none: run(IdentityActivation.self)
+        case .relu: run(ReLUActivation.self)
+        case .relu6: run(ReLU6Activation.self)
+        case .hswish: run(HardSwishActivation.self)
+        case .sigmoid: run(SigmoidActivation.self)
+        }
+    }
+}
