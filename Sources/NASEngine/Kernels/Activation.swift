@@ -13,21 +13,11 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
         case .sigmoid: return 1 / (1 + cExpf(-x))
         }
     }
-
-    /// The compile-time form of this activation, so hot loops specialise instead of switching
-    /// per vector.
-    var function: any ActivationFunction.Type {
-        switch self {
-        case .none: return IdentityActivation.self
-        case .relu: return ReLUActivation.self
-        case .relu6: return ReLU6Activation.self
-        case .hswish: return HardSwishActivation.self
-        case .sigmoid: return SigmoidActivation.self
-        }
-    }
 }
 
-/// An activation known at compile time; kernels are generic over it.
+/// An activation known at compile time; kernels are generic over it and switch on
+/// `Activation` once per call (never per vector, and never through an existential, which
+/// would leave the generic kernel unspecialised).
 /// (Swift's `SIMD.clamped` compiles to a lane loop; `pointwiseMin/Max` to one instruction.)
 protocol ActivationFunction {
     static func apply(_ x: SIMD16<Float>) -> SIMD16<Float>

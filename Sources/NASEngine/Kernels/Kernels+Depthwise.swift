@@ -10,7 +10,8 @@ extension Kernels {
     ///
     /// Layout: `x` NHWC `input`; `weights` `[k, k, c]`; `bias` `[c]`; `y` NHWC
     /// `[n, ceil(h/s), ceil(w/s), c]`; padding `k/2` on every side. Output rows are split
-    /// across `context.threads`.
+    /// across `context.threads`. For k = 3 and 5, pixels whose window lies inside the image run
+    /// a kernel that keeps every tap in registers; border pixels take a bounds-checked path.
     /// - Complexity: `n·ho·wo·c·k²` multiply-adds.
     public static func depthwise(
         _ x: UnsafePointer<Float>, input: Shape, geometry g: WindowGeometry,
@@ -29,7 +30,13 @@ extension Kernels {
                 }
             }
         }
-        run(activation.function)
+        switch activation {
+        case .none: run(IdentityActivation.self)
+        case .relu: run(ReLUActivation.self)
+        case .relu6: run(ReLU6Activation.self)
+        case .hswish: run(HardSwishActivation.self)
+        case .sigmoid: run(SigmoidActivation.self)
+        }
     }
 
     /// Output rows `rows` (flat over n·ho) of a depthwise convolution with kernel `K.k`.
@@ -40,47 +47,76 @@ extension Kernels {
     ) {
         let k = K.k, pad = k / 2, c = input.c
         let vectorC = c - c % lanes
+        // Output columns whose whole window is inside the image: [oxLo, oxHi).
+        let oxLo = min(out.w, (pad + s - 1) / s)
+        let oxHi = input.w + pad - k < 0 ? oxLo : max(oxLo, min(out.w, (input.w + pad - k) / s + 1))
+        let hasInteriorKernel = k == 3 || k == 5
         for r in rows {
             let b = r / out.h, oy = r % out.h
             let iyBase = oy * s - pad
-            let khLo = max(0, -iyBase), khHi = min(k, input.h - iyBase)
             let imageRow = x + (b * input.h) * input.w * c
             let outRow = y + r * out.w * c
-            for ox in 0..<out.w {
-                let ixBase = ox * s - pad
-                let interior = ixBase >= 0 && ixBase + k <= input.w
-                let kwLo = interior ? 0 : max(0, -ixBase)
-                let kwHi = interior ? k : min(k, input.w - ixBase)
-                let dst = outRow + ox * c
-                var cb = 0
-                while cb < vectorC {
-                    var acc = bias.map { load16($0 + cb) } ?? SIMD16<Float>()
-                    for kh in khLo..<khHi {
-                        let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
-                        let wr = w + kh * k * c + cb
-                        if interior {
-                            for kw in 0..<k { acc.addProduct(load16(src + kw * c), load16(wr + kw * c)) }
-                        } else {
-                            for kw in kwLo..<kwHi { acc.addProduct(load16(src + kw * c), load16(wr + kw * c)) }
-                        }
-                    }
-                    store16(A.apply(acc), dst + cb)
-                    cb += lanes
+            let rowInterior = iyBase >= 0 && iyBase + k <= input.h
+            guard hasInteriorKernel && rowInterior && vectorC > 0 && oxHi > oxLo else {
+                for ox in 0..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, firstChannel: 0, dst: outRow + ox * c) }
+                continue
+            }
+            for ox in 0..<oxLo { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, firstChannel: 0, dst: outRow + ox * c) }
+            for ox in oxHi..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, firstChannel: 0, dst: outRow + ox * c) }
+            var cb = 0
+            while cb < vectorC {
+                let src = imageRow + (iyBase * input.w + (oxLo * s - pad)) * c + cb
+                let b16 = bias.map { load16($0 + cb) } ?? SIMD16<Float>()
+                let dst = outRow + oxLo * c + cb
+                if k == 3 {
+                    depthwiseInterior3(A.self, src: src, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: b16, dst: dst, count: oxHi - oxLo)
+                } else {
+                    depthwiseInterior5(A.self, src: src, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: b16, dst: dst, count: oxHi - oxLo)
                 }
-                while cb < c {
-                    var acc = bias?[cb] ?? 0
-                    for kh in khLo..<khHi {
-                        let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
-                        for kw in kwLo..<kwHi { acc += src[kw * c] * w[(kh * k + kw) * c + cb] }
-                    }
-                    dst[cb] = A.apply(acc)
-                    cb += 1
-                }
+                cb += lanes
+            }
+            if vectorC < c {
+                for ox in oxLo..<oxHi { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, firstChannel: vectorC, dst: outRow + ox * c) }
             }
         }
     }
 
-    /// Same as `depthwiseRows` for a kernel size only known at run time.
+    /// One output pixel, channels `firstChannel..<c`, with the window clipped to the image.
+    /// `x` points at the pixel's image (batch offset applied), `dst` at the output pixel.
+    @inline(__always)
+    private static func depthwisePixel<K: StaticKernelSize, A: ActivationFunction>(
+        _: K.Type, _: A.Type, x imageRow: UnsafePointer<Float>, _ input: Shape, _ s: Int,
+        _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, oy: Int, ox: Int, firstChannel: Int,
+        dst: UnsafeMutablePointer<Float>
+    ) {
+        let k = K.k, pad = k / 2, c = input.c
+        let vectorC = c - c % lanes
+        let iyBase = oy * s - pad, ixBase = ox * s - pad
+        let khLo = max(0, -iyBase), khHi = min(k, input.h - iyBase)
+        let kwLo = max(0, -ixBase), kwHi = min(k, input.w - ixBase)
+        var cb = firstChannel
+        while cb < vectorC {
+            var acc = bias.map { load16($0 + cb) } ?? SIMD16<Float>()
+            for kh in khLo..<khHi {
+                let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
+                let wr = w + kh * k * c + cb
+                for kw in kwLo..<kwHi { acc.addProduct(load16(src + kw * c), load16(wr + kw * c)) }
+            }
+            store16(A.apply(acc), dst + cb)
+            cb += lanes
+        }
+        while cb < c {
+            var acc = bias?[cb] ?? 0
+            for kh in khLo..<khHi {
+                let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
+                for kw in kwLo..<kwHi { acc += src[kw * c] * w[(kh * k + kw) * c + cb] }
+            }
+            dst[cb] = A.apply(acc)
+            cb += 1
+        }
+    }
+
+    /// Same as `depthwiseRows` for a kernel size only known at run time (scalar).
     private static func depthwiseRowsGeneric(
         _ k: Int, _ x: UnsafePointer<Float>, _ input: Shape, _ s: Int,
         _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, _ act: Activation,

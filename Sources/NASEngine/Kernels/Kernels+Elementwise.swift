@@ -34,12 +34,10 @@ extension Kernels {
     /// Fully connected: `y[b, :] = act(x[b, :] · W + bias)` with `W` `[cin × cout]`.
     /// - Complexity: `n · cin · cout` multiply-adds.
     public static func fullyConnected(
-        _ x: UnsafePointer<Float>, batch: Int, inFeatures cin: Int,
-        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outFeatures cout: Int,
-        activation: Activation, into y: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, batch: Int, weights: GEMMWeights, activation: Activation,
+        into y: UnsafeMutablePointer<Float>, context: ExecutionContext
     ) {
-        BLAS.sgemm(m: batch, n: cout, k: cin, a: x, lda: cin, b: weights, ldb: cout, c: y, ldc: cout)
-        biasActivation(y, rows: batch, cols: cout, ldc: cout, bias: bias, activation: activation)
+        gemm(x, lda: weights.k, rows: batch, weights: weights, activation: activation, into: y, ldc: weights.n, context: context)
     }
 
     /// Row-wise softmax over `[rows × cols]`, numerically stable (max subtracted first).
@@ -58,18 +56,17 @@ extension Kernels {
     /// Squeeze-and-excite in place on NHWC `x`: squeeze by global average, reduce FC + ReLU,
     /// expand FC + sigmoid, scale every channel by its gate.
     ///
-    /// `w1` `[c × r]`, `w2` `[r × c]`; `scratch` holds `n·(2c + r)` floats.
+    /// `reduce` is `[c × r]`, `expand` `[r × c]`; `scratch` holds `n·(2c + r)` floats.
     /// - Complexity: `n·h·w·c` (pool and scale) + `2·n·c·r` (the FCs).
     public static func squeezeExcite(
-        _ x: UnsafeMutablePointer<Float>, shape: Shape, reduced r: Int,
-        w1: UnsafePointer<Float>, b1: UnsafePointer<Float>, w2: UnsafePointer<Float>, b2: UnsafePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>
+        _ x: UnsafeMutablePointer<Float>, shape: Shape, reduce: GEMMWeights, expand: GEMMWeights,
+        scratch: UnsafeMutablePointer<Float>, context: ExecutionContext
     ) {
         let c = shape.c, n = shape.n
-        let pooled = scratch, hidden = scratch + n * c, gate = hidden + n * r
+        let pooled = scratch, hidden = scratch + n * c, gate = hidden + n * reduce.n
         globalAveragePool(x, input: shape, into: pooled)
-        fullyConnected(pooled, batch: n, inFeatures: c, weights: w1, bias: b1, outFeatures: r, activation: .relu, into: hidden)
-        fullyConnected(hidden, batch: n, inFeatures: r, weights: w2, bias: b2, outFeatures: c, activation: .sigmoid, into: gate)
+        fullyConnected(pooled, batch: n, weights: reduce, activation: .relu, into: hidden, context: context)
+        fullyConnected(hidden, batch: n, weights: expand, activation: .sigmoid, into: gate, context: context)
         scaleChannels(x, batch: n, pixels: shape.h * shape.w, channels: c, scale: gate)
     }
 }

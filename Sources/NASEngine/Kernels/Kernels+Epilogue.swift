@@ -16,7 +16,13 @@ extension Kernels {
                 activationLoop(A.self, y, rows: rows, cols: cols, ldc: ldc)
             }
         }
-        run(activation.function)
+        switch activation {
+        case .none: run(IdentityActivation.self)
+        case .relu: run(ReLUActivation.self)
+        case .relu6: run(ReLU6Activation.self)
+        case .hswish: run(HardSwishActivation.self)
+        case .sigmoid: run(SigmoidActivation.self)
+        }
     }
 
     @inline(__always)
@@ -63,6 +69,12 @@ extension Kernels {
             while i + lanes <= count { store16(A.apply(load16(x + i)), y + i); i += lanes }
             while i < count { y[i] = A.apply(x[i]); i += 1 }
         }
-        run(activation.function)
+        switch activation {
+        case .none: run(IdentityActivation.self)
+        case .relu: run(ReLUActivation.self)
+        case .relu6: run(ReLU6Activation.self)
+        case .hswish: run(HardSwishActivation.self)
+        case .sigmoid: run(SigmoidActivation.self)
+        }
     }
 }

@@ -361,4 +361,274 @@ extension Kernels {
             if left >= 1 { tile1x16(A.self, t); t.advance(rows: 1); left -= 1 }
         }
     }
+
+    /// Depthwise 3x3 over `count` output pixels of one row whose windows lie wholly inside the
+    /// image, for one 16-channel block: taps stay in registers, 4 outputs per step.
+    /// `src` is the window's top-left input of the first output; strides are in floats.
+    @inline(__always)
+    static func depthwiseInterior3<A: ActivationFunction>(
+        _: A.Type, src: UnsafePointer<Float>, rowStride: Int, pixelStride ps: Int, stride s: Int,
+        weights w: UnsafePointer<Float>, bias: SIMD16<Float>, dst: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        let w00 = load16(w + 0 * ps)
+        let w01 = load16(w + 1 * ps)
+        let w02 = load16(w + 2 * ps)
+        let w10 = load16(w + 3 * ps)
+        let w11 = load16(w + 4 * ps)
+        let w12 = load16(w + 5 * ps)
+        let w20 = load16(w + 6 * ps)
+        let w21 = load16(w + 7 * ps)
+        let w22 = load16(w + 8 * ps)
+        let step = s * ps
+        var ox = 0
+        while ox + 4 <= count {
+            var acc0 = bias, acc1 = bias, acc2 = bias, acc3 = bias
+            let r0 = src + 0 * rowStride + ox * step
+            acc0.addProduct(load16(r0 + 0 * step + 0 * ps), w00)
+            acc1.addProduct(load16(r0 + 1 * step + 0 * ps), w00)
+            acc2.addProduct(load16(r0 + 2 * step + 0 * ps), w00)
+            acc3.addProduct(load16(r0 + 3 * step + 0 * ps), w00)
+            acc0.addProduct(load16(r0 + 0 * step + 1 * ps), w01)
+            acc1.addProduct(load16(r0 + 1 * step + 1 * ps), w01)
+            acc2.addProduct(load16(r0 + 2 * step + 1 * ps), w01)
+            acc3.addProduct(load16(r0 + 3 * step + 1 * ps), w01)
+            acc0.addProduct(load16(r0 + 0 * step + 2 * ps), w02)
+            acc1.addProduct(load16(r0 + 1 * step + 2 * ps), w02)
+            acc2.addProduct(load16(r0 + 2 * step + 2 * ps), w02)
+            acc3.addProduct(load16(r0 + 3 * step + 2 * ps), w02)
+            let r1 = src + 1 * rowStride + ox * step
+            acc0.addProduct(load16(r1 + 0 * step + 0 * ps), w10)
+            acc1.addProduct(load16(r1 + 1 * step + 0 * ps), w10)
+            acc2.addProduct(load16(r1 + 2 * step + 0 * ps), w10)
+            acc3.addProduct(load16(r1 + 3 * step + 0 * ps), w10)
+            acc0.addProduct(load16(r1 + 0 * step + 1 * ps), w11)
+            acc1.addProduct(load16(r1 + 1 * step + 1 * ps), w11)
+            acc2.addProduct(load16(r1 + 2 * step + 1 * ps), w11)
+            acc3.addProduct(load16(r1 + 3 * step + 1 * ps), w11)
+            acc0.addProduct(load16(r1 + 0 * step + 2 * ps), w12)
+            acc1.addProduct(load16(r1 + 1 * step + 2 * ps), w12)
+            acc2.addProduct(load16(r1 + 2 * step + 2 * ps), w12)
+            acc3.addProduct(load16(r1 + 3 * step + 2 * ps), w12)
+            let r2 = src + 2 * rowStride + ox * step
+            acc0.addProduct(load16(r2 + 0 * step + 0 * ps), w20)
+            acc1.addProduct(load16(r2 + 1 * step + 0 * ps), w20)
+            acc2.addProduct(load16(r2 + 2 * step + 0 * ps), w20)
+            acc3.addProduct(load16(r2 + 3 * step + 0 * ps), w20)
+            acc0.addProduct(load16(r2 + 0 * step + 1 * ps), w21)
+            acc1.addProduct(load16(r2 + 1 * step + 1 * ps), w21)
+            acc2.addProduct(load16(r2 + 2 * step + 1 * ps), w21)
+            acc3.addProduct(load16(r2 + 3 * step + 1 * ps), w21)
+            acc0.addProduct(load16(r2 + 0 * step + 2 * ps), w22)
+            acc1.addProduct(load16(r2 + 1 * step + 2 * ps), w22)
+            acc2.addProduct(load16(r2 + 2 * step + 2 * ps), w22)
+            acc3.addProduct(load16(r2 + 3 * step + 2 * ps), w22)
+            store16(A.apply(acc0), dst + (ox + 0) * ps)
+            store16(A.apply(acc1), dst + (ox + 1) * ps)
+            store16(A.apply(acc2), dst + (ox + 2) * ps)
+            store16(A.apply(acc3), dst + (ox + 3) * ps)
+            ox += 4
+        }
+        while ox < count {
+            var acc = bias
+            let r0 = src + 0 * rowStride + ox * step
+            acc.addProduct(load16(r0 + 0 * ps), w00)
+            acc.addProduct(load16(r0 + 1 * ps), w01)
+            acc.addProduct(load16(r0 + 2 * ps), w02)
+            let r1 = src + 1 * rowStride + ox * step
+            acc.addProduct(load16(r1 + 0 * ps), w10)
+            acc.addProduct(load16(r1 + 1 * ps), w11)
+            acc.addProduct(load16(r1 + 2 * ps), w12)
+            let r2 = src + 2 * rowStride + ox * step
+            acc.addProduct(load16(r2 + 0 * ps), w20)
+            acc.addProduct(load16(r2 + 1 * ps), w21)
+            acc.addProduct(load16(r2 + 2 * ps), w22)
+            store16(A.apply(acc), dst + ox * ps)
+            ox += 1
+        }
+    }
+
+    /// Depthwise 5x5 over `count` output pixels of one row whose windows lie wholly inside the
+    /// image, for one 16-channel block: taps stay in registers, 4 outputs per step.
+    /// `src` is the window's top-left input of the first output; strides are in floats.
+    @inline(__always)
+    static func depthwiseInterior5<A: ActivationFunction>(
+        _: A.Type, src: UnsafePointer<Float>, rowStride: Int, pixelStride ps: Int, stride s: Int,
+        weights w: UnsafePointer<Float>, bias: SIMD16<Float>, dst: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        let w00 = load16(w + 0 * ps)
+        let w01 = load16(w + 1 * ps)
+        let w02 = load16(w + 2 * ps)
+        let w03 = load16(w + 3 * ps)
+        let w04 = load16(w + 4 * ps)
+        let w10 = load16(w + 5 * ps)
+        let w11 = load16(w + 6 * ps)
+        let w12 = load16(w + 7 * ps)
+        let w13 = load16(w + 8 * ps)
+        let w14 = load16(w + 9 * ps)
+        let w20 = load16(w + 10 * ps)
+        let w21 = load16(w + 11 * ps)
+        let w22 = load16(w + 12 * ps)
+        let w23 = load16(w + 13 * ps)
+        let w24 = load16(w + 14 * ps)
+        let w30 = load16(w + 15 * ps)
+        let w31 = load16(w + 16 * ps)
+        let w32 = load16(w + 17 * ps)
+        let w33 = load16(w + 18 * ps)
+        let w34 = load16(w + 19 * ps)
+        let w40 = load16(w + 20 * ps)
+        let w41 = load16(w + 21 * ps)
+        let w42 = load16(w + 22 * ps)
+        let w43 = load16(w + 23 * ps)
+        let w44 = load16(w + 24 * ps)
+        let step = s * ps
+        var ox = 0
+        while ox + 4 <= count {
+            var acc0 = bias, acc1 = bias, acc2 = bias, acc3 = bias
+            let r0 = src + 0 * rowStride + ox * step
+            acc0.addProduct(load16(r0 + 0 * step + 0 * ps), w00)
+            acc1.addProduct(load16(r0 + 1 * step + 0 * ps), w00)
+            acc2.addProduct(load16(r0 + 2 * step + 0 * ps), w00)
+            acc3.addProduct(load16(r0 + 3 * step + 0 * ps), w00)
+            acc0.addProduct(load16(r0 + 0 * step + 1 * ps), w01)
+            acc1.addProduct(load16(r0 + 1 * step + 1 * ps), w01)
+            acc2.addProduct(load16(r0 + 2 * step + 1 * ps), w01)
+            acc3.addProduct(load16(r0 + 3 * step + 1 * ps), w01)
+            acc0.addProduct(load16(r0 + 0 * step + 2 * ps), w02)
+            acc1.addProduct(load16(r0 + 1 * step + 2 * ps), w02)
+            acc2.addProduct(load16(r0 + 2 * step + 2 * ps), w02)
+            acc3.addProduct(load16(r0 + 3 * step + 2 * ps), w02)
+            acc0.addProduct(load16(r0 + 0 * step + 3 * ps), w03)
+            acc1.addProduct(load16(r0 + 1 * step + 3 * ps), w03)
+            acc2.addProduct(load16(r0 + 2 * step + 3 * ps), w03)
+            acc3.addProduct(load16(r0 + 3 * step + 3 * ps), w03)
+            acc0.addProduct(load16(r0 + 0 * step + 4 * ps), w04)
+            acc1.addProduct(load16(r0 + 1 * step + 4 * ps), w04)
+            acc2.addProduct(load16(r0 + 2 * step + 4 * ps), w04)
+            acc3.addProduct(load16(r0 + 3 * step + 4 * ps), w04)
+            let r1 = src + 1 * rowStride + ox * step
+            acc0.addProduct(load16(r1 + 0 * step + 0 * ps), w10)
+            acc1.addProduct(load16(r1 + 1 * step + 0 * ps), w10)
+            acc2.addProduct(load16(r1 + 2 * step + 0 * ps), w10)
+            acc3.addProduct(load16(r1 + 3 * step + 0 * ps), w10)
+            acc0.addProduct(load16(r1 + 0 * step + 1 * ps), w11)
+            acc1.addProduct(load16(r1 + 1 * step + 1 * ps), w11)
+            acc2.addProduct(load16(r1 + 2 * step + 1 * ps), w11)
+            acc3.addProduct(load16(r1 + 3 * step + 1 * ps), w11)
+            acc0.addProduct(load16(r1 + 0 * step + 2 * ps), w12)
+            acc1.addProduct(load16(r1 + 1 * step + 2 * ps), w12)
+            acc2.addProduct(load16(r1 + 2 * step + 2 * ps), w12)
+            acc3.addProduct(load16(r1 + 3 * step + 2 * ps), w12)
+            acc0.addProduct(load16(r1 + 0 * step + 3 * ps), w13)
+            acc1.addProduct(load16(r1 + 1 * step + 3 * ps), w13)
+            acc2.addProduct(load16(r1 + 2 * step + 3 * ps), w13)
+            acc3.addProduct(load16(r1 + 3 * step + 3 * ps), w13)
+            acc0.addProduct(load16(r1 + 0 * step + 4 * ps), w14)
+            acc1.addProduct(load16(r1 + 1 * step + 4 * ps), w14)
+            acc2.addProduct(load16(r1 + 2 * step + 4 * ps), w14)
+            acc3.addProduct(load16(r1 + 3 * step + 4 * ps), w14)
+            let r2 = src + 2 * rowStride + ox * step
+            acc0.addProduct(load16(r2 + 0 * step + 0 * ps), w20)
+            acc1.addProduct(load16(r2 + 1 * step + 0 * ps), w20)
+            acc2.addProduct(load16(r2 + 2 * step + 0 * ps), w20)
+            acc3.addProduct(load16(r2 + 3 * step + 0 * ps), w20)
+            acc0.addProduct(load16(r2 + 0 * step + 1 * ps), w21)
+            acc1.addProduct(load16(r2 + 1 * step + 1 * ps), w21)
+            acc2.addProduct(load16(r2 + 2 * step + 1 * ps), w21)
+            acc3.addProduct(load16(r2 + 3 * step + 1 * ps), w21)
+            acc0.addProduct(load16(r2 + 0 * step + 2 * ps), w22)
+            acc1.addProduct(load16(r2 + 1 * step + 2 * ps), w22)
+            acc2.addProduct(load16(r2 + 2 * step + 2 * ps), w22)
+            acc3.addProduct(load16(r2 + 3 * step + 2 * ps), w22)
+            acc0.addProduct(load16(r2 + 0 * step + 3 * ps), w23)
+            acc1.addProduct(load16(r2 + 1 * step + 3 * ps), w23)
+            acc2.addProduct(load16(r2 + 2 * step + 3 * ps), w23)
+            acc3.addProduct(load16(r2 + 3 * step + 3 * ps), w23)
+            acc0.addProduct(load16(r2 + 0 * step + 4 * ps), w24)
+            acc1.addProduct(load16(r2 + 1 * step + 4 * ps), w24)
+            acc2.addProduct(load16(r2 + 2 * step + 4 * ps), w24)
+            acc3.addProduct(load16(r2 + 3 * step + 4 * ps), w24)
+            let r3 = src + 3 * rowStride + ox * step
+            acc0.addProduct(load16(r3 + 0 * step + 0 * ps), w30)
+            acc1.addProduct(load16(r3 + 1 * step + 0 * ps), w30)
+            acc2.addProduct(load16(r3 + 2 * step + 0 * ps), w30)
+            acc3.addProduct(load16(r3 + 3 * step + 0 * ps), w30)
+            acc0.addProduct(load16(r3 + 0 * step + 1 * ps), w31)
+            acc1.addProduct(load16(r3 + 1 * step + 1 * ps), w31)
+            acc2.addProduct(load16(r3 + 2 * step + 1 * ps), w31)
+            acc3.addProduct(load16(r3 + 3 * step + 1 * ps), w31)
+            acc0.addProduct(load16(r3 + 0 * step + 2 * ps), w32)
+            acc1.addProduct(load16(r3 + 1 * step + 2 * ps), w32)
+            acc2.addProduct(load16(r3 + 2 * step + 2 * ps), w32)
+            acc3.addProduct(load16(r3 + 3 * step + 2 * ps), w32)
+            acc0.addProduct(load16(r3 + 0 * step + 3 * ps), w33)
+            acc1.addProduct(load16(r3 + 1 * step + 3 * ps), w33)
+            acc2.addProduct(load16(r3 + 2 * step + 3 * ps), w33)
+            acc3.addProduct(load16(r3 + 3 * step + 3 * ps), w33)
+            acc0.addProduct(load16(r3 + 0 * step + 4 * ps), w34)
+            acc1.addProduct(load16(r3 + 1 * step + 4 * ps), w34)
+            acc2.addProduct(load16(r3 + 2 * step + 4 * ps), w34)
+            acc3.addProduct(load16(r3 + 3 * step + 4 * ps), w34)
+            let r4 = src + 4 * rowStride + ox * step
+            acc0.addProduct(load16(r4 + 0 * step + 0 * ps), w40)
+            acc1.addProduct(load16(r4 + 1 * step + 0 * ps), w40)
+            acc2.addProduct(load16(r4 + 2 * step + 0 * ps), w40)
+            acc3.addProduct(load16(r4 + 3 * step + 0 * ps), w40)
+            acc0.addProduct(load16(r4 + 0 * step + 1 * ps), w41)
+            acc1.addProduct(load16(r4 + 1 * step + 1 * ps), w41)
+            acc2.addProduct(load16(r4 + 2 * step + 1 * ps), w41)
+            acc3.addProduct(load16(r4 + 3 * step + 1 * ps), w41)
+            acc0.addProduct(load16(r4 + 0 * step + 2 * ps), w42)
+            acc1.addProduct(load16(r4 + 1 * step + 2 * ps), w42)
+            acc2.addProduct(load16(r4 + 2 * step + 2 * ps), w42)
+            acc3.addProduct(load16(r4 + 3 * step + 2 * ps), w42)
+            acc0.addProduct(load16(r4 + 0 * step + 3 * ps), w43)
+            acc1.addProduct(load16(r4 + 1 * step + 3 * ps), w43)
+            acc2.addProduct(load16(r4 + 2 * step + 3 * ps), w43)
+            acc3.addProduct(load16(r4 + 3 * step + 3 * ps), w43)
+            acc0.addProduct(load16(r4 + 0 * step + 4 * ps), w44)
+            acc1.addProduct(load16(r4 + 1 * step + 4 * ps), w44)
+            acc2.addProduct(load16(r4 + 2 * step + 4 * ps), w44)
+            acc3.addProduct(load16(r4 + 3 * step + 4 * ps), w44)
+            store16(A.apply(acc0), dst + (ox + 0) * ps)
+            store16(A.apply(acc1), dst + (ox + 1) * ps)
+            store16(A.apply(acc2), dst + (ox + 2) * ps)
+            store16(A.apply(acc3), dst + (ox + 3) * ps)
+            ox += 4
+        }
+        while ox < count {
+            var acc = bias
+            let r0 = src + 0 * rowStride + ox * step
+            acc.addProduct(load16(r0 + 0 * ps), w00)
+            acc.addProduct(load16(r0 + 1 * ps), w01)
+            acc.addProduct(load16(r0 + 2 * ps), w02)
+            acc.addProduct(load16(r0 + 3 * ps), w03)
+            acc.addProduct(load16(r0 + 4 * ps), w04)
+            let r1 = src + 1 * rowStride + ox * step
+            acc.addProduct(load16(r1 + 0 * ps), w10)
+            acc.addProduct(load16(r1 + 1 * ps), w11)
+            acc.addProduct(load16(r1 + 2 * ps), w12)
+            acc.addProduct(load16(r1 + 3 * ps), w13)
+            acc.addProduct(load16(r1 + 4 * ps), w14)
+            let r2 = src + 2 * rowStride + ox * step
+            acc.addProduct(load16(r2 + 0 * ps), w20)
+            acc.addProduct(load16(r2 + 1 * ps), w21)
+            acc.addProduct(load16(r2 + 2 * ps), w22)
+            acc.addProduct(load16(r2 + 3 * ps), w23)
+            acc.addProduct(load16(r2 + 4 * ps), w24)
+            let r3 = src + 3 * rowStride + ox * step
+            acc.addProduct(load16(r3 + 0 * ps), w30)
+            acc.addProduct(load16(r3 + 1 * ps), w31)
+            acc.addProduct(load16(r3 + 2 * ps), w32)
+            acc.addProduct(load16(r3 + 3 * ps), w33)
+            acc.addProduct(load16(r3 + 4 * ps), w34)
+            let r4 = src + 4 * rowStride + ox * step
+            acc.addProduct(load16(r4 + 0 * ps), w40)
+            acc.addProduct(load16(r4 + 1 * ps), w41)
+            acc.addProduct(load16(r4 + 2 * ps), w42)
+            acc.addProduct(load16(r4 + 3 * ps), w43)
+            acc.addProduct(load16(r4 + 4 * ps), w44)
+            store16(A.apply(acc), dst + ox * ps)
+            ox += 1
+        }
+    }
 }

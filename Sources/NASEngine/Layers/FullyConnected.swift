@@ -3,13 +3,16 @@
 public struct FullyConnected: Layer {
     public let inFeatures: Int, outFeatures: Int
     public let activation: Activation
-    public let weights: FloatBuffer, bias: FloatBuffer
+    /// `[inFeatures × outFeatures]` weights and bias, plain and prepacked.
+    public let parameters: GEMMWeights
+    public var weights: FloatBuffer { parameters.weights }
+    public var bias: FloatBuffer { parameters.bias }
 
     public init(inFeatures: Int, outFeatures: Int, activation: Activation = .none, weights: [Float], bias: [Float]) {
         precondition(weights.count == inFeatures * outFeatures && bias.count == outFeatures,
                      "FullyConnected: weight sizes do not match \(inFeatures)→\(outFeatures)")
         self.inFeatures = inFeatures; self.outFeatures = outFeatures; self.activation = activation
-        self.weights = FloatBuffer(weights); self.bias = FloatBuffer(bias)
+        self.parameters = GEMMWeights(k: inFeatures, n: outFeatures, weights: weights, bias: bias)
     }
 
     public static func random(inFeatures: Int, outFeatures: Int, activation: Activation = .none, rng: inout SplitMix64) -> FullyConnected {
@@ -36,8 +39,7 @@ public struct FullyConnected: Layer {
     public func forward(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, context: ExecutionContext) {
         _ = outputShape(for: input)
-        Kernels.fullyConnected(x, batch: input.n, inFeatures: inFeatures, weights: weights.pointer, bias: bias.pointer,
-                               outFeatures: outFeatures, activation: activation, into: y)
+        Kernels.fullyConnected(x, batch: input.n, weights: parameters, activation: activation, into: y, context: context)
     }
 }
 

@@ -92,7 +92,7 @@ public struct MBConv: Layer {
         let dwOut = cursor
         cursor += d.count
         depthwise.forward(dwInput, input: e, into: dwOut, scratch: cursor, context: context)
-        squeezeExcite?.applyInPlace(dwOut, shape: d, scratch: cursor)
+        squeezeExcite?.applyInPlace(dwOut, shape: d, scratch: cursor, context: context)
         project.forward(dwOut, input: d, into: y, residual: skip ? x : nil, scratch: cursor, context: context)
     }
 }
