@@ -56,9 +56,10 @@ extension Kernels {
         return convolutionChunkRows(depth: depth, pixels: out.pixels) * depth
     }
 
-    /// Output pixels per im2col chunk: bounded so the patch matrix stays about 1 MiB.
+    /// Output pixels per im2col chunk: bounded so the patch matrix (about 64 KiB) is still in
+    /// cache when the GEMM reads it.
     static func convolutionChunkRows(depth: Int, pixels: Int) -> Int {
-        let rows = max(64, (256 * 1024) / max(depth, 1))
+        let rows = max(24, (16 * 1024) / max(depth, 1))
         return min(pixels, rows)
     }
 
@@ -77,6 +78,8 @@ extension Kernels {
             let oy = (p / out.w) % out.h
             let b = p / (out.w * out.h)
             var dst = patches + r * depth
+            let ixBase = ox * s - pad
+            let columnsInside = ixBase >= 0 && ixBase + k <= input.w
             for kh in 0..<k {
                 let iy = oy * s - pad + kh
                 if iy < 0 || iy >= input.h {
@@ -85,16 +88,30 @@ extension Kernels {
                     continue
                 }
                 let rowBase = x + ((b * input.h + iy) * input.w) * cin
+                if columnsInside {
+                    // The k window pixels are adjacent in NHWC: one contiguous run of k·cin floats.
+                    copyFloats(from: rowBase + ixBase * cin, to: dst, count: k * cin)
+                    dst += k * cin
+                    continue
+                }
                 for kw in 0..<k {
-                    let ix = ox * s - pad + kw
+                    let ix = ixBase + kw
                     if ix < 0 || ix >= input.w {
                         dst.update(repeating: 0, count: cin)
                     } else {
-                        dst.update(from: rowBase + ix * cin, count: cin)
+                        copyFloats(from: rowBase + ix * cin, to: dst, count: cin)
                     }
                     dst += cin
                 }
             }
         }
+    }
+
+    /// Copies `count` floats with vector moves (short runs are common: 3-channel images).
+    @inline(__always)
+    static func copyFloats(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + lanes <= count { store16(load16(src + i), dst + i); i += lanes }
+        while i < count { dst[i] = src[i]; i += 1 }
     }
 }
