@@ -10,7 +10,7 @@ let hostCPU: [SwiftSetting] = [
 
 let package = Package(
     name: "nasctl",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "nasctl", targets: ["nasctl"]),
         .library(name: "NASEngine", targets: ["NASEngine"]),

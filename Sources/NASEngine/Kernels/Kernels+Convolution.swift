@@ -41,7 +41,10 @@ extension Kernels {
         var start = 0
         while start < out.pixels {
             let rows = min(chunk, out.pixels - start)
-            im2col(x, input: input, geometry: g, output: out, firstPixel: start, rows: rows, into: scratch)
+            context.parallelFor(rows, minimumPerThread: 64) { part in
+                im2col(x, input: input, geometry: g, output: out, firstPixel: start + part.lowerBound, rows: part.count,
+                       into: scratch + part.lowerBound * depth)
+            }
             gemm(scratch, lda: depth, rows: rows, weights: weights, activation: activation, into: y + start * cout, ldc: cout,
                  residual: residual.map { $0 + start * cout }, ldr: cout, context: context)
             start += rows

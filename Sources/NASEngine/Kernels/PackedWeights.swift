@@ -92,14 +92,20 @@ extension Kernels {
         // Rows per block: keep the block of A near 16 KiB so it stays in L1 across all panels.
         let blockRows = min(max(24, 4096 / k / 24 * 24), 480)
         let blocks = (m + blockRows - 1) / blockRows
+        // Work items: (row block, panel group). With one thread a group is every panel; with
+        // more, the panels are split too so small layers (7x7 = 49 rows) still use every thread.
+        let pairs = (panels + 1) / 2
+        let groups = context.threads == 1 ? 1 : min(pairs, max(1, (context.threads * 2 + blocks - 1) / blocks))
         func run<Act: ActivationFunction>(_: Act.Type) {
-            context.parallelFor(blocks) { range in
-                for block in range {
+            context.parallelFor(blocks * groups) { items in
+                for item in items {
+                    let block = item / groups, group = item % groups
                     let first = block * blockRows
                     let rows = min(blockRows, m - first)
-                    var p = 0
-                    while p < panels {
-                        let two = p + 1 < panels
+                    var p = 2 * (pairs * group / groups)
+                    let end = min(panels, 2 * (pairs * (group + 1) / groups))
+                    while p < end {
+                        let two = p + 1 < end
                         let b0 = b.data.pointer + p * k * 16
                         let t = TileArguments(
                             a: a + first * lda, lda: lda, k: k,

@@ -1,4 +1,3 @@
-import Dispatch
 
 /// How the engine runs: the thread count every kernel obeys (OpenBLAS and the engine's own).
 ///
@@ -22,8 +21,8 @@ public struct ExecutionContext: Sendable {
     /// OpenBLAS's build configuration, for reports.
     public static var blasConfiguration: String { BLAS.configuration }
 
-    /// Runs `body` over `0..<count` split into contiguous ranges, one per thread.
-    /// Runs inline when one thread is enough.
+    /// Runs `body` over `0..<count` split into contiguous ranges, one per thread, on the
+    /// engine's thread pool. Runs inline when one thread is enough.
     @inline(__always)
     public func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
         let parts = min(threads, max(1, count / max(minimumPerThread, 1)))
@@ -31,19 +30,8 @@ public struct ExecutionContext: Sendable {
             body(0..<count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let lo = count * part / parts
-                let hi = count * (part + 1) / parts
-                box.value(lo..<hi)
-            }
+        ThreadPool.shared(threads: threads).run(parts: parts) { part in
+            body((count * part / parts)..<(count * (part + 1) / parts))
         }
     }
-}
-
-/// Hands a non-Sendable value to a concurrent loop whose iterations touch disjoint memory.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -1,0 +1,121 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A fixed set of worker threads that run the parts of one parallel loop at a time.
+///
+/// Kernels issue many short parallel loops per inference (one per layer or GEMM), so waking
+/// threads through a queue each time would cost more than the work. Workers spin on a
+/// generation counter for a short while after each loop (a few tens of microseconds), then
+/// sleep on a condition variable; the caller runs parts too and spins until all are done.
+/// One pool per thread count lives for the process.
+final class ThreadPool: @unchecked Sendable {
+    /// Total threads including the caller.
+    let threads: Int
+    private let generation = Atomic<Int>(0)
+    private let nextPart = Atomic<Int>(0)
+    private let finishedParts = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private var parts = 0
+    private var task: ((Int) -> Void)?
+    private var mutex = pthread_mutex_t()
+    private var condition = pthread_cond_t()
+    /// Serialises callers: one loop at a time runs on a pool.
+    private let callerLock = Mutex<Void>(())
+    private static let spinsBeforeSleep = 200_000
+
+    private init(threads: Int) {
+        self.threads = threads
+        pthread_mutex_init(&mutex, nil)
+        pthread_cond_init(&condition, nil)
+        for _ in 1..<threads {
+            let thread = Thread { [unowned self] in self.workerLoop() }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    private static let registry = Mutex<[Int: ThreadPool]>([:])
+
+    /// The process-wide pool with `threads` threads (created on first use).
+    static func shared(threads: Int) -> ThreadPool {
+        registry.withLock { pools in
+            if let pool = pools[threads] { return pool }
+            let pool = ThreadPool(threads: threads)
+            pools[threads] = pool
+            return pool
+        }
+    }
+
+    /// Runs `body(part)` for every part in `0..<parts` across the pool; returns when all are done.
+    /// A call made while the pool is busy (from inside a part, or from another thread) runs its
+    /// parts inline instead of waiting, so nesting never deadlocks.
+    func run(parts: Int, _ body: (Int) -> Void) {
+        let ran: Void? = callerLock.withLockIfAvailable { _ in
+            withoutActuallyEscaping(body) { body in
+                finishedParts.store(0, ordering: .sequentiallyConsistent)
+                self.task = body
+                self.parts = parts
+                nextPart.store(0, ordering: .sequentiallyConsistent)
+                generation.add(1, ordering: .sequentiallyConsistent)
+                if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+                    pthread_mutex_lock(&mutex)
+                    pthread_cond_broadcast(&condition)
+                    pthread_mutex_unlock(&mutex)
+                }
+                work()
+                while finishedParts.load(ordering: .sequentiallyConsistent) < parts { spinPause() }
+                self.task = nil
+            }
+        }
+        if ran == nil {
+            for part in 0..<parts { body(part) }
+        }
+    }
+
+    /// Takes parts until none are left.
+    private func work() {
+        while true {
+            let part = nextPart.add(1, ordering: .sequentiallyConsistent).oldValue
+            guard part < parts else { return }
+            runPart(part)
+            // Counted only after `runPart` returned and released its reference to the task, so
+            // the caller's `withoutActuallyEscaping` never sees the closure still held.
+            finishedParts.add(1, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    @inline(never)
+    private func runPart(_ part: Int) { task?(part) }
+
+    private func workerLoop() {
+        var seen = generation.load(ordering: .sequentiallyConsistent)
+        while true {
+            var spins = 0
+            while generation.load(ordering: .sequentiallyConsistent) == seen && spins < Self.spinsBeforeSleep {
+                spinPause()
+                spins += 1
+            }
+            if generation.load(ordering: .sequentiallyConsistent) == seen {
+                pthread_mutex_lock(&mutex)
+                sleepers.add(1, ordering: .sequentiallyConsistent)
+                while generation.load(ordering: .sequentiallyConsistent) == seen {
+                    pthread_cond_wait(&condition, &mutex)
+                }
+                sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                pthread_mutex_unlock(&mutex)
+            }
+            seen = generation.load(ordering: .sequentiallyConsistent)
+            work()
+        }
+    }
+
+    /// A short busy wait between polls (Swift has no portable `pause` instruction).
+    @inline(never)
+    private func spinPause() {}
+}
