@@ -112,12 +112,13 @@ def main():
             print(f"{label:32} {m:10.4f} {o:10.4f} {m / o:6.2f}x")
 
     if not args.skip_gemm:
-        print(f"\n{'M x N x K':22} {'sgemm GF/s':>11} {'pointwise GF/s':>15} {'share':>7}")
+        print(f"\n{'M x N x K':22} {'sgemm GF/s':>11} {'pointwise GF/s':>15} {'share':>7} {'openblas-backend GF/s':>22} {'share':>7}")
         for m, n, k in GEMMS:
             r = [run_json([BENCH, "gemm", str(m), str(n), str(k), "--threads", str(t), "--runs", str(args.runs)]) for _ in range(args.rounds)]
             s = statistics.median(v["sgemm_gflops"] for v in r)
             p = statistics.median(v["pointwise_gflops"] for v in r)
-            print(f"{f'{m} x {n} x {k}':22} {s:11.1f} {p:15.1f} {100 * p / s:6.0f}%")
+            o = statistics.median(v["openblas_pointwise_gflops"] for v in r)
+            print(f"{f'{m} x {n} x {k}':22} {s:11.1f} {p:15.1f} {100 * p / s:6.0f}% {o:22.1f} {100 * o / s:6.0f}%")
 
 
 if __name__ == "__main__":

@@ -122,14 +122,31 @@ class GraphBuilder:
         raise ValueError(f"op {op}")
 
 
+def output_shape(spec, shape):
+    """NCHW shape after one layer (same padding: ceil(h / s))."""
+    op = spec["op"]
+    if op == "fc":
+        return [shape[0], spec["cout"]]
+    if op == "softmax":
+        return shape
+    n, c, h, w = shape
+    if op == "gap":
+        return [n, c, 1, 1]
+    s = spec["s"]
+    return [n, spec["cout"] if op in ("conv", "mbconv", "sepconv") else c, -(-h // s), -(-w // s)]
+
+
 def build_model(spec_texts, channels, height, width, seed=0):
     """An ONNX model running the specs in sequence on a 1 x channels x height x width input."""
     g = GraphBuilder(seed)
     x = "input"
+    shape = [1, channels, height, width]
     for text in spec_texts:
-        x = g.layer(x, parse_spec(text))
+        spec = parse_spec(text)
+        x = g.layer(x, spec)
+        shape = output_shape(spec, shape)
     graph = helper.make_graph(g.nodes, "nasctl", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, channels, height, width])],
-                              [helper.make_tensor_value_info(x, TensorProto.FLOAT, [])], g.inits)
+                              [helper.make_tensor_value_info(x, TensorProto.FLOAT, shape)], g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     onnx.checker.check_model(model)
