@@ -14,10 +14,12 @@ let package = Package(
     products: [
         .executable(name: "nasctl", targets: ["nasctl"]),
         .library(name: "NASEngine", targets: ["NASEngine"]),
+        .library(name: "NASSpace", targets: ["NASSpace"]),
         .library(name: "NASLatency", targets: ["NASLatency"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries: a module map and a one-line shim header each.
@@ -34,13 +36,15 @@ let package = Package(
 
         // Bottom: tensors, kernels, layers, network executor.
         .target(name: "NASEngine", dependencies: ["CBLAS"], swiftSettings: hostCPU),
-        // Device identity, timing statistics (later: profiler, tables, predictor).
-        .target(name: "NASLatency", dependencies: ["NASEngine", "CCPUInfo"], swiftSettings: hostCPU),
+        // Decisions, architectures, YAML search spaces, network builder.
+        .target(name: "NASSpace", dependencies: ["NASEngine", .product(name: "Yams", package: "Yams")], swiftSettings: hostCPU),
+        // Device identity, timing, profiler, latency tables, predictor, validation.
+        .target(name: "NASLatency", dependencies: ["NASEngine", "NASSpace", "CCPUInfo"], swiftSettings: hostCPU),
         // Top: one subcommand per file.
         .executableTarget(
             name: "nasctl",
             dependencies: [
-                "NASEngine", "NASLatency",
+                "NASEngine", "NASSpace", "NASLatency",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU
@@ -54,6 +58,7 @@ let package = Package(
         ),
 
         .testTarget(name: "NASEngineTests", dependencies: ["NASEngine"], swiftSettings: hostCPU),
+        .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace"], swiftSettings: hostCPU),
         .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency"], swiftSettings: hostCPU),
         .testTarget(name: "nasctlTests", dependencies: ["nasctl"], swiftSettings: hostCPU),
     ]

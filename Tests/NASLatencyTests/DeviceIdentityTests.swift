@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import NASLatency
+import NASEngine
 
 @Suite struct DeviceIdentityTests {
     @Test func readsThisMachineThroughCPUInfo() throws {

@@ -6,13 +6,17 @@ public struct Convolution: Layer {
     public let inChannels: Int, outChannels: Int
     public let geometry: WindowGeometry
     public let activation: Activation
+    /// Identity skip: `y = act(conv(x)) + x` (needs stride 1 and `cin == cout`).
+    public let skip: Bool
     /// `[k·k·cin × cout]` weights and `[cout]` bias, plain and prepacked.
     public let parameters: GEMMWeights
     public var weights: FloatBuffer { parameters.weights }
     public var bias: FloatBuffer { parameters.bias }
 
     public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, activation: Activation,
-                weights: [Float], bias: [Float]) {
+                skip: Bool = false, weights: [Float], bias: [Float]) {
+        precondition(!skip || (stride == 1 && inChannels == outChannels), "Convolution: identity skip needs stride 1 and cin == cout")
+        self.skip = skip
         precondition(weights.count == kernel * kernel * inChannels * outChannels,
                      "Convolution: \(weights.count) weights for k=\(kernel) cin=\(inChannels) cout=\(outChannels)")
         precondition(bias.count == outChannels, "Convolution: \(bias.count) biases for \(outChannels) channels")
@@ -24,17 +28,17 @@ public struct Convolution: Layer {
 
     /// He-uniform random weights followed by random batch-norm statistics, folded.
     public static func random(inChannels: Int, outChannels: Int, kernel: Int, stride: Int,
-                              activation: Activation, rng: inout SplitMix64) -> Convolution {
+                              activation: Activation, skip: Bool = false, rng: inout SplitMix64) -> Convolution {
         let fanIn = Float(kernel * kernel * inChannels)
         let raw = rng.uniform(count: kernel * kernel * inChannels * outChannels, scale: (6 / fanIn).squareRoot())
         let (w, b) = BatchNorm.random(channels: outChannels, rng: &rng).fold(weights: raw, bias: nil)
         return Convolution(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
-                           activation: activation, weights: w, bias: b)
+                           activation: activation, skip: skip, weights: w, bias: b)
     }
 
     public var summary: String {
         let k = geometry.kernel
-        return (k == 1 && geometry.stride == 1 ? "pointwise" : "conv \(k)x\(k)") + (geometry.stride > 1 ? " /\(geometry.stride)" : "")
+        return (k == 1 && geometry.stride == 1 ? "pointwise" : "conv \(k)x\(k)") + (geometry.stride > 1 ? " /\(geometry.stride)" : "") + (skip ? " +skip" : "")
     }
 
     public func inputProblem(for input: Shape) -> String? { channelProblem(input, expected: inChannels) }
@@ -54,7 +58,7 @@ public struct Convolution: Layer {
 
     public func forward(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, context: ExecutionContext) {
-        forward(x, input: input, into: y, residual: nil, scratch: scratch, context: context)
+        forward(x, input: input, into: y, residual: skip ? x : nil, scratch: scratch, context: context)
     }
 
     /// `y = act(conv(x) + bias) + residual`; the residual (same shape as `y`) is fused into the

@@ -40,7 +40,8 @@ public struct LayerSpec: Hashable, Codable, Sendable, CustomStringConvertible {
     public var description: String {
         var parts = ["op=\(op.rawValue)", "cin=\(inChannels)", "cout=\(outChannels)"]
         switch op {
-        case .conv, .depthwise: parts += ["k=\(kernel)", "s=\(stride)", "act=\(activation.rawValue)"]
+        case .conv: parts += ["k=\(kernel)", "s=\(stride)", "skip=\(skip ? 1 : 0)", "act=\(activation.rawValue)"]
+        case .depthwise: parts += ["k=\(kernel)", "s=\(stride)", "act=\(activation.rawValue)"]
         case .mbconv, .sepconv:
             parts += ["k=\(kernel)", "s=\(stride)", "e=\(expansion)", "se=\(seRatio)", "skip=\(skip ? 1 : 0)", "act=\(activation.rawValue)"]
         case .avgpool, .maxpool: parts += ["k=\(kernel)", "s=\(stride)"]
@@ -95,6 +96,9 @@ public struct LayerSpec: Hashable, Codable, Sendable, CustomStringConvertible {
         if op == .depthwise || op == .avgpool || op == .maxpool || op == .gap || op == .softmax, outChannels != inChannels {
             throw EngineError.badLayerSpec(me, "\(op.rawValue) keeps the channel count: cout must equal cin")
         }
+        if skip && !(op == .conv || op == .mbconv || op == .sepconv) {
+            throw EngineError.badLayerSpec(me, "only conv, mbconv and sepconv take an identity skip")
+        }
         if skip && (stride != 1 || inChannels != outChannels) {
             throw EngineError.badLayerSpec(me, "identity skip needs stride 1 and cin == cout")
         }
@@ -104,7 +108,7 @@ public struct LayerSpec: Hashable, Codable, Sendable, CustomStringConvertible {
     public func instantiate(rng: inout SplitMix64) -> any Layer {
         switch op {
         case .conv:
-            return Convolution.random(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, activation: activation, rng: &rng)
+            return Convolution.random(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride, activation: activation, skip: skip, rng: &rng)
         case .depthwise:
             return DepthwiseConvolution.random(channels: inChannels, kernel: kernel, stride: stride, activation: activation, rng: &rng)
         case .mbconv:

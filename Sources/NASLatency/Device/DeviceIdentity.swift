@@ -1,3 +1,4 @@
+import NASEngine
 import Foundation
 
 /// This CPU as cpuinfo sees it, plus OS and architecture, and a stable `id` naming its tables.

@@ -1,0 +1,39 @@
+extension LayerSpec {
+    /// Multiply-accumulates and parameters (after batch-norm folding) of this layer on `input`,
+    /// computed without building it; equal to the instantiated layer's `macs` and
+    /// `parameterCount`.
+    public func cost(input: Shape) -> (macs: Int, parameters: Int) {
+        let k2 = kernel * kernel
+        let out = WindowGeometry(kernel: kernel, stride: stride).output(input, channels: outChannels)
+        switch op {
+        case .conv:
+            return (out.count * k2 * inChannels, k2 * inChannels * outChannels + outChannels)
+        case .depthwise:
+            return (out.count * k2, k2 * inChannels + inChannels)
+        case .mbconv, .sepconv:
+            let ce = inChannels * expansion
+            let d = WindowGeometry(kernel: kernel, stride: stride).output(input, channels: ce)
+            var macs = d.count * k2 + d.pixels * ce * outChannels
+            var params = k2 * ce + ce + ce * outChannels + outChannels
+            if expansion > 1 {
+                macs += input.pixels * inChannels * ce
+                params += inChannels * ce + ce
+            }
+            if seRatio > 0 {
+                let r = max(1, Int(Double(inChannels) * seRatio))
+                macs += d.count * 2 + d.n * 2 * ce * r
+                params += 2 * ce * r + r + ce
+            }
+            return (macs, params)
+        case .avgpool, .maxpool:
+            return (WindowGeometry(kernel: kernel, stride: stride).output(input, channels: input.c).count * k2, 0)
+        case .gap:
+            return (input.count, 0)
+        case .fc:
+            let features = input.h * input.w * input.c
+            return (input.n * features * outChannels, features * outChannels + outChannels)
+        case .softmax:
+            return (0, 0)
+        }
+    }
+}

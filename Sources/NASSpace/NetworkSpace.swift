@@ -1,0 +1,72 @@
+import NASEngine
+
+/// The convolution operator a block of a network space uses (MNasNet's ConvOp).
+public enum ConvOp: String, Sendable, Codable, CaseIterable {
+    /// Regular k×k convolution + BN + activation (squeeze-excite does not apply).
+    case conv
+    /// Depthwise-separable: depthwise k×k + act, pointwise linear.
+    case sepconv
+    /// Inverted bottleneck with expansion 3 / 6.
+    case mbconv3, mbconv6
+
+    var expansion: Int { self == .mbconv3 ? 3 : self == .mbconv6 ? 6 : 1 }
+}
+
+/// The per-block choice lists of a network space (MNasNet's factorized hierarchical space).
+public struct BlockChoices: Hashable, Sendable {
+    public var ops: [ConvOp]
+    public var kernels: [Int]
+    public var seRatios: [Double]
+    /// `true` = identity (applied only where stride is 1 and channels match), `false` = none.
+    public var skips: [Bool]
+    public var widths: [Double]
+    /// Layer-count deltas relative to the block's base count (the result is at least 1).
+    public var layerDeltas: [Int]
+}
+
+/// A fixed block of the network skeleton: base filters, base layer count, first stride.
+public struct BlockDefinition: Hashable, Sendable {
+    public var filters: Int
+    public var layers: Int
+    public var stride: Int
+    public var choices: BlockChoices
+}
+
+/// A network space: fixed stem and head around blocks whose ops, kernels, SE, skips, widths
+/// and depths are searched.
+public struct NetworkSpace: Hashable, Sendable {
+    public var resolution: Int
+    public var inputChannels: Int
+    public var classes: Int
+    public var activation: Activation
+    public var stemFilters: Int
+    public var stemKernel: Int
+    public var stemStride: Int
+    public var headFilters: Int
+    public var blocks: [BlockDefinition]
+
+    /// Channels for `base` filters at width multiplier `width`: rounded to a multiple of 8,
+    /// never more than 10% below `base · width` (MobileNet's rule).
+    public static func filters(_ base: Int, width: Double) -> Int { MobileNetV2.scaled(base, width: width) }
+
+    /// Number of stride-2 layers (stem included).
+    public var strideTwoLayers: Int { (stemStride > 1 ? 1 : 0) + blocks.filter { $0.stride > 1 }.count }
+
+    /// Smallest input size at which every strided layer still sees at least 2x2 pixels.
+    public var minimumResolution: Int { strideTwoLayers == 0 ? 1 : (1 << (strideTwoLayers - 1)) + 1 }
+
+    /// The decisions, block by block: `blockN.op`, `.kernel`, `.se`, `.skip`, `.width`, `.layers`.
+    public var decisions: [Decision] {
+        blocks.enumerated().flatMap { i, block -> [Decision] in
+            let c = block.choices, prefix = "block\(i + 1)."
+            return [
+                Decision(name: prefix + "op", choices: c.ops.map(\.rawValue)),
+                Decision(name: prefix + "kernel", choices: c.kernels.map(String.init)),
+                Decision(name: prefix + "se", choices: c.seRatios.map { "\($0)" }),
+                Decision(name: prefix + "skip", choices: c.skips.map { $0 ? "identity" : "none" }),
+                Decision(name: prefix + "width", choices: c.widths.map { "\($0)" }),
+                Decision(name: prefix + "layers", choices: c.layerDeltas.map { $0 > 0 ? "+\($0)" : "\($0)" }),
+            ]
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import NASEngine
+import Yams
+
+extension SearchSpace {
+    /// Reads and validates a search-space YAML file.
+    public static func load(file path: String) throws -> SearchSpace {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SpaceError(file: path, field: "", problem: "no such file (pass --space FILE, e.g. Configs/mnasnet.yaml)")
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw SpaceError(file: path, field: "", problem: "cannot read the file as UTF-8 text")
+        }
+        return try parse(yaml: text, source: path)
+    }
+
+    /// Parses and validates search-space YAML. Every error names the file, the field and what
+    /// is allowed.
+    public static func parse(yaml text: String, source: String = "<text>") throws -> SearchSpace {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw SpaceError(file: source, field: "", problem: "the file is empty; expected a mapping with 'name' and 'kind'")
+            }
+            root = node
+        } catch let error as SpaceError {
+            throw error
+        } catch {
+            throw SpaceError(file: source, field: "", problem: "not valid YAML: \(error)")
+        }
+        let reader = YAMLReader(source: source)
+        let top = try reader.mapping(root, "")
+        try reader.onlyKeys(top, "", allowed: ["name", "kind", "input", "classes", "activation", "stem", "head", "choices", "blocks", "decisions", "proxy"])
+        let name = try reader.string(reader.required(top, "name", in: ""), "name")
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw reader.error(top["name"], "name", "must be a non-empty identifier (letters, digits, '-', '_')")
+        }
+        let kind = try reader.string(reader.required(top, "kind", in: ""), "kind")
+        switch kind {
+        case "network":
+            let network = try parseNetwork(top, reader)
+            return SearchSpace(name: name, kind: .network(network), decisions: network.decisions, source: source)
+        case "categorical":
+            let decisionsNode = try reader.mapping(reader.required(top, "decisions", in: ""), "decisions")
+            var decisions: [Decision] = []
+            for (keyNode, valueNode) in decisionsNode {
+                let key = try reader.string(keyNode, "decisions")
+                let field = "decisions.\(key)"
+                let choices = try reader.sequence(valueNode, field).map { try reader.string($0, field) }
+                guard !choices.isEmpty else { throw reader.error(valueNode, field, "needs at least one choice") }
+                guard Set(choices).count == choices.count else { throw reader.error(valueNode, field, "has a repeated choice") }
+                decisions.append(Decision(name: key, choices: choices))
+            }
+            guard !decisions.isEmpty else { throw reader.error(top["decisions"], "decisions", "needs at least one decision") }
+            return SearchSpace(name: name, kind: .categorical, decisions: decisions, source: source)
+        default:
+            throw reader.error(top["kind"], "kind", "is '\(kind)'; allowed: network, categorical")
+        }
+    }
+
+    private static func parseNetwork(_ top: Node.Mapping, _ r: YAMLReader) throws -> NetworkSpace {
+        let input = try r.mapping(r.required(top, "input", in: ""), "input")
+        try r.onlyKeys(input, "input", allowed: ["resolution", "channels"])
+        let resolution = try r.int(r.required(input, "resolution", in: "input"), "input.resolution", min: 1)
+        let channels = try r.int(r.required(input, "channels", in: "input"), "input.channels", min: 1)
+        let classes = try r.int(r.required(top, "classes", in: ""), "classes", min: 1)
+        let activationText = try top["activation"].map { try r.string($0, "activation") } ?? "relu6"
+        guard let activation = Activation(rawValue: activationText), activation != .sigmoid else {
+            throw r.error(top["activation"], "activation", "is '\(activationText)'; allowed: none, relu, relu6, hswish")
+        }
+        let stem = try r.mapping(r.required(top, "stem", in: ""), "stem")
+        try r.onlyKeys(stem, "stem", allowed: ["filters", "kernel", "stride"])
+        let stemFilters = try r.int(r.required(stem, "filters", in: "stem"), "stem.filters", min: 1)
+        let stemKernel = try stem["kernel"].map { try r.int($0, "stem.kernel", allowed: [1, 3, 5, 7]) } ?? 3
+        let stemStride = try stem["stride"].map { try r.int($0, "stem.stride", allowed: [1, 2]) } ?? 2
+        let head = try r.mapping(r.required(top, "head", in: ""), "head")
+        try r.onlyKeys(head, "head", allowed: ["filters"])
+        let headFilters = try r.int(r.required(head, "filters", in: "head"), "head.filters", min: 1)
+
+        let defaults = try top["choices"].map { try parseChoices(r.mapping($0, "choices"), "choices", base: nil, r) }
+        let blocksNode = try r.sequence(r.required(top, "blocks", in: ""), "blocks")
+        guard !blocksNode.isEmpty else { throw r.error(top["blocks"], "blocks", "needs at least one block") }
+        var blocks: [BlockDefinition] = []
+        for (i, node) in blocksNode.enumerated() {
+            let field = "blocks[\(i)]"
+            let block = try r.mapping(node, field)
+            try r.onlyKeys(block, field, allowed: ["filters", "layers", "stride", "choices"])
+            let filters = try r.int(r.required(block, "filters", in: field), field + ".filters", min: 1)
+            let layers = try r.int(r.required(block, "layers", in: field), field + ".layers", min: 1)
+            let stride = try r.int(r.required(block, "stride", in: field), field + ".stride", allowed: [1, 2])
+            let choices = try block["choices"].map { try parseChoices(r.mapping($0, field + ".choices"), field + ".choices", base: defaults, r) } ?? defaults
+            guard let choices else {
+                throw r.error(node, field + ".choices", "missing: give 'choices' at the top level or in every block")
+            }
+            if let delta = choices.layerDeltas.first(where: { layers + $0 < 1 }) {
+                throw r.error(node, field + ".layers", "base \(layers) with layer choice \(delta) leaves \(layers + delta) layers; every block needs at least 1 (use a layer choice of at least \(1 - layers))")
+            }
+            blocks.append(BlockDefinition(filters: filters, layers: layers, stride: stride, choices: choices))
+        }
+        let space = NetworkSpace(resolution: resolution, inputChannels: channels, classes: classes, activation: activation,
+                                 stemFilters: stemFilters, stemKernel: stemKernel, stemStride: stemStride,
+                                 headFilters: headFilters, blocks: blocks)
+        guard resolution >= space.minimumResolution else {
+            throw r.error(input["resolution"], "input.resolution", "\(resolution) is too small: the \(space.strideTwoLayers) stride-2 layers need at least \(space.minimumResolution)x\(space.minimumResolution)")
+        }
+        return space
+    }
+
+    private static func parseChoices(_ m: Node.Mapping, _ field: String, base: BlockChoices?, _ r: YAMLReader) throws -> BlockChoices {
+        try r.onlyKeys(m, field, allowed: ["op", "kernel", "se", "skip", "width", "layers"])
+        func list<T: Hashable>(_ key: String, _ fallback: [T]?, _ parse: (Node, String) throws -> T) throws -> [T] {
+            guard let node = m[key] else {
+                if let fallback { return fallback }
+                throw r.error(nil, "\(field).\(key)", "missing choice list")
+            }
+            let values = try r.sequence(node, "\(field).\(key)").map { try parse($0, "\(field).\(key)") }
+            guard !values.isEmpty else { throw r.error(node, "\(field).\(key)", "is empty; give at least one choice") }
+            guard Set(values).count == values.count else { throw r.error(node, "\(field).\(key)", "has a repeated choice") }
+            return values
+        }
+        return BlockChoices(
+            ops: try list("op", base?.ops) { node, f in
+                let text = try r.string(node, f)
+                guard let op = ConvOp(rawValue: text) else {
+                    throw r.error(node, f, "unknown op '\(text)'; allowed: \(ConvOp.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return op
+            },
+            kernels: try list("kernel", base?.kernels) { node, f in try r.int(node, f, allowed: [3, 5, 7]) },
+            seRatios: try list("se", base?.seRatios) { node, f in
+                guard let v = node.float, v >= 0, v < 1 else { throw r.error(node, f, "'\(node.string ?? "?")' must be a ratio in [0, 1)") }
+                return v
+            },
+            skips: try list("skip", base?.skips) { node, f in
+                switch try r.string(node, f) {
+                case "identity": return true
+                case "none": return false
+                case let other: throw r.error(node, f, "'\(other)' is not a skip; allowed: identity, none")
+                }
+            },
+            widths: try list("width", base?.widths) { node, f in
+                guard let v = node.float, v > 0, v <= 4 else { throw r.error(node, f, "'\(node.string ?? "?")' must be a width multiplier in (0, 4]") }
+                return v
+            },
+            layerDeltas: try list("layers", base?.layerDeltas) { node, f in try r.int(node, f, min: -100) })
+    }
+}
+
+/// Typed access to a YAML tree that turns every mismatch into a `SpaceError` with the field
+/// path and the line:column of the offending node.
+struct YAMLReader {
+    let source: String
+
+    func error(_ node: Node?, _ field: String, _ problem: String) -> SpaceError {
+        SpaceError(file: source, field: field, problem: problem, location: node?.mark.map { "\($0.line):\($0.column)" })
+    }
+
+    func mapping(_ node: Node, _ field: String) throws -> Node.Mapping {
+        guard let m = node.mapping else { throw error(node, field, "must be a mapping (key: value lines)") }
+        return m
+    }
+
+    func sequence(_ node: Node, _ field: String) throws -> [Node] {
+        guard let s = node.sequence else { throw error(node, field, "must be a list, e.g. [a, b]") }
+        return Array(s)
+    }
+
+    func string(_ node: Node, _ field: String) throws -> String {
+        guard let s = node.scalar?.string else { throw error(node, field, "must be a single value") }
+        return s
+    }
+
+    func required(_ m: Node.Mapping, _ key: String, in parent: String) throws -> Node {
+        guard let node = m[key] else {
+            throw SpaceError(file: source, field: parent.isEmpty ? key : "\(parent).\(key)", problem: "missing",
+                             location: m.mark.map { "\($0.line):\($0.column)" })
+        }
+        return node
+    }
+
+    func int(_ node: Node, _ field: String, min: Int) throws -> Int {
+        guard let v = node.int else { throw error(node, field, "'\(node.string ?? "?")' must be an integer") }
+        guard v >= min else { throw error(node, field, "is \(v); must be at least \(min)") }
+        return v
+    }
+
+    func int(_ node: Node, _ field: String, allowed: [Int]) throws -> Int {
+        guard let v = node.int, allowed.contains(v) else {
+            throw error(node, field, "'\(node.string ?? "?")' is not allowed; allowed: \(allowed.map(String.init).joined(separator: ", "))")
+        }
+        return v
+    }
+
+    func onlyKeys(_ m: Node.Mapping, _ field: String, allowed: Set<String>) throws {
+        for (key, _) in m {
+            let name = key.string ?? "?"
+            if !allowed.contains(name) {
+                throw error(key, field.isEmpty ? name : "\(field).\(name)", "unknown field; allowed here: \(allowed.sorted().joined(separator: ", "))")
+            }
+        }
+    }
+}

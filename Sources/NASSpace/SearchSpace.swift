@@ -1,0 +1,50 @@
+import NASEngine
+
+/// A named set of decisions. A network space also says what the decisions build; a
+/// categorical space has decisions only (a table supplies accuracy, e.g. NAS-Bench-201).
+///
+/// The searcher sees only `decisions`; what they mean lives in `NetworkBuilder`.
+public struct SearchSpace: Sendable {
+    public enum Kind: Sendable {
+        case network(NetworkSpace)
+        case categorical
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var decisions: [Decision]
+    /// Where the space was read from (for error messages), or "<built-in>".
+    public var source: String
+
+    public init(name: String, kind: Kind, decisions: [Decision], source: String) {
+        self.name = name; self.kind = kind; self.decisions = decisions; self.source = source
+    }
+
+    public var network: NetworkSpace? {
+        if case let .network(space) = kind { return space }
+        return nil
+    }
+
+    /// Everything that defines the space, in a fixed order (not the file's bytes: comments and
+    /// formatting do not change it).
+    public var canonicalText: String {
+        var parts = ["name=\(name)"]
+        if let n = network {
+            parts.append("network input=\(n.resolution)x\(n.inputChannels) classes=\(n.classes) act=\(n.activation.rawValue)")
+            parts.append("stem=\(n.stemFilters)/k\(n.stemKernel)/s\(n.stemStride) head=\(n.headFilters)")
+            for b in n.blocks { parts.append("block f=\(b.filters) n=\(b.layers) s=\(b.stride)") }
+        } else {
+            parts.append("categorical")
+        }
+        for d in decisions { parts.append("\(d.name)=[\(d.choices.joined(separator: ","))]") }
+        return parts.joined(separator: "\n")
+    }
+
+    /// 16-hex-digit digest of `canonicalText`: tables record it to detect another space.
+    public var digest: String { Digest.hex(canonicalText) }
+
+    /// Number of distinct architectures (product of choice counts), saturating at `Int.max`.
+    public var size: Int {
+        decisions.reduce(1) { acc, d in acc.multipliedReportingOverflow(by: d.choices.count).overflow ? Int.max : acc * d.choices.count }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import NASEngine
+import Testing
+@testable import NASSpace
+
+@Suite struct ArchitectureTests {
+    @Test func jsonRoundTripsAndKeyIsStable() throws {
+        let space = try defaultSpace()
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<50 {
+            let arch = Architecture.random(in: space, using: &rng)
+            let json = try arch.json(in: space)
+            let back = try Architecture.parse(json: Data(json.utf8), space: space)
+            #expect(back == arch)
+            #expect(back.key(in: space) == arch.key(in: space))
+        }
+        let baseline = try Architecture.load(file: configPath("baselines/mobilenetv2.json"), space: space)
+        #expect(baseline.key(in: space).hasPrefix("sepconv/3/0.0/identity/1.0/0|mbconv6/3/0.0/identity/1.0/0|"))
+        #expect(baseline.key(in: space).split(separator: "|").count == 7)
+    }
+
+    @Test func mutationChangesExactlyOneDecisionAndStaysValid() throws {
+        let space = try defaultSpace()
+        var rng = SplitMix64(seed: 6)
+        for _ in 0..<500 {
+            let parent = Architecture.random(in: space, using: &rng)
+            let child = parent.mutated(in: space, using: &rng)
+            #expect(zip(parent.values, child.values).filter { $0 != $1 }.count == 1)
+            try child.validate(in: space)
+        }
+    }
+
+    @Test func samplingCoversEveryChoice() throws {
+        for space in [try defaultSpace(), try SearchSpace.load(file: configPath("nasbench201.yaml"))] {
+            var rng = SplitMix64(seed: 7)
+            var seen = Array(repeating: Set<String>(), count: space.decisions.count)
+            for _ in 0..<400 {
+                let arch = Architecture.random(in: space, using: &rng)
+                for (i, v) in arch.values.enumerated() { seen[i].insert(v) }
+            }
+            for (d, s) in zip(space.decisions, seen) { #expect(s == Set(d.choices), "\(d.name)") }
+        }
+    }
+
+    @Test func architecturesThatDoNotFitAreRejectedWithAReason() throws {
+        let space = try defaultSpace()
+        let baseline = try String(contentsOfFile: configPath("baselines/mobilenetv2.json"), encoding: .utf8)
+        let cases: [(String, String)] = [
+            (baseline.replacingOccurrences(of: "\"mbconv6\"", with: "\"mbconv9\""), "'decisions.block2.op': 'mbconv9' is not a choice"),
+            (baseline.replacingOccurrences(of: "\"space\": \"mnasnet\"", with: "\"space\": \"nasbench201\""), "architecture is for space 'nasbench201'"),
+            (baseline.replacingOccurrences(of: "\"block3.kernel\": \"3\",", with: ""), "'decisions.block3.kernel': missing"),
+            (baseline.replacingOccurrences(of: "\"block3.kernel\": \"3\",", with: "\"block3.kernel\": \"3\", \"block9.op\": \"conv\","), "'decisions.block9.op': is not a decision"),
+            ("{\"space\": 3}", "not an architecture JSON"),
+        ]
+        for (json, message) in cases {
+            #expect {
+                try Architecture.parse(json: Data(json.utf8), space: space, source: "arch.json")
+            } throws: { error in
+                "\(error)".hasPrefix("arch.json") && "\(error)".contains(message)
+            }
+        }
+    }
+}
+
+@Suite struct NetworkBuilderTests {
+    /// Property: every layer of every sampled architecture has a signature the profiler enumerates.
+    @Test(arguments: [UInt64(1), 2, 3])
+    func everyBuiltLayerIsEnumerated(seed: UInt64) throws {
+        for space in [try defaultSpace(), try SearchSpace.parse(yaml: smallSpaceYAML)] {
+            let enumerated = Set(try NetworkBuilder.allLayers(in: space).map(\.signature))
+            var rng = SplitMix64(seed: seed)
+            for _ in 0..<300 {
+                let arch = Architecture.random(in: space, using: &rng)
+                for layer in try NetworkBuilder.layers(for: arch, in: space) {
+                    #expect(enumerated.contains(layer.signature), "missing \(layer.signature)")
+                }
+            }
+        }
+    }
+
+    @Test func enumerationHasNoDuplicatesAndEveryLayerIsValid() throws {
+        let layers = try NetworkBuilder.allLayers(in: try defaultSpace())
+        #expect(Set(layers.map(\.signature)).count == layers.count)
+        for layer in layers { try layer.spec.validate() }
+        #expect(layers.count > 1000 && layers.count < 3000)
+    }
+
+    @Test func skipIsAppliedOnlyWhereLegal() throws {
+        let space = try defaultSpace()
+        var rng = SplitMix64(seed: 4)
+        for _ in 0..<100 {
+            for layer in try NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space) where layer.spec.skip {
+                #expect(layer.spec.stride == 1 && layer.spec.inChannels == layer.spec.outChannels)
+            }
+        }
+    }
+
+    @Test func costMatchesTheInstantiatedNetwork() throws {
+        let space = try SearchSpace.parse(yaml: smallSpaceYAML)
+        var rng = SplitMix64(seed: 8)
+        for i in 0..<10 {
+            let arch = Architecture.random(in: space, using: &rng)
+            let layers = try NetworkBuilder.layers(for: arch, in: space)
+            let network = try NetworkBuilder.network(for: arch, in: space, seed: UInt64(i))
+            let cost = NetworkBuilder.cost(of: layers)
+            #expect(cost.macs == network.macs)
+            #expect(cost.parameters == network.parameterCount)
+            #expect(network.outputShape == Shape(h: 1, w: 1, c: 10))
+        }
+    }
+}
