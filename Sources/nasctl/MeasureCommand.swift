@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import NASEngine
 import NASLatency
+import NASSpace
 
 /// `nasctl measure`: end-to-end latency of a network in the engine, like benchmark_model.
 struct MeasureCommand: ParsableCommand {
@@ -15,8 +16,13 @@ struct MeasureCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Reference model to build (\(ModelZoo.names.joined(separator: ", "))).")
-    var model: String = "mobilenetv2"
+    @Option(help: "Reference model to build (\(ModelZoo.names.joined(separator: ", "))); default mobilenetv2.")
+    var model: String?
+
+    @Option(help: "Architecture JSON of a network space to build instead of --model.")
+    var arch: String?
+
+    @OptionGroup var spaceOptions: SpaceOptions
 
     @Option(help: "Input height and width in pixels.")
     var resolution: Int = 224
@@ -43,6 +49,7 @@ struct MeasureCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard model == nil || arch == nil else { throw ValidationError("give either --model or --arch, not both.") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads)).") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more (got \(warmup)).") }
@@ -88,6 +95,13 @@ struct MeasureCommand: ParsableCommand {
         } catch let error as EngineError {
             throw ValidationError(error.description)
         }
+        return measure(network, name: model, resolution: resolution, width: width, threads: threads, runs: runs, warmup: warmup,
+                       seed: seed, profile: profile)
+    }
+
+    /// Measures a built network (and optionally profiles each layer).
+    static func measure(_ network: Network, name: String, resolution: Int, width: Double, threads: Int, runs: Int, warmup: Int,
+                        seed: UInt64, profile: Bool) -> Report {
         let executor = NetworkExecutor(network: network, context: ExecutionContext(threads: threads))
         executor.fillInputRandomly(seed: seed)
         let stats = LatencyMeasurement.measure(executor, warmup: warmup, runs: runs)
@@ -96,19 +110,28 @@ struct MeasureCommand: ParsableCommand {
                 LayerTime(index: i, layer: network.layers[i].summary, input: network.shapes[i].description, ms: ms)
             }
             : nil
-        return Report(model: model, resolution: resolution, width: width, threads: threads, warmup: warmup,
+        return Report(model: name, resolution: resolution, width: width, threads: threads, warmup: warmup,
                       macs: network.macs, parameters: network.parameterCount, statistics: stats, layers: layers)
     }
 
     func run() throws {
-        let report = try Self.measureReport(model: model, resolution: resolution, width: width, threads: threads,
+        let report: Report
+        if let arch {
+            let space = try spaceOptions.load()
+            let architecture = try Architecture.load(file: arch, space: space)
+            let network = try NetworkBuilder.network(for: architecture, in: space, seed: seed)
+            report = Self.measure(network, name: arch, resolution: network.inputShape.h, width: 1, threads: threads, runs: runs,
+                                  warmup: warmup, seed: seed, profile: profile)
+        } else {
+            report = try Self.measureReport(model: model ?? "mobilenetv2", resolution: resolution, width: width, threads: threads,
                                             runs: runs, warmup: warmup, seed: seed, profile: profile)
+        }
         let stats = report.statistics
         if json {
             try printJSON(report)
             return
         }
-        print("\(model) \(resolution)x\(resolution) width \(width): \(formatCount(report.macs)) MACs, \(formatCount(report.parameters)) parameters, \(threads) thread\(threads == 1 ? "" : "s")")
+        print("\(report.model) \(report.resolution)x\(report.resolution)\(arch == nil ? " width \(width)" : ""): \(formatCount(report.macs)) MACs, \(formatCount(report.parameters)) parameters, \(threads) thread\(threads == 1 ? "" : "s")")
         print(String(format: "count=%d first=%.3f min=%.3f median=%.3f mean=%.3f max=%.3f std=%.3f (ms)",
                      stats.count, stats.firstMs, stats.minMs, stats.medianMs, stats.meanMs, stats.maxMs, stats.stdMs))
         if let layers = report.layers {

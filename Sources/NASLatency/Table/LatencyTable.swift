@@ -1,0 +1,110 @@
+import Foundation
+import NASEngine
+import NASSpace
+
+/// Measured latency of every layer a search space can produce, on one device, with one engine
+/// configuration: what `nasctl profile` writes and the predictor reads.
+public struct LatencyTable: Codable, Sendable {
+    public static let currentSchema = 1
+
+    public struct Engine: Codable, Sendable, Equatable {
+        public var threads: Int
+        /// `release` or `debug` (a debug build's timings are meaningless).
+        public var build: String
+        /// GEMM backend (`native`, `openblas`) and OpenBLAS's kernel family.
+        public var gemm: String
+        public var blasCore: String
+        /// Warm-up runs, run bounds, target spread, time cap, cache flushing between runs.
+        public var measurement: MeasurementSettings
+    }
+
+    public struct Space: Codable, Sendable, Equatable {
+        public var name: String
+        public var digest: String
+    }
+
+    public struct Entry: Codable, Sendable, Equatable {
+        public var signature: String
+        public var role: String
+        /// Median with the layer's weights in the last-level cache (caches flushed to L3 between
+        /// runs): the layer inside a network whose weights fit in L3.
+        public var medianMs: Double
+        /// Median with the weights in DRAM (the whole L3 flushed between runs): the layer inside
+        /// a network whose weights do not fit in L3.
+        public var coldMedianMs: Double
+        /// Interquartile range over the median, in percent (warm measurement).
+        public var spreadPct: Double
+        public var runs: Int
+        /// The spread stayed above the target when the run or time cap hit.
+        public var noisy: Bool
+        public var macs: Int
+        /// Bytes of (folded) weights and biases the layer reads.
+        public var weightBytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case signature, role, medianMs = "median_ms", coldMedianMs = "cold_median_ms", spreadPct = "spread_pct",
+                 runs, noisy, macs, weightBytes = "weight_bytes"
+        }
+    }
+
+    public var schema: Int
+    public var deviceID: String
+    public var device: DeviceIdentity
+    public var engine: Engine
+    public var space: Space
+    /// ISO 8601, UTC.
+    public var createdAt: String
+    public var seconds: Double
+    public var entries: [Entry]
+
+    enum CodingKeys: String, CodingKey {
+        case schema, deviceID = "device_id", device, engine, space, createdAt = "created_at", seconds, entries
+    }
+
+    /// Reads a table, with errors naming the file and what is wrong.
+    public static func load(file path: String) throws -> LatencyTable {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LatencyError.tableNotFound(path)
+        }
+        let table: LatencyTable
+        do {
+            table = try JSONDecoder().decode(LatencyTable.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw LatencyError.badTable(path, "missing field '\((context.codingPath + [key]).map(\.stringValue).joined(separator: "."))'")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw LatencyError.badTable(path, "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+        } catch {
+            throw LatencyError.badTable(path, "not a latency table JSON (\(error))")
+        }
+        guard table.schema == currentSchema else {
+            throw LatencyError.badTable(path, "schema \(table.schema) is not supported (this nasctl reads schema \(currentSchema)); re-run `nasctl profile`")
+        }
+        return table
+    }
+
+    /// Writes the table as pretty JSON, atomically (a crash never leaves half a table).
+    public func write(file path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try encoder.encode(self).write(to: url, options: .atomic)
+    }
+
+    /// Differences that make this table unfit for `device`, `space` and `threads`; empty if fit.
+    public func mismatches(device: DeviceIdentity, space: SearchSpace, threads: Int) -> [String] {
+        var problems: [String] = []
+        if deviceID != device.id {
+            problems.append("device: table was measured on \(deviceID) (\(self.device.packageName)), this is \(device.id) (\(device.packageName))")
+        }
+        if self.space.name != space.name {
+            problems.append("space: table is for '\(self.space.name)', the space in use is '\(space.name)'")
+        } else if self.space.digest != space.digest {
+            problems.append("space digest: table has \(self.space.digest), '\(space.name)' now has \(space.digest) (the space file changed)")
+        }
+        if engine.threads != threads {
+            problems.append("threads: table was measured at \(engine.threads), this run uses \(threads)")
+        }
+        return problems
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import NASLatency
+import NASSpace
+
+/// `nasctl predict`: an architecture's latency from the device's table, layer by layer.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict an architecture's latency on this device from its latency table.",
+        discussion: "The prediction is the sum of the table entries of the architecture's layers (stem, blocks, head, classifier)."
+    )
+
+    @Option(help: "Architecture JSON ({\"space\": NAME, \"decisions\": {...}}).")
+    var arch: String
+
+    @OptionGroup var spaceOptions: SpaceOptions
+    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var tableOptions: TableOptions
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Encodable {
+        var arch: String
+        var key: String
+        var predicted_ms: Double
+        var macs: Int
+        var parameters: Int
+        var table: String
+        var layers: [LatencyPredictor.LayerPrediction]
+    }
+
+    func run() throws {
+        let space = try spaceOptions.load()
+        let architecture = try Architecture.load(file: arch, space: space)
+        let predictor = try tableOptions.predictor(space: space, threads: threadOptions.threads)
+        let layers = try NetworkBuilder.layers(for: architecture, in: space)
+        let breakdown = try predictor.breakdown(layers)
+        let total = breakdown.reduce(0) { $0 + $1.ms }
+        let cost = NetworkBuilder.cost(of: layers)
+        if json {
+            try printJSON(Report(arch: arch, key: architecture.key(in: space), predicted_ms: total, macs: cost.macs,
+                                 parameters: cost.parameters, table: predictor.tablePath, layers: breakdown))
+            return
+        }
+        print("\(arch): predicted \(String(format: "%.3f", total)) ms (\(formatCount(cost.macs)) MACs, \(formatCount(cost.parameters)) parameters)")
+        print("table \(predictor.tablePath)\n")
+        print("  #  layer            ms       %    cum%  signature")
+        var cumulative = 0.0
+        for (i, entry) in breakdown.enumerated() {
+            cumulative += entry.ms
+            print(String(format: "%3d  %-14@ %7.3f  %5.1f  %6.1f  %@", i, entry.role as NSString, entry.ms,
+                         100 * entry.ms / total, 100 * cumulative / total, entry.signature as NSString))
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import NASLatency
+import NASSpace
+
+/// `nasctl validate`: how well the table predicts whole networks on this device.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Measure random architectures end to end and compare with the table's predictions.",
+        discussion: """
+        Samples --samples architectures (seeded), measures each whole network in nasctl's
+        engine and predicts it from the table. Prints mean, median and max absolute error (%),
+        the share within ±5% and ±10%, Kendall's tau between predicted and measured, and writes
+        a per-architecture CSV.
+        """
+    )
+
+    @Option(help: "Random architectures to measure.")
+    var samples: Int = 100
+
+    @Option(help: "Seed for sampling and weights.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Per-architecture CSV (key, predicted, measured, error).")
+    var csv: String = "validate.csv"
+
+    @OptionGroup var spaceOptions: SpaceOptions
+    @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var tableOptions: TableOptions
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard samples >= 2 else { throw ValidationError("--samples must be at least 2 (got \(samples)).") }
+    }
+
+    func run() throws {
+        guard Profiler.build == "release" else { throw LatencyError.debugBuild }
+        let space = try spaceOptions.load()
+        let predictor = try tableOptions.predictor(space: space, threads: threadOptions.threads)
+        var bar = ProgressLine(label: "validate", total: samples)
+        let start = Date()
+        let results = try Validation.run(space: space, predictor: predictor, count: samples, seed: seed, threads: threadOptions.threads,
+                                         settings: MeasurementSettings(minRuns: 10, maxRuns: 40, targetSpreadPct: 2, timeCapMs: 500)) { done, total in
+            let elapsed = Date().timeIntervalSince(start)
+            bar.update(done: done, elapsed: elapsed, eta: elapsed / Double(done) * Double(total - done))
+        }
+        try Validation.csv(results).write(toFile: csv, atomically: true, encoding: .utf8)
+        let summary = Validation.Summary(results)
+        if json {
+            try printJSON(summary)
+            return
+        }
+        print(String(format: """
+            %d architectures, table %@
+            abs error: mean %.2f%%, median %.2f%%, max %.2f%% (bias %+.2f%%)
+            within ±5%%: %.0f%%, within ±10%%: %.0f%%, Kendall tau %.3f
+            per-architecture CSV: %@
+            """, summary.samples, predictor.tablePath as NSString, summary.meanAbsErrorPct, summary.medianAbsErrorPct,
+                     summary.maxAbsErrorPct, summary.biasPct, 100 * summary.within5pct, 100 * summary.within10pct,
+                     summary.kendallTau, csv as NSString))
+    }
+}
