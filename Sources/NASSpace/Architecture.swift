@@ -68,6 +68,15 @@ public struct Architecture: Hashable, Sendable {
         Architecture(spaceName: space.name, values: space.decisions.map { $0.choices.randomElement(using: &rng)! })
     }
 
+    /// Random, except for the decisions in `fixed` (`name → value`), which are set as given.
+    public static func random<G: RandomNumberGenerator>(in space: SearchSpace, fixing fixed: [String: String], using rng: inout G) -> Architecture {
+        var arch = random(in: space, using: &rng)
+        for (i, d) in space.decisions.enumerated() {
+            if let v = fixed[d.name] { arch.values[i] = v }
+        }
+        return arch
+    }
+
     /// A copy with exactly one decision changed to a different valid value (decisions with a
     /// single choice are never picked). Returns self when no decision has two choices.
     public func mutated<G: RandomNumberGenerator>(in space: SearchSpace, using rng: inout G) -> Architecture {

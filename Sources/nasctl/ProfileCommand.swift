@@ -11,11 +11,11 @@ struct ProfileCommand: ParsableCommand {
         abstract: "Measure every layer of a search space on this CPU into a latency table.",
         discussion: """
         Enumerates each distinct layer signature the space can produce (op, kernel, stride,
-        expansion, SE, skip, channels, input size), builds it alone in nasctl's engine with
-        random folded weights, and times it: warm-up, then runs until the interquartile spread
-        is within --target-spread or a cap hits; caches are flushed before every run so the
-        layer sees L3, as inside a network. Writes LatencyTables/<device id>.json.
-        Run it on the target device, from a release build.
+        expansion, SE, skip, channels, input size) and times each inside --contexts random
+        networks of the space that contain it (random folded weights, --runs passes after a
+        warm-up, per-layer timing of the whole forward pass), so an entry carries the cache
+        state a layer meets inside a network. An entry is the median over its contexts.
+        Writes LatencyTables/<device id>.json. Run it on the target device, from a release build.
         """
     )
 
@@ -25,24 +25,21 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Where to write the table (default: LatencyTables/<device id>.json).")
     var output: String?
 
-    @Option(help: "Stop timing a layer once its interquartile range is within this percent of the median.")
-    var targetSpread: Double = 3
+    @Option(help: "Networks each layer is timed in (the entry is the median over them).")
+    var contexts: Int = 3
 
-    @Option(help: "Most timed runs per layer.")
-    var maxRuns: Int = 200
+    @Option(help: "Timed passes per network.")
+    var runs: Int = 7
 
-    @Flag(inversion: .prefixedNo, help: "Flush caches before every timed run (models a layer inside a network).")
-    var flush = true
-
-    @Option(help: "MiB touched per cache flush.")
-    var flushMib: Int = 4
+    @Option(help: "Seed for the context networks.")
+    var seed: UInt64 = 1
 
     @Flag(help: "Print the table's summary as JSON.")
     var json = false
 
     func validate() throws {
-        guard targetSpread > 0 else { throw ValidationError("--target-spread must be positive (got \(targetSpread)).") }
-        guard maxRuns >= 1 else { throw ValidationError("--max-runs must be at least 1 (got \(maxRuns)).") }
+        guard contexts >= 1 else { throw ValidationError("--contexts must be at least 1 (got \(contexts)).") }
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
     }
 
     struct Summary: Encodable {
@@ -63,9 +60,9 @@ struct ProfileCommand: ParsableCommand {
         let total = try NetworkBuilder.allLayers(in: space).count
         FileHandle.standardError.write(Data("profiling \(total) layers of '\(space.name)' on \(device.id) at \(threadOptions.threads) thread(s)\n".utf8))
         var bar = ProgressLine(label: "profile", total: total)
-        let settings = MeasurementSettings(maxRuns: maxRuns, targetSpreadPct: targetSpread, flushCaches: flush, flushBytes: flushMib << 20)
+        let settings = ProfileSettings(contexts: contexts, runs: runs, seed: seed)
         let table = try Profiler.profile(space: space, device: device, threads: threadOptions.threads, settings: settings) { p in
-            bar.update(done: p.done, elapsed: p.elapsedSeconds, eta: p.etaSeconds)
+            bar.update(done: p.done, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.networks) networks")
         }
         try table.write(file: path)
         let noisy = table.entries.filter(\.noisy).count
@@ -73,7 +70,7 @@ struct ProfileCommand: ParsableCommand {
             try printJSON(Summary(table: path, device_id: device.id, space: space.name, entries: table.entries.count, noisy: noisy,
                                   seconds: table.seconds, threads: threadOptions.threads))
         } else {
-            print("wrote \(path): \(table.entries.count) layers in \(ProgressLine.clock(table.seconds)), \(noisy) with spread above \(targetSpread)%")
+            print("wrote \(path): \(table.entries.count) layers in \(ProgressLine.clock(table.seconds)), \(noisy) with spread across contexts above \(settings.targetSpreadPct)%")
         }
     }
 }

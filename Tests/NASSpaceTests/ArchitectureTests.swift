@@ -109,3 +109,18 @@ import Testing
         }
     }
 }
+
+@Suite struct LayerEnumerationTests {
+    /// Every enumerated layer really appears in an architecture built from its requirements.
+    @Test func requirementsProduceTheLayer() throws {
+        for space in [try defaultSpace(), try SearchSpace.parse(yaml: smallSpaceYAML)] {
+            var rng = SplitMix64(seed: 12)
+            for item in try NetworkBuilder.enumerateLayers(in: space) {
+                let arch = Architecture.random(in: space, fixing: item.requirements, using: &rng)
+                try arch.validate(in: space)
+                let signatures = try NetworkBuilder.layers(for: arch, in: space).map(\.signature)
+                #expect(signatures.contains(item.layer.signature), "\(item.layer.signature) not produced by \(item.requirements)")
+            }
+        }
+    }
+}

@@ -37,3 +37,25 @@ extension LayerSpec {
         }
     }
 }
+
+extension LayerSpec {
+    /// Bytes of activations one forward pass moves through memory on `input`: the input read,
+    /// the output written and, inside an MBConv, the expanded and depthwise tensors written and
+    /// read back. (im2col patches are chunked to stay in cache and are not counted.)
+    public func activationBytes(input: Shape) -> Int {
+        let out: Shape
+        switch op {
+        case .gap: out = Shape(n: input.n, h: 1, w: 1, c: input.c)
+        case .fc: out = Shape(n: input.n, h: 1, w: 1, c: outChannels)
+        case .softmax: out = input
+        default: out = WindowGeometry(kernel: kernel, stride: stride).output(input, channels: outChannels)
+        }
+        var floats = input.count + out.count
+        if op == .mbconv || op == .sepconv {
+            let ce = inChannels * expansion
+            let d = WindowGeometry(kernel: kernel, stride: stride).output(input, channels: ce)
+            floats += 2 * d.count + (expansion > 1 ? 2 * input.pixels * ce : 0)
+        }
+        return 4 * floats
+    }
+}

@@ -3,11 +3,9 @@ import NASEngine
 /// Times a network until its spread settles (see `MeasurementSettings`).
 public struct AdaptiveTimer {
     public let settings: MeasurementSettings
-    private let flush: FloatBuffer?
 
     public init(settings: MeasurementSettings) {
         self.settings = settings
-        flush = settings.flushCaches ? FloatBuffer(count: max(settings.flushBytes, 1 << 20) / 4) : nil
     }
 
     public struct Result: Sendable {
@@ -20,12 +18,11 @@ public struct AdaptiveTimer {
     /// Runs `executor` `warmup` times, then times single runs until `minRuns` are in and the
     /// spread is within target, or `maxRuns` or the time cap is reached.
     public func measure(_ executor: NetworkExecutor) -> Result {
-        for _ in 0..<settings.warmup { evict(); executor.run() }
+        for _ in 0..<settings.warmup { executor.run() }
         var samples: [Double] = []
         var spent = 0.0
         var spread = Double.infinity
         while samples.count < settings.maxRuns {
-            evict()
             let start = MonotonicClock.nanoseconds()
             executor.run()
             let ms = Double(MonotonicClock.nanoseconds() - start) / 1e6
@@ -47,13 +44,5 @@ public struct AdaptiveTimer {
         let q1 = s[s.count / 4], q3 = s[(3 * s.count) / 4 == s.count ? s.count - 1 : (3 * s.count) / 4]
         let median = LatencyStatistics(samples: samples).medianMs
         return median > 0 ? 100 * (q3 - q1) / median : 0
-    }
-
-    /// Reads and writes the flush buffer so the measured layer's data leaves L1/L2.
-    private func evict() {
-        guard let flush else { return }
-        let p = flush.pointer
-        var i = 0
-        while i < flush.count { p[i] += 1; i += 16 }  // one touch per 64-byte line
     }
 }

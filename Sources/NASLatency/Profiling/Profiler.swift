@@ -2,46 +2,66 @@ import Foundation
 import NASEngine
 import NASSpace
 
-/// `nasctl profile`: measures every layer a space can produce on this device.
+/// `nasctl profile`: measures every layer a space can produce on this device, inside networks.
 public enum Profiler {
     public struct Progress: Sendable {
+        /// Layers with all their contexts measured.
         public var done: Int
         public var total: Int
+        public var networks: Int
         public var elapsedSeconds: Double
-        public var current: String
-        /// Remaining seconds extrapolated from the MACs measured so far.
         public var etaSeconds: Double?
     }
 
-    /// Measures each distinct layer of `space` alone in the engine (batch 1, random folded
-    /// weights) and returns the table. `progress` is called after every entry.
-    /// - Complexity: one adaptive measurement per distinct layer signature.
+    /// Times every distinct layer of `space` inside `settings.contexts` random networks that
+    /// contain it (built from the layer's decision requirements, the rest random), with the
+    /// engine's per-layer timing of a whole forward pass; an entry is the median over contexts.
+    ///
+    /// A layer timed alone and repeatedly keeps its weights and input hot in L1/L2/L3; inside a
+    /// network they were evicted by the layers before it, which costs 10–25% on this kind of
+    /// machine. Timing in context measures that instead of correcting for it.
+    /// - Complexity: about `contexts · layers / (layers covered per network)` network builds
+    ///   and `warmup + runs` passes each.
     public static func profile(space: SearchSpace, device: DeviceIdentity, threads: Int, gemm: GEMMBackend = .native,
-                               settings: MeasurementSettings = MeasurementSettings(),
+                               settings: ProfileSettings = ProfileSettings(),
                                progress: (Progress) -> Void = { _ in }) throws -> LatencyTable {
-        let layers = try NetworkBuilder.allLayers(in: space)
+        let items = try NetworkBuilder.enumerateLayers(in: space)
+        var index: [String: Int] = [:]
+        for (i, item) in items.enumerated() { index[item.layer.signature] = i }
+        var samples = Array(repeating: [Double](), count: items.count)
         let context = ExecutionContext(threads: threads, gemm: gemm)
-        let timer = AdaptiveTimer(settings: settings)
-        let coldTimer = AdaptiveTimer(settings: settings.cold(lastLevelCacheBytes: device.l3Bytes))
-        let totalMacs = layers.reduce(0) { $0 + max($1.spec.cost(input: $1.input).macs, 10_000) }
-        var doneMacs = 0
+        var rng = SplitMix64(seed: settings.seed)
         let start = MonotonicClock.nanoseconds()
-        var entries: [LatencyTable.Entry] = []
-        for (i, layer) in layers.enumerated() {
-            let network = try Network(inputShape: layer.input, specs: [layer.spec], seed: UInt64(i))
-            let executor = NetworkExecutor(network: network, context: context)
-            executor.fillInputRandomly(seed: UInt64(i))
-            let result = timer.measure(executor)
-            let cold = coldTimer.measure(executor)
-            let cost = layer.spec.cost(input: layer.input)
-            let macs = cost.macs
-            entries.append(LatencyTable.Entry(signature: layer.signature, role: layer.role, medianMs: result.medianMs,
-                                              coldMedianMs: cold.medianMs, spreadPct: result.spreadPct, runs: result.runs,
-                                              noisy: result.noisy, macs: macs, weightBytes: 4 * cost.parameters))
-            doneMacs += max(macs, 10_000)
-            let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
-            progress(Progress(done: i + 1, total: layers.count, elapsedSeconds: elapsed, current: layer.signature,
-                              etaSeconds: doneMacs > 0 ? elapsed * Double(totalMacs - doneMacs) / Double(doneMacs) : nil))
+        var networks = 0
+        var complete = 0
+        for pass in 0..<settings.contexts {
+            for i in items.indices where samples[i].count <= pass {
+                let arch = Architecture.random(in: space, fixing: items[i].requirements, using: &rng)
+                let layers = try NetworkBuilder.layers(for: arch, in: space)
+                let network = try Network(inputShape: layers[0].input, specs: layers.map(\.spec), seed: rng.next())
+                let executor = NetworkExecutor(network: network, context: context)
+                executor.fillInputRandomly(seed: UInt64(networks))
+                for _ in 0..<settings.warmup { executor.run() }
+                let times = executor.profileLayers(runs: settings.runs)
+                networks += 1
+                for (layer, ms) in zip(layers, times) {
+                    guard let j = index[layer.signature] else { continue }
+                    samples[j].append(ms)
+                    if samples[j].count == settings.contexts { complete += 1 }
+                }
+                let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
+                let remaining = items.count - complete
+                progress(Progress(done: complete, total: items.count, networks: networks, elapsedSeconds: elapsed,
+                                  etaSeconds: complete > 0 ? elapsed * Double(remaining) / Double(complete) : nil))
+            }
+        }
+        let entries = items.enumerated().map { i, item -> LatencyTable.Entry in
+            let sorted = samples[i].sorted()
+            let median = LatencyStatistics(samples: sorted).medianMs
+            let spread = median > 0 ? 100 * (sorted[(3 * sorted.count) / 4 == sorted.count ? sorted.count - 1 : (3 * sorted.count) / 4] - sorted[sorted.count / 4]) / median : 0
+            return LatencyTable.Entry(signature: item.layer.signature, role: item.layer.role, medianMs: median, spreadPct: spread,
+                                      contexts: sorted.count, noisy: spread > settings.targetSpreadPct,
+                                      macs: item.layer.spec.cost(input: item.layer.input).macs)
         }
         let formatter = ISO8601DateFormatter()
         return LatencyTable(

@@ -51,10 +51,7 @@ public enum Validation {
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> [Sample] {
         var rng = SplitMix64(seed: seed)
         let context = ExecutionContext(threads: threads)
-        // End to end: no flushing (the network itself is the cold-cache context), a few more runs.
-        var endToEnd = settings
-        endToEnd.flushCaches = false
-        let timer = AdaptiveTimer(settings: endToEnd)
+        let timer = AdaptiveTimer(settings: settings)
         var samples: [Sample] = []
         for i in 0..<count {
             let arch = Architecture.random(in: space, using: &rng)

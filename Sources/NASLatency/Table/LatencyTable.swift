@@ -14,8 +14,8 @@ public struct LatencyTable: Codable, Sendable {
         /// GEMM backend (`native`, `openblas`) and OpenBLAS's kernel family.
         public var gemm: String
         public var blasCore: String
-        /// Warm-up runs, run bounds, target spread, time cap, cache flushing between runs.
-        public var measurement: MeasurementSettings
+        /// How layers were timed in context.
+        public var measurement: ProfileSettings
     }
 
     public struct Space: Codable, Sendable, Equatable {
@@ -26,24 +26,19 @@ public struct LatencyTable: Codable, Sendable {
     public struct Entry: Codable, Sendable, Equatable {
         public var signature: String
         public var role: String
-        /// Median with the layer's weights in the last-level cache (caches flushed to L3 between
-        /// runs): the layer inside a network whose weights fit in L3.
+        /// Median time of this layer measured inside whole networks (over every context it
+        /// was timed in), milliseconds.
         public var medianMs: Double
-        /// Median with the weights in DRAM (the whole L3 flushed between runs): the layer inside
-        /// a network whose weights do not fit in L3.
-        public var coldMedianMs: Double
-        /// Interquartile range over the median, in percent (warm measurement).
+        /// Interquartile range across contexts over the median, in percent.
         public var spreadPct: Double
-        public var runs: Int
-        /// The spread stayed above the target when the run or time cap hit.
+        /// Networks (contexts) the layer was timed in.
+        public var contexts: Int
+        /// The spread stayed above the target.
         public var noisy: Bool
         public var macs: Int
-        /// Bytes of (folded) weights and biases the layer reads.
-        public var weightBytes: Int
 
         enum CodingKeys: String, CodingKey {
-            case signature, role, medianMs = "median_ms", coldMedianMs = "cold_median_ms", spreadPct = "spread_pct",
-                 runs, noisy, macs, weightBytes = "weight_bytes"
+            case signature, role, medianMs = "median_ms", spreadPct = "spread_pct", contexts, noisy, macs
         }
     }
 
