@@ -48,7 +48,8 @@ struct ValidateCommand: ParsableCommand {
             bar.update(done: done, elapsed: elapsed, eta: elapsed / Double(done) * Double(total - done))
         }
         try Validation.csv(results).write(toFile: csv, atomically: true, encoding: .utf8)
-        let summary = Validation.Summary(results)
+        var summary = Validation.Summary(results)
+        summary.predictMicroseconds = try Validation.predictionMicroseconds(space: space, predictor: predictor)
         if json {
             try printJSON(summary)
             return
@@ -57,9 +58,10 @@ struct ValidateCommand: ParsableCommand {
             %d architectures, table %@
             abs error: mean %.2f%%, median %.2f%%, max %.2f%% (bias %+.2f%%)
             within ±5%%: %.0f%%, within ±10%%: %.0f%%, Kendall tau %.3f
+            prediction: %.1f µs per architecture
             per-architecture CSV: %@
             """, summary.samples, predictor.tablePath as NSString, summary.meanAbsErrorPct, summary.medianAbsErrorPct,
                      summary.maxAbsErrorPct, summary.biasPct, 100 * summary.within5pct, 100 * summary.within10pct,
-                     summary.kendallTau, csv as NSString))
+                     summary.kendallTau, summary.predictMicroseconds ?? 0, csv as NSString))
     }
 }

@@ -23,11 +23,13 @@ public enum Validation {
         public var within5pct: Double
         public var within10pct: Double
         public var kendallTau: Double
+        /// Microseconds per prediction from the loaded table (building the layer list included).
+        public var predictMicroseconds: Double?
 
         enum CodingKeys: String, CodingKey {
             case samples, meanAbsErrorPct = "mean_abs_error_pct", medianAbsErrorPct = "median_abs_error_pct",
                  maxAbsErrorPct = "max_abs_error_pct", biasPct = "bias_pct", within5pct = "within_5pct",
-                 within10pct = "within_10pct", kendallTau = "kendall_tau"
+                 within10pct = "within_10pct", kendallTau = "kendall_tau", predictMicroseconds = "predict_us"
         }
 
         public init(_ samples: [Sample]) {
@@ -65,6 +67,19 @@ public enum Validation {
             progress(i + 1, count)
         }
         return samples
+    }
+
+    /// Average microseconds to predict one architecture (build its layer list, sum the table),
+    /// over `count` seeded random architectures.
+    public static func predictionMicroseconds(space: SearchSpace, predictor: LatencyPredictor, count: Int = 2000, seed: UInt64 = 7) throws -> Double {
+        var rng = SplitMix64(seed: seed)
+        let archs = (0..<count).map { _ in Architecture.random(in: space, using: &rng) }
+        var sink = 0.0
+        let start = MonotonicClock.nanoseconds()
+        for arch in archs { sink += try predictor.predictMs(NetworkBuilder.layers(for: arch, in: space)) }
+        let micros = Double(MonotonicClock.nanoseconds() - start) / 1e3 / Double(count)
+        precondition(sink >= 0, "negative predicted latency")  // also keeps the loop from being optimised away
+        return micros
     }
 
     /// Kendall's tau-b between two equally long series (ties counted in neither pair class).

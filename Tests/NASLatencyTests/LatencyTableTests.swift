@@ -1,0 +1,157 @@
+import Foundation
+import NASEngine
+import NASSpace
+import Testing
+@testable import NASLatency
+
+/// A one-block space small enough to profile in a debug build.
+let microSpaceYAML = """
+name: micro
+kind: network
+input: {resolution: 16, channels: 3}
+classes: 4
+stem: {filters: 8, kernel: 3, stride: 2}
+head: {filters: 16}
+choices:
+  op: [sepconv, mbconv3]
+  kernel: [3]
+  se: [0]
+  skip: [identity, none]
+  width: [1.0, 2.0]
+  layers: [0, 1]
+blocks:
+  - {filters: 8, layers: 1, stride: 1}
+"""
+
+func temporaryPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-tests-\(UUID().uuidString)-\(name)").path
+}
+
+/// A hand-built table with `ms(index)` for every layer of `space`.
+func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1, ms: (Int) -> Double) throws -> LatencyTable {
+    let layers = try NetworkBuilder.allLayers(in: space)
+    return LatencyTable(
+        schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
+        engine: .init(threads: threads, build: "test", gemm: "native", blasCore: "test", measurement: ProfileSettings()),
+        space: .init(name: space.name, digest: space.digest), createdAt: "2026-01-01T00:00:00Z", seconds: 0,
+        entries: layers.enumerated().map { i, layer in
+            LatencyTable.Entry(signature: layer.signature, role: layer.role, medianMs: ms(i), spreadPct: 0, contexts: 1, noisy: false, macs: 0)
+        })
+}
+
+@Suite struct LatencyTableTests {
+    @Test func writeReadRoundTrip() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let table = try handBuiltTable(space: space, device: try DeviceIdentity.current()) { Double($0) * 0.5 }
+        let path = temporaryPath("table.json")
+        try table.write(file: path)
+        let back = try LatencyTable.load(file: path)
+        #expect(back.entries == table.entries)
+        #expect(back.deviceID == table.deviceID && back.space == table.space && back.engine == table.engine)
+    }
+
+    @Test func predictorSumsTheArchitecturesEntries() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let table = try handBuiltTable(space: space, device: try DeviceIdentity.current()) { Double($0 + 1) }
+        let predictor = LatencyPredictor(table: table, path: "hand.json")
+        let byKey = Dictionary(uniqueKeysWithValues: table.entries.map { ($0.signature, $0.medianMs) })
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<20 {
+            let layers = try NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space)
+            let expected = layers.reduce(0) { $0 + byKey[$1.signature]! }
+            #expect(try predictor.predictMs(layers) == expected)
+            let breakdown = try predictor.breakdown(layers)
+            #expect(breakdown.count == layers.count)
+            #expect(breakdown.reduce(0) { $0 + $1.ms } == expected)
+        }
+    }
+
+    @Test func missingSignaturesAreListed() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        var table = try handBuiltTable(space: space, device: try DeviceIdentity.current()) { _ in 1 }
+        let removed = table.entries.removeFirst().signature  // the stem: every architecture needs it
+        let predictor = LatencyPredictor(table: table, path: "partial.json")
+        var rng = SplitMix64(seed: 4)
+        let layers = try NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space)
+        #expect(throws: LatencyError.missingSignatures(table: "partial.json", [removed])) { try predictor.predictMs(layers) }
+        #expect("\(LatencyError.missingSignatures(table: "t.json", [removed]))".contains("Re-profile"))
+    }
+
+    @Test func mismatchedTablesAreDescribed() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let device = try DeviceIdentity.current()
+        let table = try handBuiltTable(space: space, device: device, threads: 1) { _ in 1 }
+        #expect(table.mismatches(device: device, space: space, threads: 1).isEmpty)
+        var other = device
+        other.signature = "0x12345678"
+        let problems = table.mismatches(device: other, space: space, threads: 2)
+        #expect(problems.count == 2)
+        #expect(problems.contains { $0.hasPrefix("device:") } && problems.contains { $0.hasPrefix("threads:") })
+        let edited = try SearchSpace.parse(yaml: microSpaceYAML.replacingOccurrences(of: "classes: 4", with: "classes: 5"))
+        #expect(table.mismatches(device: device, space: edited, threads: 1).first?.hasPrefix("space digest:") == true)
+    }
+
+    @Test func badTableFilesAreClearErrors() throws {
+        #expect(throws: LatencyError.tableNotFound("/nonexistent/t.json")) { try LatencyTable.load(file: "/nonexistent/t.json") }
+        let garbage = temporaryPath("garbage.json")
+        try "{not json".write(toFile: garbage, atomically: true, encoding: .utf8)
+        #expect { try LatencyTable.load(file: garbage) } throws: { "\($0)".contains("not a latency table JSON") }
+        let partial = temporaryPath("partial.json")
+        try "{\"schema\": 1}".write(toFile: partial, atomically: true, encoding: .utf8)
+        #expect { try LatencyTable.load(file: partial) } throws: { "\($0)".contains("missing field") }
+        let future = temporaryPath("future.json")
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        var table = try handBuiltTable(space: space, device: try DeviceIdentity.current()) { _ in 1 }
+        table.schema = 99
+        try table.write(file: future)
+        #expect { try LatencyTable.load(file: future) } throws: { "\($0)".contains("schema 99 is not supported") }
+    }
+}
+
+@Suite struct ProfilerTests {
+    @Test func profilesEveryLayerOfASpaceInContext() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let device = try DeviceIdentity.current()
+        var reports = 0
+        let table = try Profiler.profile(space: space, device: device, threads: 1,
+                                         settings: ProfileSettings(contexts: 2, warmup: 0, runs: 1)) { p in
+            reports += 1
+            #expect(p.done <= p.total)
+        }
+        let expected = try NetworkBuilder.allLayers(in: space).map(\.signature)
+        #expect(table.entries.map(\.signature) == expected)
+        #expect(table.entries.allSatisfy { $0.contexts >= 2 && $0.medianMs > 0 })
+        #expect(table.space.digest == space.digest && table.deviceID == device.id)
+        #expect(reports > 0)
+        // The table predicts every architecture of its space.
+        let predictor = LatencyPredictor(table: table, path: "profiled")
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<10 { #expect(try predictor.predictMs(NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space)) > 0) }
+    }
+
+    @Test func categoricalSpacesCannotBeProfiled() throws {
+        let space = try SearchSpace.parse(yaml: "name: c\nkind: categorical\ndecisions: {a: [x, y]}")
+        #expect(throws: SpaceError.self) { try Profiler.profile(space: space, device: try DeviceIdentity.current(), threads: 1) }
+    }
+}
+
+@Suite struct ValidationStatisticsTests {
+    @Test func kendallTau() {
+        #expect(Validation.kendallTau([1, 2, 3, 4], [10, 20, 30, 40]) == 1)
+        #expect(Validation.kendallTau([1, 2, 3, 4], [4, 3, 2, 1]) == -1)
+        #expect(abs(Validation.kendallTau([1, 2, 3], [1, 3, 2]) - 1.0 / 3.0) < 1e-12)
+    }
+
+    @Test func summaryFigures() {
+        let samples = [(110.0, 100.0), (97.0, 100.0), (100.0, 100.0), (80.0, 100.0)].map {
+            Validation.Sample(key: "k", predictedMs: $0.0, measuredMs: $0.1, macs: 1)
+        }
+        let s = Validation.Summary(samples)
+        #expect(s.samples == 4)
+        #expect(abs(s.meanAbsErrorPct - 8.25) < 1e-9)
+        #expect(abs(s.medianAbsErrorPct - 6.5) < 1e-9)
+        #expect(abs(s.maxAbsErrorPct - 20) < 1e-9)
+        #expect(s.within5pct == 0.5 && s.within10pct == 0.75)
+        #expect(Validation.csv(samples).hasPrefix("key,predicted_ms,measured_ms,error_pct,macs\n"))
+    }
+}

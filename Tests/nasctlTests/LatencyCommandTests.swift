@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import NASEngine
+@testable import NASLatency
+import NASSpace
+import Testing
+@testable import nasctl
+
+@Suite struct LatencyCommandTests {
+    let space: SearchSpace
+    let spaceFile: String
+    let archFile: String
+
+    init() throws {
+        let yaml = """
+        name: micro
+        kind: network
+        input: {resolution: 16, channels: 3}
+        classes: 4
+        stem: {filters: 8}
+        head: {filters: 16}
+        choices: {op: [sepconv, mbconv3], kernel: [3], se: [0], skip: [none], width: [1.0], layers: [0]}
+        blocks:
+          - {filters: 8, layers: 1, stride: 1}
+        """
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        spaceFile = dir.appendingPathComponent("micro.yaml").path
+        archFile = dir.appendingPathComponent("arch.json").path
+        try yaml.write(toFile: spaceFile, atomically: true, encoding: .utf8)
+        space = try SearchSpace.load(file: spaceFile)
+        var rng = SplitMix64(seed: 1)
+        try Architecture.random(in: space, using: &rng).json(in: space).write(toFile: archFile, atomically: true, encoding: .utf8)
+    }
+
+    func table(device: DeviceIdentity, threads: Int = 1) throws -> String {
+        let path = (spaceFile as NSString).deletingLastPathComponent + "/table-\(UUID().uuidString).json"
+        let entries = try NetworkBuilder.allLayers(in: space).map {
+            LatencyTable.Entry(signature: $0.signature, role: $0.role, medianMs: 0.25, spreadPct: 0, contexts: 1, noisy: false, macs: 0)
+        }
+        try LatencyTable(schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
+                         engine: .init(threads: threads, build: "test", gemm: "native", blasCore: "x", measurement: ProfileSettings()),
+                         space: .init(name: space.name, digest: space.digest), createdAt: "", seconds: 0, entries: entries).write(file: path)
+        return path
+    }
+
+    func failure(_ arguments: [String]) -> String? {
+        do {
+            var command = try Nasctl.parseAsRoot(arguments)
+            try command.run()
+            return nil
+        } catch {
+            return Nasctl.fullMessage(for: error)
+        }
+    }
+
+    @Test func predictWithAMatchingTableRuns() throws {
+        let path = try table(device: try DeviceIdentity.current())
+        #expect(failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", path, "--json"]) == nil)
+    }
+
+    @Test func predictRefusesATableFromAnotherDeviceOrThreadCount() throws {
+        var other = try DeviceIdentity.current()
+        other.packageName = "Other CPU 9000"
+        let path = try table(device: other, threads: 2)
+        let message = try #require(failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", path]))
+        #expect(message.contains("does not fit this run"))
+        #expect(message.contains("device: table was measured on") && message.contains("threads: table was measured at 2"))
+        #expect(message.contains("--force"))
+        #expect(failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", path, "--force"]) == nil)
+    }
+
+    @Test func predictWithoutATableSaysToProfile() throws {
+        let message = try #require(failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", "/nonexistent/t.json"]))
+        #expect(message.contains("/nonexistent/t.json") && message.contains("nasctl profile"))
+    }
+
+    @Test func badArchitectureFileNamesTheFile() throws {
+        let bad = (spaceFile as NSString).deletingLastPathComponent + "/bad.json"
+        try "{\"space\": \"micro\", \"decisions\": {}}".write(toFile: bad, atomically: true, encoding: .utf8)
+        let message = try #require(failure(["predict", "--arch", bad, "--space", spaceFile, "--table", "/nonexistent"]))
+        #expect(message.contains(bad) && message.contains("block1.op") && message.contains("missing"))
+    }
+
+    @Test func measureArchitectureRunsAndRejectsBothSources() throws {
+        #expect(failure(["measure", "--arch", archFile, "--space", spaceFile, "--runs", "2", "--warmup", "0", "--json"]) == nil)
+        #expect(failure(["measure", "--arch", archFile, "--model", "mobilenetv2"])?.contains("either --model or --arch") == true)
+    }
+
+    @Test func timingCommandsRefuseDebugBuilds() throws {
+        #if DEBUG
+        let message = try #require(failure(["profile", "--space", spaceFile, "--output", "/tmp/never.json"]))
+        #expect(message.contains("debug build"))
+        #endif
+    }
+}
