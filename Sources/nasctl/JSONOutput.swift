@@ -15,3 +15,8 @@ func formatBytes(_ bytes: Int) -> String {
     if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
     return "\(bytes) B"
 }
+
+/// `text` left-aligned in `width` columns (Foundation's `%-N@` does not pad on Linux).
+func padded(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}

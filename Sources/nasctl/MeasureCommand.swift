@@ -137,11 +137,11 @@ struct MeasureCommand: ParsableCommand {
         if let layers = report.layers {
             let total = layers.reduce(0) { $0 + $1.ms }
             var cumulative = 0.0
-            print("\n  #  layer                         input            ms       %     cum%")
+            print("\n  #  \(padded("layer", 28))  \(padded("input", 14))       ms      %    cum%")
             for entry in layers {
                 cumulative += entry.ms
-                print(String(format: "%3d  %-28@  %-14@  %7.3f  %5.1f  %6.1f", entry.index, entry.layer as NSString? ?? "",
-                             entry.input as NSString? ?? "", entry.ms, 100 * entry.ms / total, 100 * cumulative / total))
+                print(String(format: "%3d  ", entry.index) + padded(entry.layer, 28) + "  " + padded(entry.input, 14)
+                      + String(format: "  %7.3f  %5.1f  %6.1f", entry.ms, 100 * entry.ms / total, 100 * cumulative / total))
             }
         }
     }

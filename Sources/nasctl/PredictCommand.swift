@@ -46,12 +46,12 @@ struct PredictCommand: ParsableCommand {
         }
         print("\(arch): predicted \(String(format: "%.3f", total)) ms (\(formatCount(cost.macs)) MACs, \(formatCount(cost.parameters)) parameters)")
         print("table \(predictor.tablePath)\n")
-        print("  #  layer            ms       %    cum%  signature")
+        print("  #  \(padded("layer", 15)) \(padded("ms", 7))      %    cum%  signature")
         var cumulative = 0.0
         for (i, entry) in breakdown.enumerated() {
             cumulative += entry.ms
-            print(String(format: "%3d  %-14@ %7.3f  %5.1f  %6.1f  %@", i, entry.role as NSString, entry.ms,
-                         100 * entry.ms / total, 100 * cumulative / total, entry.signature as NSString))
+            print(String(format: "%3d  ", i) + padded(entry.role, 15) + String(format: " %7.3f  %5.1f  %6.1f  ", entry.ms,
+                         100 * entry.ms / total, 100 * cumulative / total) + entry.signature)
         }
     }
 }

@@ -26,7 +26,7 @@ struct ProfileCommand: ParsableCommand {
     var output: String?
 
     @Option(help: "Networks each layer is timed in (the entry is the median over them).")
-    var contexts: Int = 5
+    var contexts: Int = 9
 
     @Option(help: "Timed passes per network.")
     var runs: Int = 7

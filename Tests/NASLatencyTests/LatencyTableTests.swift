@@ -35,7 +35,7 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         engine: .init(threads: threads, build: "test", gemm: "native", blasCore: "test", measurement: ProfileSettings()),
         space: .init(name: space.name, digest: space.digest), createdAt: "2026-01-01T00:00:00Z", seconds: 0,
         entries: layers.enumerated().map { i, layer in
-            LatencyTable.Entry(signature: layer.signature, role: layer.role, medianMs: ms(i), spreadPct: 0, contexts: 1, noisy: false, macs: 0)
+            LatencyTable.Entry(signature: layer.signature, role: layer.role, medianMs: ms(i), spreadPct: 0, contexts: 1, noisy: false, macs: 0, samplesMs: [], contextMacs: [])
         })
 }
 

@@ -36,7 +36,7 @@ import Testing
     func table(device: DeviceIdentity, threads: Int = 1) throws -> String {
         let path = (spaceFile as NSString).deletingLastPathComponent + "/table-\(UUID().uuidString).json"
         let entries = try NetworkBuilder.allLayers(in: space).map {
-            LatencyTable.Entry(signature: $0.signature, role: $0.role, medianMs: 0.25, spreadPct: 0, contexts: 1, noisy: false, macs: 0)
+            LatencyTable.Entry(signature: $0.signature, role: $0.role, medianMs: 0.25, spreadPct: 0, contexts: 1, noisy: false, macs: 0, samplesMs: [], contextMacs: [])
         }
         try LatencyTable(schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
                          engine: .init(threads: threads, build: "test", gemm: "native", blasCore: "x", measurement: ProfileSettings()),

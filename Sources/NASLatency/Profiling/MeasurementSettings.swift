@@ -31,7 +31,7 @@ public struct ProfileSettings: Codable, Sendable, Equatable {
     public var targetSpreadPct: Double
     public var seed: UInt64
 
-    public init(contexts: Int = 5, warmup: Int = 2, runs: Int = 7, targetSpreadPct: Double = 10, seed: UInt64 = 1) {
+    public init(contexts: Int = 9, warmup: Int = 2, runs: Int = 7, targetSpreadPct: Double = 10, seed: UInt64 = 1) {
         self.contexts = contexts; self.warmup = warmup; self.runs = runs; self.targetSpreadPct = targetSpreadPct; self.seed = seed
     }
 

@@ -29,6 +29,7 @@ public enum Profiler {
         var index: [String: Int] = [:]
         for (i, item) in items.enumerated() { index[item.layer.signature] = i }
         var samples = Array(repeating: [Double](), count: items.count)
+        var contextMacs = Array(repeating: [Int](), count: items.count)
         let context = ExecutionContext(threads: threads, gemm: gemm)
         var rng = SplitMix64(seed: settings.seed)
         let start = MonotonicClock.nanoseconds()
@@ -43,10 +44,12 @@ public enum Profiler {
                 executor.fillInputRandomly(seed: UInt64(networks))
                 for _ in 0..<settings.warmup { executor.run() }
                 let times = executor.profileLayers(runs: settings.runs)
+                let macs = network.macs
                 networks += 1
                 for (layer, ms) in zip(layers, times) {
                     guard let j = index[layer.signature] else { continue }
                     samples[j].append(ms)
+                    contextMacs[j].append(macs)
                     if samples[j].count == settings.contexts { complete += 1 }
                 }
                 let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
@@ -61,7 +64,8 @@ public enum Profiler {
             let spread = median > 0 ? 100 * (sorted[(3 * sorted.count) / 4 == sorted.count ? sorted.count - 1 : (3 * sorted.count) / 4] - sorted[sorted.count / 4]) / median : 0
             return LatencyTable.Entry(signature: item.layer.signature, role: item.layer.role, medianMs: median, spreadPct: spread,
                                       contexts: sorted.count, noisy: spread > settings.targetSpreadPct,
-                                      macs: item.layer.spec.cost(input: item.layer.input).macs)
+                                      macs: item.layer.spec.cost(input: item.layer.input).macs,
+                                      samplesMs: samples[i], contextMacs: contextMacs[i])
         }
         let formatter = ISO8601DateFormatter()
         return LatencyTable(

@@ -1,19 +1,50 @@
+import Foundation
 import NASEngine
 import NASSpace
 
 /// Predicted latency of an architecture: the sum of its layers' table entries (stem, blocks,
 /// head, pool, classifier), each measured inside networks by `nasctl profile`.
+///
+/// A layer's time inside a network depends on the network around it: in a small network more
+/// of its weights and input are still cached. Each entry holds the layer's time in several
+/// context networks and their sizes; the predictor fits `ms = a + b·ln(context MACs)` per
+/// entry (least squares; `b = 0` with one context or no spread) and evaluates it at the queried
+/// network's size, clamped to the sizes the entry was measured at.
 public struct LatencyPredictor: Sendable {
     public let table: LatencyTable
     public let tablePath: String
-    private let medians: [String: Double]
+    private let models: [String: LayerModel]
+
+    /// `ms(x) = intercept + slope · clamp(x, lo, hi)` with `x = ln(network MACs)`.
+    struct LayerModel: Sendable {
+        var intercept: Double, slope: Double, lo: Double, hi: Double
+
+        init(samples: [Double], contextMacs: [Int], median: Double) {
+            let xs = contextMacs.map { log(Double(max($0, 1))) }
+            guard samples.count >= 2, samples.count == xs.count, let lo = xs.min(), let hi = xs.max(), hi - lo > 1e-9 else {
+                intercept = median; slope = 0; self.lo = 0; self.hi = 0
+                return
+            }
+            let mx = xs.reduce(0, +) / Double(xs.count), my = samples.reduce(0, +) / Double(samples.count)
+            var sxy = 0.0, sxx = 0.0
+            for (x, y) in zip(xs, samples) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
+            slope = sxy / sxx
+            intercept = my - slope * mx
+            self.lo = lo; self.hi = hi
+        }
+
+        @inline(__always)
+        func ms(at x: Double) -> Double { max(0, intercept + slope * min(max(x, lo), hi)) }
+    }
 
     public init(table: LatencyTable, path: String) {
         self.table = table
         self.tablePath = path
-        var medians: [String: Double] = [:]
-        for entry in table.entries { medians[entry.signature] = entry.medianMs }
-        self.medians = medians
+        var models: [String: LayerModel] = [:]
+        for entry in table.entries {
+            models[entry.signature] = LayerModel(samples: entry.samplesMs, contextMacs: entry.contextMacs, median: entry.medianMs)
+        }
+        self.models = models
     }
 
     public struct LayerPrediction: Sendable, Encodable {
@@ -25,28 +56,35 @@ public struct LatencyPredictor: Sendable {
     /// Per-layer predictions in network order.
     /// - Throws: `LatencyError.missingSignatures` listing every layer the table lacks.
     public func breakdown(_ layers: [BuiltLayer]) throws -> [LayerPrediction] {
-        var result: [LayerPrediction] = []
+        var found: [(BuiltLayer, String, LayerModel)] = []
         var missing: [String] = []
         for layer in layers {
             let signature = layer.signature
-            if let ms = medians[signature] {
-                result.append(LayerPrediction(role: layer.role, signature: signature, ms: ms))
+            if let model = models[signature] {
+                found.append((layer, signature, model))
             } else if !missing.contains(signature) {
                 missing.append(signature)
             }
         }
         guard missing.isEmpty else { throw LatencyError.missingSignatures(table: tablePath, missing) }
-        return result
+        let x = Self.size(layers)
+        return found.map { LayerPrediction(role: $0.0.role, signature: $0.1, ms: $0.2.ms(at: x)) }
     }
 
     /// Total predicted milliseconds.
     /// - Complexity: O(layers) dictionary look-ups: microseconds per architecture.
     public func predictMs(_ layers: [BuiltLayer]) throws -> Double {
+        let x = Self.size(layers)
         var total = 0.0
         for layer in layers {
-            guard let ms = medians[layer.signature] else { return try breakdown(layers).reduce(0) { $0 + $1.ms } }
-            total += ms
+            guard let model = models[layer.signature] else { return try breakdown(layers).reduce(0) { $0 + $1.ms } }
+            total += model.ms(at: x)
         }
         return total
+    }
+
+    /// `ln` of the network's multiply-adds: the size the entries are evaluated at.
+    static func size(_ layers: [BuiltLayer]) -> Double {
+        log(Double(max(NetworkBuilder.cost(of: layers).macs, 1)))
     }
 }

@@ -36,9 +36,15 @@ public struct LatencyTable: Codable, Sendable {
         /// The spread stayed above the target.
         public var noisy: Bool
         public var macs: Int
+        /// Every context's time for this layer (milliseconds) and that context network's total
+        /// multiply-adds, in the same order: the predictor fits the layer's time against the
+        /// size of the network around it.
+        public var samplesMs: [Double]
+        public var contextMacs: [Int]
 
         enum CodingKeys: String, CodingKey {
-            case signature, role, medianMs = "median_ms", spreadPct = "spread_pct", contexts, noisy, macs
+            case signature, role, medianMs = "median_ms", spreadPct = "spread_pct", contexts, noisy, macs,
+                 samplesMs = "samples_ms", contextMacs = "context_macs"
         }
     }
 
