@@ -16,10 +16,12 @@ let package = Package(
         .library(name: "NASEngine", targets: ["NASEngine"]),
         .library(name: "NASSpace", targets: ["NASSpace"]),
         .library(name: "NASLatency", targets: ["NASLatency"]),
+        .library(name: "NASSearch", targets: ["NASSearch"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries: a module map and a one-line shim header each.
@@ -40,11 +42,14 @@ let package = Package(
         .target(name: "NASSpace", dependencies: ["NASEngine", .product(name: "Yams", package: "Yams")], swiftSettings: hostCPU),
         // Device identity, timing, profiler, latency tables, predictor, validation.
         .target(name: "NASLatency", dependencies: ["NASEngine", "NASSpace", "CCPUInfo"], swiftSettings: hostCPU),
+        // Evolution, random search, reward, evaluators, study store (SQLite), Pareto reports.
+        .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: hostCPU),
         // Top: one subcommand per file.
         .executableTarget(
             name: "nasctl",
             dependencies: [
-                "NASEngine", "NASSpace", "NASLatency",
+                "NASEngine", "NASSpace", "NASLatency", "NASSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU
@@ -60,6 +65,7 @@ let package = Package(
         .testTarget(name: "NASEngineTests", dependencies: ["NASEngine"], swiftSettings: hostCPU),
         .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace"], swiftSettings: hostCPU),
         .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency"], swiftSettings: hostCPU),
+        .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"], swiftSettings: hostCPU),
         .testTarget(name: "nasctlTests", dependencies: ["nasctl"], swiftSettings: hostCPU),
     ]
 )

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages nasctl builds against, only when one is missing.
 #   libopenblas-dev  GEMM for every convolution      libcpuinfo-dev  device identity
-#   pkg-config       finds both for SwiftPM
+#   libsqlite3-dev   the search study store      pkg-config  finds them for SwiftPM
 # Usage: scripts/install-system-packages.sh [extra-package ...]
 set -euo pipefail
-packages=(pkg-config libopenblas-dev libcpuinfo-dev "$@")
+packages=(pkg-config libopenblas-dev libcpuinfo-dev libsqlite3-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,103 @@
+import Foundation
+import NASSpace
+
+/// `--evaluator command:CMD`: runs the user's training program once per candidate.
+///
+/// The architecture JSON (`{"space": …, "decisions": {…}}`) is written to a file whose path is
+/// passed as the last argument and in `NASCTL_ARCH` (the trial number in `NASCTL_TRIAL`); CMD
+/// runs through `/bin/sh -c`. Its standard output must contain a JSON object with `accuracy`
+/// (fraction in [0, 1]) and optionally `latency_ms`; the last such line counts. A non-zero exit,
+/// a crash, a time-out (`--trial-timeout`) or unreadable output fails that trial only.
+public struct CommandEvaluator: Evaluator {
+    public let command: String
+    public let timeoutSeconds: Double
+    public let space: SearchSpace
+    public var name: String { "command:\(command)" }
+    private let workDirectory: URL
+
+    public init(command: String, timeoutSeconds: Double, space: SearchSpace, workDirectory: URL) throws {
+        guard !command.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw SearchError.badEvaluator("command:CMD needs a command, e.g. command:'python3 train.py'")
+        }
+        guard timeoutSeconds > 0 else { throw SearchError.badEvaluator("--trial-timeout must be positive") }
+        self.command = command; self.timeoutSeconds = timeoutSeconds; self.space = space
+        self.workDirectory = workDirectory
+        try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
+    }
+
+    public func evaluate(_ arch: Architecture, trial: Int) -> Evaluation {
+        let archFile = workDirectory.appendingPathComponent("trial-\(trial).json")
+        let outFile = workDirectory.appendingPathComponent("trial-\(trial).out")
+        let errFile = workDirectory.appendingPathComponent("trial-\(trial).err")
+        defer { for f in [archFile, outFile, errFile] { try? FileManager.default.removeItem(at: f) } }
+        do {
+            try arch.json(in: space).write(to: archFile, atomically: true, encoding: .utf8)
+            FileManager.default.createFile(atPath: outFile.path, contents: nil)
+            FileManager.default.createFile(atPath: errFile.path, contents: nil)
+        } catch {
+            return .failure("cannot write the architecture file: \(error)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "\(command) \"$NASCTL_ARCH\"", "nasctl-evaluator"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NASCTL_ARCH"] = archFile.path
+        environment["NASCTL_TRIAL"] = "\(trial)"
+        process.environment = environment
+        guard let out = FileHandle(forWritingAtPath: outFile.path), let err = FileHandle(forWritingAtPath: errFile.path) else {
+            return .failure("cannot open output files in \(workDirectory.path)")
+        }
+        defer { try? out.close(); try? err.close() }
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        do {
+            try process.run()
+        } catch {
+            return .failure("cannot start /bin/sh: \(error)")
+        }
+        if finished.wait(timeout: .now() + timeoutSeconds) == .timedOut {
+            kill(-process.processIdentifier, SIGKILL)
+            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
+            _ = finished.wait(timeout: .now() + 5)
+            return .failure("timed out after \(timeoutSeconds) s")
+        }
+        let stdout = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
+        let lastError = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
+        if process.terminationReason == .uncaughtSignal {
+            return .failure("killed by signal \(process.terminationStatus)" + (lastError.isEmpty ? "" : ": \(lastError)"))
+        }
+        guard process.terminationStatus == 0 else {
+            return .failure("exit status \(process.terminationStatus)" + (lastError.isEmpty ? "" : ": \(lastError)"))
+        }
+        return Self.parse(stdout: stdout)
+    }
+
+    /// The last stdout line that is a JSON object with a numeric `accuracy`, checked.
+    static func parse(stdout: String) -> Evaluation {
+        for line in stdout.split(whereSeparator: \.isNewline).reversed() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard text.hasPrefix("{"), let data = text.data(using: .utf8),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let value = object["accuracy"] else { continue }
+            guard let accuracy = (value as? NSNumber)?.doubleValue, accuracy.isFinite else {
+                return .failure("output 'accuracy' is not a number: \(value)")
+            }
+            guard (0...1).contains(accuracy) else {
+                return .failure("output accuracy \(accuracy) is outside [0, 1]")
+            }
+            var latency: Double?
+            if let l = object["latency_ms"] {
+                guard let ms = (l as? NSNumber)?.doubleValue, ms.isFinite, ms > 0 else { return .failure("output 'latency_ms' is not a positive number") }
+                latency = ms
+            }
+            return .success(accuracy: accuracy, latencyMs: latency)
+        }
+        let preview = stdout.trimmingCharacters(in: .whitespacesAndNewlines).prefix(120)
+        return .failure("no JSON object with 'accuracy' on standard output" + (preview.isEmpty ? " (it was empty)" : ": \(preview)"))
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import NASSpace
+
+/// `--evaluator table:FILE`: accuracy (and optionally latency) looked up in a CSV with one
+/// column per decision (named as in the space), `accuracy` (fraction) and optionally
+/// `latency_ms` — how search strategies are compared on tabular benchmarks (NAS-Bench-201).
+public struct TableEvaluator: Evaluator {
+    public let name: String
+    public let hasLatency: Bool
+    private let rows: [[String]: (accuracy: Double, latency: Double?)]
+
+    /// Reads and checks the whole CSV; every problem names the file and line.
+    public init(file path: String, space: SearchSpace) throws {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw SearchError.badTable(path, line: nil, "no such file or not readable")
+        }
+        try self.init(csv: text, space: space, source: path)
+    }
+
+    public init(csv text: String, space: SearchSpace, source: String) throws {
+        name = "table:\(source)"
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        guard let headerLine = lines.first, !headerLine.isEmpty else { throw SearchError.badTable(source, line: 1, "empty file; expected a header row") }
+        let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        var columnOf: [String: Int] = [:]
+        for (i, column) in header.enumerated() {
+            guard columnOf[column] == nil else { throw SearchError.badTable(source, line: 1, "column '\(column)' appears twice") }
+            columnOf[column] = i
+        }
+        var decisionColumns: [Int] = []
+        for d in space.decisions {
+            guard let c = columnOf[d.name] else {
+                throw SearchError.badTable(source, line: 1, "missing column '\(d.name)' (the space '\(space.name)' has decisions \(space.decisions.map(\.name).joined(separator: ", ")))")
+            }
+            decisionColumns.append(c)
+        }
+        guard let accuracyColumn = columnOf["accuracy"] else { throw SearchError.badTable(source, line: 1, "missing column 'accuracy'") }
+        let latencyColumn = columnOf["latency_ms"]
+        hasLatency = latencyColumn != nil
+        var rows: [[String]: (Double, Double?)] = [:]
+        for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let n = index + 1
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard fields.count == header.count else {
+                throw SearchError.badTable(source, line: n, "has \(fields.count) fields, the header has \(header.count)")
+            }
+            var key: [String] = []
+            for (d, c) in zip(space.decisions, decisionColumns) {
+                guard d.choices.contains(fields[c]) else {
+                    throw SearchError.badTable(source, line: n, "'\(fields[c])' is not a choice of '\(d.name)' (allowed: \(d.choices.joined(separator: ", ")))")
+                }
+                key.append(fields[c])
+            }
+            guard let accuracy = Double(fields[accuracyColumn]), accuracy.isFinite else {
+                throw SearchError.badTable(source, line: n, "accuracy '\(fields[accuracyColumn])' is not a number")
+            }
+            guard (0...1).contains(accuracy) else {
+                throw SearchError.badTable(source, line: n, "accuracy \(accuracy) is outside [0, 1] (give a fraction, not a percentage)")
+            }
+            var latency: Double?
+            if let lc = latencyColumn {
+                guard let value = Double(fields[lc]), value.isFinite, value > 0 else {
+                    throw SearchError.badTable(source, line: n, "latency_ms '\(fields[lc])' is not a positive number")
+                }
+                latency = value
+            }
+            guard rows[key] == nil else { throw SearchError.badTable(source, line: n, "repeats the architecture of an earlier row") }
+            rows[key] = (accuracy, latency)
+        }
+        guard !rows.isEmpty else { throw SearchError.badTable(source, line: nil, "has a header but no rows") }
+        self.rows = rows
+    }
+
+    public var count: Int { rows.count }
+
+    public func evaluate(_ arch: Architecture, trial: Int) -> Evaluation {
+        guard let row = rows[arch.values] else { return .failure("not in \(name)") }
+        return .success(accuracy: row.accuracy, latencyMs: row.latency)
+    }
+}

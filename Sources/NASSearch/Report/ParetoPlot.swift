@@ -1,0 +1,68 @@
+import Foundation
+
+/// `pareto.svg`: every successful trial as a point (accuracy against predicted latency), the
+/// front as a step line, the target latency as a dashed vertical line, labelled axes.
+struct ParetoPlot {
+    let report: StudyReport
+
+    func svg() -> String {
+        let width = 720.0, height = 480.0, left = 70.0, right = 20.0, top = 30.0, bottom = 60.0
+        let points = report.done.compactMap { t -> (Double, Double)? in
+            guard let a = t.accuracy, let l = t.latencyMs else { return nil }
+            return (l, a)
+        }
+        let target = report.settings.reward.targetMs
+        let maxLatency = max(points.map(\.0).max() ?? target, target) * 1.05
+        let minLatency = min(points.map(\.0).min() ?? 0, target) * 0.95
+        let accuracies = points.map(\.1)
+        var lowAcc = (accuracies.min() ?? 0) - 0.01, highAcc = (accuracies.max() ?? 1) + 0.01
+        if highAcc - lowAcc < 0.02 { lowAcc -= 0.01; highAcc += 0.01 }
+        lowAcc = max(0, lowAcc); highAcc = min(1, highAcc)
+        func x(_ l: Double) -> Double { left + (l - minLatency) / max(maxLatency - minLatency, 1e-9) * (width - left - right) }
+        func y(_ a: Double) -> Double { top + (1 - (a - lowAcc) / max(highAcc - lowAcc, 1e-9)) * (height - top - bottom) }
+        var s = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+        <text x="\(width / 2)" y="18" text-anchor="middle" font-size="14">\(escape(report.space.name)): accuracy against latency (\(report.done.count) trials, front \(report.front.count))</text>
+
+        """
+        // Axes with ticks.
+        let plotBottom = height - bottom, plotRight = width - right
+        s += "<line x1=\"\(left)\" y1=\"\(plotBottom)\" x2=\"\(plotRight)\" y2=\"\(plotBottom)\" stroke=\"black\"/>\n"
+        s += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(plotBottom)\" stroke=\"black\"/>\n"
+        for i in 0...5 {
+            let l = minLatency + (maxLatency - minLatency) * Double(i) / 5
+            s += "<line x1=\"\(x(l))\" y1=\"\(plotBottom)\" x2=\"\(x(l))\" y2=\"\(plotBottom + 5)\" stroke=\"black\"/>"
+            s += "<text x=\"\(x(l))\" y=\"\(plotBottom + 18)\" text-anchor=\"middle\">\(String(format: "%.1f", l))</text>\n"
+            let a = lowAcc + (highAcc - lowAcc) * Double(i) / 5
+            s += "<line x1=\"\(left - 5)\" y1=\"\(y(a))\" x2=\"\(left)\" y2=\"\(y(a))\" stroke=\"black\"/>"
+            s += "<text x=\"\(left - 8)\" y=\"\(y(a) + 4)\" text-anchor=\"end\">\(String(format: "%.3f", a))</text>\n"
+        }
+        s += "<text x=\"\((left + plotRight) / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">latency (ms)</text>\n"
+        s += "<text x=\"18\" y=\"\((top + plotBottom) / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 18 \((top + plotBottom) / 2))\">accuracy (fraction)</text>\n"
+        // Target line.
+        s += "<line x1=\"\(x(target))\" y1=\"\(top)\" x2=\"\(x(target))\" y2=\"\(plotBottom)\" stroke=\"#d62728\" stroke-dasharray=\"6 4\"/>"
+        s += "<text x=\"\(x(target) + 4)\" y=\"\(top + 12)\" fill=\"#d62728\">target \(String(format: "%g", target)) ms</text>\n"
+        // Points.
+        for (l, a) in points {
+            s += "<circle cx=\"\(x(l))\" cy=\"\(y(a))\" r=\"2.5\" fill=\"#1f77b4\" fill-opacity=\"0.5\"/>\n"
+        }
+        // Front as a step line.
+        let front = report.front.compactMap { t -> (Double, Double)? in t.latencyMs.flatMap { l in t.accuracy.map { (l, $0) } } }
+        if !front.isEmpty {
+            var path = "M \(x(front[0].0)) \(y(front[0].1))"
+            for i in 1..<front.count {
+                path += " H \(x(front[i].0)) V \(y(front[i].1))"
+            }
+            path += " H \(x(maxLatency))"
+            s += "<path d=\"\(path)\" fill=\"none\" stroke=\"#ff7f0e\" stroke-width=\"2\"/>\n"
+            for (l, a) in front { s += "<circle cx=\"\(x(l))\" cy=\"\(y(a))\" r=\"4\" fill=\"#ff7f0e\"/>\n" }
+        }
+        s += "</svg>\n"
+        return s
+    }
+
+    private func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import NASSpace
+
+/// The files a finished (or interrupted) study is summarised in: `trials.csv`, `pareto.csv`,
+/// `pareto.svg`, `best.json`, and the summary `nasctl search --json` prints.
+public struct StudyReport: Sendable {
+    public let space: SearchSpace
+    public let settings: StudySettings
+    public let trials: [TrialRecord]
+
+    public init(space: SearchSpace, settings: StudySettings, trials: [TrialRecord]) {
+        self.space = space; self.settings = settings; self.trials = trials
+    }
+
+    /// Successful evaluations (cached repeats excluded).
+    public var done: [TrialRecord] { trials.filter { $0.status == .done } }
+    public var failedCount: Int { trials.filter { $0.status == .failed }.count }
+
+    /// The trials on the accuracy/latency front, by latency.
+    public var front: [TrialRecord] {
+        let measured = done.filter { $0.latencyMs != nil && $0.accuracy != nil }
+        return Pareto.front(measured.map { Pareto.Point(accuracy: $0.accuracy!, latencyMs: $0.latencyMs!) }).map { measured[$0] }
+    }
+
+    /// Reference latency of the hypervolume: twice the target.
+    public var referenceMs: Double { 2 * settings.reward.targetMs }
+
+    public var hypervolume: Double {
+        let measured = done.filter { $0.latencyMs != nil && $0.accuracy != nil }
+        return Pareto.hypervolume(measured.map { Pareto.Point(accuracy: $0.accuracy!, latencyMs: $0.latencyMs!) }, referenceMs: referenceMs)
+    }
+
+    public var best: TrialRecord? {
+        done.max { ($0.reward ?? -1, -$0.number) < ($1.reward ?? -1, -$1.number) }
+    }
+
+    public struct Summary: Encodable, Sendable {
+        public struct Best: Encodable, Sendable {
+            public var trial: Int
+            public var key: String
+            public var accuracy: Double
+            public var latency_ms: Double?
+            public var reward: Double
+        }
+        public var trials: Int
+        public var evaluated: Int
+        public var failed: Int
+        public var cached: Int
+        public var best: Best?
+        public var pareto_size: Int
+        public var hypervolume: Double
+        public var hypervolume_reference_ms: Double
+        public var target_ms: Double
+        public var study: String
+    }
+
+    public func summary(studyDirectory: String) -> Summary {
+        Summary(trials: trials.count, evaluated: trials.filter { $0.status == .done || $0.status == .failed }.count,
+                failed: failedCount, cached: trials.filter { $0.status == .cached }.count,
+                best: best.map { .init(trial: $0.number, key: $0.key, accuracy: $0.accuracy ?? 0, latency_ms: $0.latencyMs, reward: $0.reward ?? 0) },
+                pareto_size: front.count, hypervolume: hypervolume, hypervolume_reference_ms: referenceMs,
+                target_ms: settings.reward.targetMs, study: studyDirectory)
+    }
+
+    /// Writes trials.csv, pareto.csv, pareto.svg and best.json into `directory`.
+    public func write(to directory: String) throws {
+        let dir = URL(fileURLWithPath: directory)
+        try trialsCSV().write(to: dir.appendingPathComponent("trials.csv"), atomically: true, encoding: .utf8)
+        try paretoCSV().write(to: dir.appendingPathComponent("pareto.csv"), atomically: true, encoding: .utf8)
+        try ParetoPlot(report: self).svg().write(to: dir.appendingPathComponent("pareto.svg"), atomically: true, encoding: .utf8)
+        if let best { try bestJSON(best).write(to: dir.appendingPathComponent("best.json"), atomically: true, encoding: .utf8) }
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(",") || text.contains("\"") || text.contains("\n") || text.contains("|")
+            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    static func number(_ value: Double?, _ digits: Int = 6) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "" }
+
+    public func trialsCSV() -> String {
+        var lines = [(["trial", "key", "status", "accuracy", "latency_ms", "reward", "macs", "params", "error", "started_at",
+                       "finished_at", "worker", "parent"] + space.decisions.map(\.name)).joined(separator: ",")]
+        for t in trials {
+            var fields: [String] = [String(t.number), Self.csvField(t.key), t.status.rawValue]
+            fields += [Self.number(t.accuracy), Self.number(t.latencyMs, 4), Self.number(t.reward)]
+            fields += [t.macs.map(String.init) ?? "", t.params.map(String.init) ?? "", Self.csvField(t.error ?? "")]
+            fields += [Self.number(t.startedAt, 3), Self.number(t.finishedAt, 3), String(t.worker), t.parent.map(String.init) ?? ""]
+            fields += t.values.map(Self.csvField)
+            lines.append(fields.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func paretoCSV() -> String {
+        var lines = [(["trial", "key", "accuracy", "latency_ms", "reward", "params", "macs"] + space.decisions.map(\.name)).joined(separator: ",")]
+        for t in front {
+            var fields: [String] = [String(t.number), Self.csvField(t.key), Self.number(t.accuracy), Self.number(t.latencyMs, 4)]
+            fields += [Self.number(t.reward), t.params.map(String.init) ?? "", t.macs.map(String.init) ?? ""]
+            fields += t.values.map(Self.csvField)
+            lines.append(fields.joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The architecture file form (`--arch`-ready) plus the trial's figures.
+    public func bestJSON(_ t: TrialRecord) throws -> String {
+        struct Best: Encodable {
+            var space: String
+            var decisions: [String: String]
+            var trial: Int
+            var key: String
+            var accuracy: Double?
+            var latency_ms: Double?
+            var reward: Double?
+            var macs: Int?
+            var params: Int?
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let best = Best(space: space.name, decisions: Dictionary(uniqueKeysWithValues: zip(space.decisions.map(\.name), t.values)),
+                        trial: t.number, key: t.key, accuracy: t.accuracy, latency_ms: t.latencyMs, reward: t.reward, macs: t.macs, params: t.params)
+        return String(decoding: try encoder.encode(best), as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import NASSearch
+import NASSpace
+
+/// `nasctl pareto`: rewrite and print a study's reports.
+struct ParetoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pareto",
+        abstract: "Write a study's Pareto report (trials.csv, pareto.csv, pareto.svg, best.json) and summary.",
+        discussion: "Works on a finished or an interrupted study; the front is the non-dominated set over (accuracy up, latency down)."
+    )
+
+    @Option(help: "Study folder.")
+    var study: String
+
+    @Option(help: "Search-space YAML (default: the file the study recorded).")
+    var space: String?
+
+    @Flag(help: "Print one JSON summary object instead of text.")
+    var json = false
+
+    func run() throws {
+        let store = try Study(existing: study)
+        let spaceFile = space ?? store.settings.spaceFile
+        let loaded = try SearchSpace.load(file: spaceFile)
+        guard loaded.digest == store.settings.spaceDigest else {
+            throw ValidationError("\(spaceFile) is not the space the study ran on (digest \(loaded.digest), study \(store.settings.spaceDigest)); pass the matching --space")
+        }
+        let report = StudyReport(space: loaded, settings: store.settings, trials: try store.trials())
+        try report.write(to: study)
+        try printSummary(report.summary(studyDirectory: study), json: json)
+    }
+}

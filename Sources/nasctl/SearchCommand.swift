@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import NASEngine
+import NASLatency
+import NASSearch
+import NASSpace
+
+/// `nasctl search`: regularized evolution (or random search) under the MNasNet reward.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search the space for the best accuracy within a latency target on this device.",
+        discussion: """
+        Scores every candidate by the MNasNet reward ACC·(LAT/T)^w, w = alpha if LAT <= T else
+        beta (soft: alpha = beta = --w, default -0.07; --hard: alpha = 0, beta = -1), with LAT
+        predicted from the device's latency table (network spaces) or read from the evaluator's
+        table (categorical spaces). Every trial is committed to the study (SQLite) as it
+        finishes; running the same command on an existing --study resumes it. --cycles counts
+        every trial, the initial population included; a repeated proposal reuses the earlier
+        result (no second evaluation) but uses up its cycle. Reports (trials.csv, pareto.csv,
+        pareto.svg, best.json) are written into the study folder.
+        """
+    )
+
+    @Option(help: "Target latency T in milliseconds.")
+    var targetMs: Double
+
+    @OptionGroup var spaceOptions: SpaceOptions
+    @OptionGroup var tableOptions: TableOptions
+    @OptionGroup var threadOptions: ThreadOptions
+
+    @Option(help: "Accuracy source: proxy (training; not yet available), table:FILE (CSV) or command:CMD.")
+    var evaluator: String?
+
+    @Option(help: "evolution (regularized, aging) or random.")
+    var strategy: String = "evolution"
+
+    @Option(help: "Evolution population P.")
+    var population: Int = 20
+
+    @Option(help: "Evolution sample size S (tournament, with replacement).")
+    var sample: Int = 5
+
+    @Option(help: "Trials in total (cycles), the initial population included.")
+    var cycles: Int = 200
+
+    @Flag(help: "Hard constraint: alpha = 0, beta = -1.")
+    var hard = false
+
+    @Option(help: "Soft-constraint exponent (alpha = beta = W); 0 ranks by accuracy alone.")
+    var w: Double = -0.07
+
+    @Option(help: "Parallel evaluations.")
+    var workers: Int = 1
+
+    @Option(help: "Study folder (default: a new folder under runs/). An existing study is resumed.")
+    var study: String?
+
+    @Flag(help: "Resume a study even though its settings differ.")
+    var forceResume = false
+
+    @Option(help: "Seed: with --workers 1 a run is exactly reproducible.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
+    var trialTimeout: Double = 600
+
+    @Flag(help: "Print one JSON summary object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard targetMs > 0 else { throw ValidationError("--target-ms must be positive (got \(targetMs)).") }
+        guard ["evolution", "random"].contains(strategy) else { throw ValidationError("--strategy must be evolution or random (got \(strategy)).") }
+        guard population >= 1, sample >= 1 else { throw ValidationError("--population and --sample must be at least 1.") }
+        guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
+        guard trialTimeout > 0 else { throw ValidationError("--trial-timeout must be positive.") }
+        guard w <= 0 else { throw ValidationError("--w must be 0 or negative (got \(w)): a positive exponent rewards slowness.") }
+    }
+
+    func run() throws {
+        let space = try spaceOptions.load()
+        let studyDir = study ?? "runs/search-\(Self.timestamp())"
+        let evaluatorText = evaluator ?? (space.network != nil ? "proxy" : "")
+        let accuracy = try makeEvaluator(evaluatorText, space: space, studyDir: studyDir)
+        var latency: LatencyModel = { _ in nil }
+        var tablePath: String?
+        if space.network != nil {
+            let predictor = try tableOptions.predictor(space: space, threads: threadOptions.threads)
+            tablePath = predictor.tablePath
+            latency = { arch in
+                let layers = try NetworkBuilder.layers(for: arch, in: space)
+                let cost = NetworkBuilder.cost(of: layers)
+                return (try predictor.predictMs(layers), cost.macs, cost.parameters)
+            }
+        } else if let table = accuracy as? TableEvaluator, !table.hasLatency, !json {
+            FileHandle.standardError.write(Data("note: \(table.name) has no latency_ms column and the space has no network: searching on accuracy alone\n".utf8))
+        }
+        let reward = hard ? Reward.hard(targetMs: targetMs) : Reward.soft(targetMs: targetMs, w: w)
+        let searchStrategy: any SearchStrategy = strategy == "random"
+            ? RandomSearch(space: space)
+            : RegularizedEvolution(space: space, population: population, sample: sample)
+        let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath,
+                                     evaluator: accuracy.name, strategy: strategy, reward: reward, population: population,
+                                     sample: sample, budget: cycles, seed: seed)
+        let store = try Study(directory: studyDir, settings: settings, forceResume: forceResume)
+        let searcher = try Searcher(space: space, strategy: searchStrategy, evaluator: accuracy, latency: latency, reward: reward,
+                                    study: store, budget: cycles, workers: workers, seed: seed)
+        if !json {
+            FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy), \(accuracy.name), target \(targetMs) ms, study \(studyDir)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
+        }
+        let bar = LockedProgress(ProgressLine(label: "search", total: cycles))
+        try searcher.run { p in
+            let best = p.bestReward.map { String(format: "best reward %.4f", $0) } ?? "no reward yet"
+            bar.update(done: p.trials, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.failed) failed, \(best)")
+        }
+        let report = StudyReport(space: space, settings: store.settings, trials: try store.trials())
+        try report.write(to: studyDir)
+        try printSummary(report.summary(studyDirectory: studyDir), json: json)
+    }
+
+    func makeEvaluator(_ text: String, space: SearchSpace, studyDir: String) throws -> any Evaluator {
+        if text == "proxy" {
+            throw ValidationError("the proxy (training) evaluator is not available yet; use --evaluator table:FILE or --evaluator command:CMD (see Examples/evaluators/)")
+        }
+        if text.hasPrefix("table:") {
+            return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space)
+        }
+        if text.hasPrefix("command:") {
+            return try CommandEvaluator(command: String(text.dropFirst("command:".count)), timeoutSeconds: trialTimeout, space: space,
+                                        workDirectory: URL(fileURLWithPath: studyDir).appendingPathComponent("evaluator"))
+        }
+        throw ValidationError(text.isEmpty
+            ? "space '\(space.name)' has no network: pass --evaluator table:FILE (e.g. ../shared/benchmarks/nasbench201/cifar10-valid.csv)"
+            : "--evaluator '\(text)' is not proxy, table:FILE or command:CMD")
+    }
+
+    static func timestamp() -> String {
+        let f = DateFormatter()
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: Date())
+    }
+}
+
+/// Prints a study summary as text or JSON.
+func printSummary(_ s: StudyReport.Summary, json: Bool) throws {
+    if json {
+        try printJSON(s)
+        return
+    }
+    print("\(s.trials) trials (\(s.evaluated) evaluated, \(s.failed) failed, \(s.cached) cached), study \(s.study)")
+    if let b = s.best {
+        print(String(format: "best: trial %d, accuracy %.4f, latency %@, reward %.4f", b.trial, b.accuracy,
+                     b.latency_ms.map { String(format: "%.3f ms", $0) } ?? "n/a", b.reward))
+        print("      \(b.key)")
+    }
+    print(String(format: "Pareto front: %d models, hypervolume %.4f (accuracy x latency up to %.1f ms, normalised)", s.pareto_size, s.hypervolume, s.hypervolume_reference_ms))
+    print("reports: \(s.study)/trials.csv, pareto.csv, pareto.svg, best.json")
+}
+
+/// Serialises progress updates from search workers.
+final class LockedProgress: @unchecked Sendable {
+    private var line: ProgressLine
+    private let lock = NSLock()
+    init(_ line: ProgressLine) { self.line = line }
+    func update(done: Int, elapsed: Double, eta: Double?, detail: String) {
+        lock.lock(); defer { lock.unlock() }
+        line.update(done: done, elapsed: elapsed, eta: eta, detail: detail)
+    }
+}
