@@ -37,7 +37,10 @@ public final class Searcher: @unchecked Sendable {
     let workers: Int
     let seed: UInt64
 
-    private let lock = NSLock()
+    /// Guards everything below; workers wait on it for an identical proposal still in flight.
+    private let lock = NSCondition()
+    /// Keys being evaluated right now → their trial numbers.
+    private var inFlight: [String: Int] = [:]
     private var records: [Int: TrialRecord] = [:]
     private var history: [Member] = []
     private var resultsByKey: [String: TrialRecord] = [:]
@@ -135,6 +138,7 @@ public final class Searcher: @unchecked Sendable {
                 var trial = pending.removeFirst()
                 trial.worker = worker
                 running += 1
+                inFlight[trial.key] = trial.number
                 return trial
             }
             guard evaluatedCount + cachedCount + running < budget else { return nil }
@@ -143,6 +147,13 @@ public final class Searcher: @unchecked Sendable {
             var rng = SplitMix64(seed: seed &+ UInt64(number) &* 0x9E37_79B9_7F4A_7C15)
             let (arch, parent) = strategy.propose(history: history, rng: &rng)
             let key = arch.key(in: space)
+            // The same architecture is being evaluated by another worker: wait for its result.
+            // (Counted as running meanwhile, so other workers see the budget taken.)
+            if inFlight[key] != nil {
+                running += 1
+                while inFlight[key] != nil && firstError == nil { lock.wait() }
+                running -= 1
+            }
             var trial = TrialRecord(number: number, key: key, decisions: TrialRecord.encode(values: arch.values), status: .running,
                                     startedAt: Date().timeIntervalSince1970, worker: worker, parent: parent)
             if let earlier = resultsByKey[key] {
@@ -161,6 +172,7 @@ public final class Searcher: @unchecked Sendable {
             do { try study.begin(trial) } catch { firstError = error; return nil }
             records[number] = trial
             running += 1
+            inFlight[key] = number
             return trial
         }
         return nil
@@ -174,6 +186,8 @@ public final class Searcher: @unchecked Sendable {
         trial.finishOrder = nextFinishOrder
         nextFinishOrder += 1
         running -= 1
+        inFlight[trial.key] = nil
+        lock.broadcast()
         do { try study.finish(trial) } catch { if firstError == nil { firstError = error } }
         records[trial.number] = trial
         remember(trial)

@@ -20,7 +20,7 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-kill-\(UUID().uuidString)").path
         let space = Self.root.appendingPathComponent("Configs/nasbench201.yaml").path
         // A slow evaluator whose accuracy depends on the architecture only.
-        let command = #"command:sleep 0.05; n=$(grep -c nor_conv "$NASCTL_ARCH"); echo "{\"accuracy\": 0.$((n + 1))}"; :"#
+        let command = #"command:sleep 0.1; n=$(grep -c nor_conv "$NASCTL_ARCH"); echo "{\"accuracy\": 0.$((n + 1))}"; :"#
         let budget = 40
         let arguments = ["search", "--target-ms", "1", "--space", space, "--evaluator", command, "--population", "5", "--sample", "2",
                          "--cycles", "\(budget)", "--workers", "2", "--seed", "3", "--study", dir, "--json"]
