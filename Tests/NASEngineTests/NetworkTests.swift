@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func tooSmallResolutionIsAnError() {
-        #expect(throws: EngineError.resolutionTooSmall(resolution: 16, minimum: 32, model: "mobilenetv2")) {
+        #expect(throws: EngineError.resolutionTooSmall(resolution: 16, minimum: 17, model: "mobilenetv2")) {
             try MobileNetV2.network(resolution: 16)
         }
     }

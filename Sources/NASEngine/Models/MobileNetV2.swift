@@ -8,9 +8,11 @@ public enum MobileNetV2 {
     ]
     public static let stemChannels = 32
     public static let headChannels = 1280
-    /// The number of stride-2 layers; the input must be at least `2^strides` pixels wide.
+    /// The number of stride-2 layers.
     public static let strideTwoLayers = 5
-    public static var minimumResolution: Int { 1 << strideTwoLayers }
+    /// Smallest input at which every stride-2 layer still sees at least 2x2 pixels (17); the
+    /// same rule as network search spaces.
+    public static var minimumResolution: Int { (1 << (strideTwoLayers - 1)) + 1 }
 
     /// Channels scaled by `width` and rounded to a multiple of 8, never down by more than 10%.
     public static func scaled(_ channels: Int, width: Double) -> Int {
