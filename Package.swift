@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "NASEngine", targets: ["NASEngine"]),
         .library(name: "NASSpace", targets: ["NASSpace"]),
         .library(name: "NASLatency", targets: ["NASLatency"]),
+        .library(name: "NASTraining", targets: ["NASTraining"]),
         .library(name: "NASSearch", targets: ["NASSearch"]),
     ],
     dependencies: [
@@ -31,6 +32,11 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
         ),
         .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
             name: "CCPUInfo",
             pkgConfig: "libcpuinfo",
             providers: [.apt(["libcpuinfo-dev"])]
@@ -42,6 +48,8 @@ let package = Package(
         .target(name: "NASSpace", dependencies: ["NASEngine", .product(name: "Yams", package: "Yams")], swiftSettings: hostCPU),
         // Device identity, timing, profiler, latency tables, predictor, validation.
         .target(name: "NASLatency", dependencies: ["NASEngine", "NASSpace", "CCPUInfo"], swiftSettings: hostCPU),
+        // Data sets (IDX, gzip through zlib); later: trainer and the proxy evaluator.
+        .target(name: "NASTraining", dependencies: ["NASEngine", "NASSpace", "CZlib"], swiftSettings: hostCPU),
         // Evolution, random search, reward, evaluators, study store (SQLite), Pareto reports.
         .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: hostCPU),
@@ -65,6 +73,7 @@ let package = Package(
         .testTarget(name: "NASEngineTests", dependencies: ["NASEngine"], swiftSettings: hostCPU),
         .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace"], swiftSettings: hostCPU),
         .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency"], swiftSettings: hostCPU),
+        .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"], swiftSettings: hostCPU),
         .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"], swiftSettings: hostCPU),
         .testTarget(name: "nasctlTests", dependencies: ["nasctl"], swiftSettings: hostCPU),
     ]

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages nasctl builds against, only when one is missing.
 #   libopenblas-dev  GEMM for every convolution      libcpuinfo-dev  device identity
-#   libsqlite3-dev   the search study store      pkg-config  finds them for SwiftPM
+#   libsqlite3-dev   the search study store      zlib1g-dev      gzip'd IDX data sets
+#   dataset-fashion-mnist  the default training data    pkg-config  finds the libraries for SwiftPM
 # Usage: scripts/install-system-packages.sh [extra-package ...]
 set -euo pipefail
-packages=(pkg-config libopenblas-dev libcpuinfo-dev libsqlite3-dev "$@")
+packages=(pkg-config libopenblas-dev libcpuinfo-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,91 @@
+import Foundation
+import NASEngine
+
+/// Grayscale images with class labels, as NHWC floats (`[n, h, w, 1]`), normalised to zero
+/// mean and unit variance with the training set's statistics.
+public struct ImageDataset: Sendable {
+    public var height: Int
+    public var width: Int
+    /// `count · height · width` floats.
+    public var pixels: [Float]
+    public var labels: [Int]
+    public var classes: Int
+
+    public var count: Int { labels.count }
+
+    /// The default location of Debian's `dataset-fashion-mnist`.
+    public static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
+
+    public enum Split: String, Sendable { case train, test }
+
+    /// File names of a split in an MNIST-layout directory (gzipped or not).
+    static func files(_ split: Split, in directory: String) -> (images: String, labels: String)? {
+        let stem = split == .train ? "train" : "t10k"
+        for suffix in [".gz", ""] {
+            let images = (directory as NSString).appendingPathComponent("\(stem)-images-idx3-ubyte\(suffix)")
+            let labels = (directory as NSString).appendingPathComponent("\(stem)-labels-idx1-ubyte\(suffix)")
+            if FileManager.default.fileExists(atPath: images) && FileManager.default.fileExists(atPath: labels) { return (images, labels) }
+        }
+        return nil
+    }
+
+    /// Loads one split of an MNIST-layout directory (Fashion-MNIST by default). Raw bytes are
+    /// scaled to [0, 1]; call `normalised(mean:std:)` with the training statistics.
+    public static func load(_ split: Split, directory: String = fashionMNISTDirectory) throws -> ImageDataset {
+        guard let files = files(split, in: directory) else {
+            throw DataError(file: directory, problem: """
+                no \(split == .train ? "train" : "t10k")-images-idx3-ubyte[.gz] / -labels-idx1-ubyte[.gz] here; \
+                install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or pass --data DIR \
+                with another copy of the same files (e.g. MNIST in IDX form)
+                """)
+        }
+        let images = try IDXFile.load(files.images)
+        let labels = try IDXFile.load(files.labels)
+        guard images.dimensions.count == 3 else {
+            throw DataError(file: files.images, problem: "has \(images.dimensions.count) dimensions; images need 3 (count, height, width)")
+        }
+        guard labels.dimensions.count == 1 else {
+            throw DataError(file: files.labels, problem: "has \(labels.dimensions.count) dimensions; labels need 1")
+        }
+        guard images.dimensions[0] == labels.dimensions[0] else {
+            throw DataError(file: files.labels, problem: "\(labels.dimensions[0]) labels for \(images.dimensions[0]) images in \(files.images)")
+        }
+        let classes = Int(labels.bytes.max() ?? 0) + 1
+        return ImageDataset(height: images.dimensions[1], width: images.dimensions[2],
+                            pixels: images.bytes.map { Float($0) / 255 }, labels: labels.bytes.map(Int.init), classes: classes)
+    }
+
+    /// Mean and standard deviation over every pixel.
+    public var statistics: (mean: Float, std: Float) {
+        let n = Double(pixels.count)
+        let mean = pixels.reduce(0.0) { $0 + Double($1) } / n
+        let variance = pixels.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
+        return (Float(mean), Float(max(variance, 1e-12).squareRoot()))
+    }
+
+    /// `(x − mean) / std` for every pixel.
+    public func normalised(mean: Float, std: Float) -> ImageDataset {
+        var copy = self
+        copy.pixels = pixels.map { ($0 - mean) / std }
+        return copy
+    }
+
+    /// The examples at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> ImageDataset {
+        let size = height * width
+        var pixels: [Float] = []
+        pixels.reserveCapacity(indices.count * size)
+        for i in indices { pixels.append(contentsOf: self.pixels[(i * size)..<((i + 1) * size)]) }
+        return ImageDataset(height: height, width: width, pixels: pixels, labels: indices.map { labels[$0] }, classes: classes)
+    }
+
+    /// A seeded shuffle split into (train, validation) with `validationCount` examples held out:
+    /// how a search scores candidates without touching the test set.
+    public func split(validationCount: Int, seed: UInt64) -> (train: ImageDataset, validation: ImageDataset) {
+        precondition(validationCount >= 0 && validationCount < count, "split: validation count \(validationCount) out of range for \(count) examples")
+        var order = Array(0..<count)
+        var rng = SplitMix64(seed: seed)
+        order.shuffle(using: &rng)
+        return (subset(Array(order[validationCount...]).sorted()), subset(Array(order[..<validationCount]).sorted()))
+    }
+}
