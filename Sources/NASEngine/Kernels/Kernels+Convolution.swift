@@ -69,7 +69,7 @@ extension Kernels {
     /// Gathers the `k²·cin` input values under each of `rows` output pixels (starting at flat
     /// output pixel `firstPixel`) into row-major `[rows × k²·cin]`, zeros where the window
     /// leaves the image.
-    static func im2col(
+    package static func im2col(
         _ x: UnsafePointer<Float>, input: Shape, geometry g: WindowGeometry, output out: Shape,
         firstPixel: Int, rows: Int, into patches: UnsafeMutablePointer<Float>
     ) {

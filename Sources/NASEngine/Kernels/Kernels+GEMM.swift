@@ -54,3 +54,19 @@ extension Kernels {
         }
     }
 }
+
+extension Kernels {
+    /// Row-major OpenBLAS GEMM for training code: `C[m×n] = alpha·op(A)·op(B) + beta·C`, with
+    /// `op(A)` `[m×k]` (A stored `[k×m]` when `transposeA`) and `op(B)` `[k×n]` (B stored
+    /// `[n×k]` when `transposeB`); `lda`, `ldb`, `ldc` are row strides of the stored matrices.
+    /// - Complexity: `m·n·k` multiply-adds.
+    public static func sgemm(
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        BLAS.sgemm(m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                   transposeB: transposeB, beta: beta, c: c, ldc: ldc)
+    }
+}

@@ -1,0 +1,100 @@
+import NASEngine
+
+/// Trainable regular convolution (groups = 1), weights `[k, k, cin, cout]`, optional bias,
+/// "same" padding `k/2`, stride `s`: im2col + OpenBLAS GEMM forward; backward
+/// `dW = colsᵀ·dY`, `dCols = dY·Wᵀ`, then col2im.
+public final class ConvolutionLayer: TrainingLayer {
+    public let inChannels: Int, outChannels: Int
+    public let geometry: WindowGeometry
+    public let weight: Parameter
+    public let bias: Parameter?
+    private var input = Shape(h: 1, w: 1, c: 1)
+    private var cols: [Float] = []
+
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, bias: Bool, rng: inout SplitMix64) {
+        self.inChannels = inChannels; self.outChannels = outChannels
+        geometry = WindowGeometry(kernel: kernel, stride: stride)
+        let depth = kernel * kernel * inChannels
+        weight = Parameter(heUniform(count: depth * outChannels, fanIn: depth, rng: &rng), decays: true, name: "conv.weight")
+        self.bias = bias ? Parameter([Float](repeating: 0, count: outChannels), decays: false, name: "conv.bias") : nil
+    }
+
+    public var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+    public func outputShape(for input: Shape) -> Shape { geometry.output(input, channels: outChannels) }
+    private var depth: Int { geometry.kernel * geometry.kernel * inChannels }
+
+    public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
+        precondition(shape.c == inChannels && x.count == shape.count, "ConvolutionLayer: input \(shape) for cin \(inChannels)")
+        input = shape
+        let out = outputShape(for: shape)
+        let m = out.pixels, k = depth
+        cols = [Float](repeating: 0, count: m * k)
+        x.withUnsafeBufferPointer { xp in
+            cols.withUnsafeMutableBufferPointer { cp in
+                Kernels.im2col(xp.baseAddress!, input: shape, geometry: geometry, output: out, firstPixel: 0, rows: m, into: cp.baseAddress!)
+            }
+        }
+        var y = [Float](repeating: 0, count: m * outChannels)
+        if let bias { for r in 0..<m { for j in 0..<outChannels { y[r * outChannels + j] = bias.value[j] } } }
+        cols.withUnsafeBufferPointer { cp in
+            weight.value.withUnsafeBufferPointer { wp in
+                y.withUnsafeMutableBufferPointer { yp in
+                    Kernels.sgemm(m: m, n: outChannels, k: k, a: cp.baseAddress!, lda: k, b: wp.baseAddress!, ldb: outChannels,
+                                  beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: outChannels)
+                }
+            }
+        }
+        if !training { cols = [] }
+        return y
+    }
+
+    public func backward(_ dy: [Float]) -> [Float] {
+        let out = outputShape(for: input)
+        let m = out.pixels, k = depth
+        precondition(dy.count == m * outChannels && cols.count == m * k, "ConvolutionLayer.backward: call forward(training: true) first")
+        var dCols = [Float](repeating: 0, count: m * k)
+        dy.withUnsafeBufferPointer { dp in
+            cols.withUnsafeBufferPointer { cp in
+                weight.gradient.withUnsafeMutableBufferPointer { gp in
+                    // dW[k×cout] += colsᵀ[k×m] · dY[m×cout]
+                    Kernels.sgemm(m: k, n: outChannels, k: m, a: cp.baseAddress!, lda: k, transposeA: true,
+                                  b: dp.baseAddress!, ldb: outChannels, beta: 1, c: gp.baseAddress!, ldc: outChannels)
+                }
+            }
+            weight.value.withUnsafeBufferPointer { wp in
+                dCols.withUnsafeMutableBufferPointer { dcp in
+                    // dCols[m×k] = dY[m×cout] · Wᵀ[cout×k]
+                    Kernels.sgemm(m: m, n: k, k: outChannels, a: dp.baseAddress!, lda: outChannels,
+                                  b: wp.baseAddress!, ldb: outChannels, transposeB: true, c: dcp.baseAddress!, ldc: k)
+                }
+            }
+        }
+        if let bias {
+            for r in 0..<m { for j in 0..<outChannels { bias.gradient[j] += dy[r * outChannels + j] } }
+        }
+        return col2im(dCols, output: out)
+    }
+
+    /// Adds each patch row back onto the input positions it was gathered from.
+    private func col2im(_ dCols: [Float], output out: Shape) -> [Float] {
+        let k = geometry.kernel, s = geometry.stride, pad = geometry.padding, cin = inChannels
+        var dx = [Float](repeating: 0, count: input.count)
+        let depth = self.depth
+        for p in 0..<out.pixels {
+            let ox = p % out.w, oy = (p / out.w) % out.h, b = p / (out.w * out.h)
+            var q = p * depth
+            for kh in 0..<k {
+                let iy = oy * s - pad + kh
+                for kw in 0..<k {
+                    let ix = ox * s - pad + kw
+                    if iy >= 0 && iy < input.h && ix >= 0 && ix < input.w {
+                        let base = ((b * input.h + iy) * input.w + ix) * cin
+                        for c in 0..<cin { dx[base + c] += dCols[q + c] }
+                    }
+                    q += cin
+                }
+            }
+        }
+        return dx
+    }
+}

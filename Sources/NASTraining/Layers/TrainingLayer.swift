@@ -1,0 +1,40 @@
+import NASEngine
+
+/// A learnable tensor, its gradient (accumulated by `backward`) and its optimiser state.
+public final class Parameter: @unchecked Sendable {
+    public var value: [Float]
+    public var gradient: [Float]
+    /// Momentum buffer of SGD.
+    public var velocity: [Float]
+    /// Weight decay applies (convolution and linear weights; not biases or batch-norm scales).
+    public let decays: Bool
+    public let name: String
+
+    public init(_ value: [Float], decays: Bool, name: String) {
+        self.value = value
+        self.gradient = [Float](repeating: 0, count: value.count)
+        self.velocity = [Float](repeating: 0, count: value.count)
+        self.decays = decays
+        self.name = name
+    }
+
+    public func zeroGradient() { for i in gradient.indices { gradient[i] = 0 } }
+}
+
+/// A layer that trains: a batched forward pass that keeps what its backward pass needs, and a
+/// backward pass that returns the input gradient and accumulates parameter gradients.
+/// Tensors are NHWC `[Float]` with an explicit `Shape`.
+public protocol TrainingLayer: AnyObject {
+    func outputShape(for input: Shape) -> Shape
+    /// `training` selects batch statistics (batch norm) and caches activations for `backward`.
+    func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float]
+    /// Gradient of the loss with respect to the last `forward`'s input, given the gradient
+    /// with respect to its output; parameter gradients are added to `Parameter.gradient`.
+    func backward(_ dy: [Float]) -> [Float]
+    var parameters: [Parameter] { get }
+}
+
+/// He-uniform initialisation for `fanIn` inputs (ReLU-family networks).
+func heUniform(count: Int, fanIn: Int, rng: inout SplitMix64) -> [Float] {
+    rng.uniform(count: count, scale: (6 / Float(max(fanIn, 1))).squareRoot())
+}

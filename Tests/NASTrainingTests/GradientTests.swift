@@ -1,0 +1,140 @@
+import NASEngine
+import Testing
+@testable import NASTraining
+
+/// Central finite differences of `L = Σ y·r` against the analytic input and parameter
+/// gradients, at up to `samples` coordinates each.
+func checkGradients(_ layer: TrainingLayer, input: Shape, seed: UInt64, eps: Float = 1e-2, samples: Int = 25,
+                    inputValues: [Float]? = nil) {
+    var rng = SplitMix64(seed: seed)
+    var x = inputValues ?? rng.uniform(count: input.count, scale: 1)
+    let outShape = layer.outputShape(for: input)
+    let r = rng.uniform(count: outShape.count, scale: 1)
+    func loss() -> Double { zip(layer.forward(x, shape: input, training: true), r).reduce(0.0) { $0 + Double($1.0 * $1.1) } }
+    _ = layer.forward(x, shape: input, training: true)
+    for p in layer.parameters { p.zeroGradient() }
+    let dx = layer.backward(r)
+    #expect(dx.count == x.count)
+    let analyticParameters = layer.parameters.map(\.gradient)
+    for _ in 0..<min(samples, x.count) {
+        let i = Int(rng.next() % UInt64(x.count))
+        let saved = x[i]
+        x[i] = saved + eps; let plus = loss()
+        x[i] = saved - eps; let minus = loss()
+        x[i] = saved
+        let numeric = (plus - minus) / Double(2 * eps)
+        #expect(abs(numeric - Double(dx[i])) <= 2e-2 * max(1, abs(numeric)), "input[\(i)]: numeric \(numeric), analytic \(dx[i])")
+    }
+    for (p, analytic) in zip(layer.parameters, analyticParameters) {
+        for _ in 0..<min(samples, p.value.count) {
+            let i = Int(rng.next() % UInt64(p.value.count))
+            let saved = p.value[i]
+            p.value[i] = saved + eps; let plus = loss()
+            p.value[i] = saved - eps; let minus = loss()
+            p.value[i] = saved
+            let numeric = (plus - minus) / Double(2 * eps)
+            #expect(abs(numeric - Double(analytic[i])) <= 2e-2 * max(1, abs(numeric)), "\(p.name)[\(i)]: numeric \(numeric), analytic \(analytic[i])")
+        }
+    }
+}
+
+@Suite struct GradientTests {
+    @Test(arguments: [(1, 1, true), (3, 2, false), (5, 1, true), (3, 1, false)])
+    func convolution(kernel: Int, stride: Int, bias: Bool) {
+        var rng = SplitMix64(seed: 1)
+        let layer = ConvolutionLayer(inChannels: 3, outChannels: 5, kernel: kernel, stride: stride, bias: bias, rng: &rng)
+        checkGradients(layer, input: Shape(n: 2, h: 5, w: 6, c: 3), seed: UInt64(kernel * 10 + stride))
+    }
+
+    @Test(arguments: [(3, 1), (3, 2), (5, 2)])
+    func depthwise(kernel: Int, stride: Int) {
+        var rng = SplitMix64(seed: 2)
+        checkGradients(DepthwiseLayer(channels: 4, kernel: kernel, stride: stride, rng: &rng), input: Shape(n: 2, h: 7, w: 5, c: 4), seed: 3)
+    }
+
+    @Test func batchNormInTraining() {
+        let layer = BatchNormLayer(channels: 3)
+        var rng = SplitMix64(seed: 4)
+        layer.gamma.value = rng.uniform(count: 3, scale: 1).map { $0 + 1.5 }
+        layer.beta.value = rng.uniform(count: 3, scale: 1)
+        checkGradients(layer, input: Shape(n: 2, h: 3, w: 3, c: 3), seed: 5, eps: 5e-3)
+    }
+
+    @Test(arguments: [Activation.relu, .relu6, .hswish, .sigmoid, .none])
+    func activation(_ activation: Activation) {
+        // Inputs kept away from the kinks (0, ±3, 6) by more than eps.
+        var rng = SplitMix64(seed: 6)
+        let values = (0..<40).map { i -> Float in
+            let v = rng.uniform(4) * 2
+            return [0, 3, -3, 6].contains { abs(v - $0) < 0.05 } ? v + 0.1 : v
+        }
+        checkGradients(ActivationLayer(activation), input: Shape(n: 2, h: 2, w: 2, c: 5), seed: 7, eps: 1e-2, inputValues: values)
+    }
+
+    @Test func linearAndGlobalPool() {
+        var rng = SplitMix64(seed: 8)
+        checkGradients(LinearLayer(inFeatures: 12, outFeatures: 4, rng: &rng), input: Shape(n: 3, h: 2, w: 2, c: 3), seed: 9)
+        checkGradients(GlobalAveragePoolLayer(), input: Shape(n: 2, h: 3, w: 4, c: 5), seed: 10)
+    }
+
+    @Test(arguments: [Float(0), 0.1])
+    func softmaxCrossEntropy(smoothing: Float) {
+        var rng = SplitMix64(seed: 11)
+        var logits = rng.uniform(count: 3 * 5, scale: 3)
+        let labels = [1, 4, 0]
+        let (loss, gradient) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: 5, smoothing: smoothing)
+        #expect(loss > 0)
+        for i in logits.indices {
+            let saved = logits[i]
+            logits[i] = saved + 1e-2
+            let plus = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: 5, smoothing: smoothing).loss
+            logits[i] = saved - 1e-2
+            let minus = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: 5, smoothing: smoothing).loss
+            logits[i] = saved
+            #expect(abs((plus - minus) / 2e-2 - Double(gradient[i])) < 1e-3)
+        }
+        // Perfectly confident and right: loss near 0 without smoothing.
+        let sure = SoftmaxCrossEntropy.lossAndGradient(logits: [50, 0, 0], labels: [0], classes: 3)
+        #expect(sure.loss < 1e-6)
+    }
+}
+
+@Suite struct TrainingForwardTests {
+    /// The training layers compute the same function as the engine's inference layers.
+    @Test func convolutionMatchesTheEngine() {
+        var rng = SplitMix64(seed: 12)
+        let layer = ConvolutionLayer(inChannels: 4, outChannels: 6, kernel: 3, stride: 2, bias: true, rng: &rng)
+        layer.bias!.value = rng.uniform(count: 6, scale: 1)
+        let engine = Convolution(inChannels: 4, outChannels: 6, kernel: 3, stride: 2, activation: .none,
+                                 weights: layer.weight.value, bias: layer.bias!.value)
+        let shape = Shape(n: 2, h: 7, w: 6, c: 4)
+        let x = rng.uniform(count: shape.count, scale: 1)
+        let ours = layer.forward(x, shape: shape, training: false)
+        let theirs = engine(Tensor(shape: shape, values: x)).array
+        #expect(zip(ours, theirs).allSatisfy { abs($0 - $1) < 1e-4 })
+    }
+
+    @Test func depthwiseMatchesTheEngine() {
+        var rng = SplitMix64(seed: 13)
+        let layer = DepthwiseLayer(channels: 20, kernel: 5, stride: 1, rng: &rng)
+        let engine = DepthwiseConvolution(channels: 20, kernel: 5, stride: 1, activation: .none, weights: layer.weight.value,
+                                          bias: [Float](repeating: 0, count: 20))
+        let shape = Shape(n: 2, h: 6, w: 7, c: 20)
+        let x = rng.uniform(count: shape.count, scale: 1)
+        let ours = layer.forward(x, shape: shape, training: false)
+        let theirs = engine(Tensor(shape: shape, values: x)).array
+        #expect(zip(ours, theirs).allSatisfy { abs($0 - $1) < 1e-4 })
+    }
+
+    @Test func batchNormUsesRunningStatisticsInInference() {
+        let layer = BatchNormLayer(channels: 2, momentum: 1)  // running stats = last batch's
+        let shape = Shape(n: 4, h: 1, w: 1, c: 2)
+        let x: [Float] = [1, 10, 2, 20, 3, 30, 4, 40]
+        let trained = layer.forward(x, shape: shape, training: true)
+        #expect(abs(trained[0] + trained[2] + trained[4] + trained[6]) < 1e-5)  // zero mean per channel
+        #expect(abs(layer.runningMean[0] - 2.5) < 1e-6 && abs(layer.runningMean[1] - 25) < 1e-5)
+        #expect(abs(layer.runningVariance[0] - 1.6666666) < 1e-5)                 // unbiased: 5/3
+        let inference = layer.forward([2.5, 25], shape: Shape(n: 1, h: 1, w: 1, c: 2), training: false)
+        #expect(abs(inference[0]) < 1e-6 && abs(inference[1]) < 1e-5)
+    }
+}
