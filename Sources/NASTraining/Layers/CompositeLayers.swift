@@ -1,0 +1,95 @@
+import NASEngine
+
+/// Layers applied in order; backward in reverse.
+public final class SequentialLayer: TrainingLayer {
+    public let layers: [TrainingLayer]
+    public init(_ layers: [TrainingLayer]) { self.layers = layers }
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public func outputShape(for input: Shape) -> Shape { layers.reduce(input) { $1.outputShape(for: $0) } }
+
+    public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
+        var value = x, current = shape
+        for layer in layers {
+            value = layer.forward(value, shape: current, training: training)
+            current = layer.outputShape(for: current)
+        }
+        return value
+    }
+
+    public func backward(_ dy: [Float]) -> [Float] {
+        layers.reversed().reduce(dy) { $1.backward($0) }
+    }
+}
+
+/// Identity skip around `body`: `y = body(x) + x` (shapes must match).
+public final class ResidualLayer: TrainingLayer {
+    public let body: TrainingLayer
+    public init(_ body: TrainingLayer) { self.body = body }
+    public var parameters: [Parameter] { body.parameters }
+    public func outputShape(for input: Shape) -> Shape { body.outputShape(for: input) }
+
+    public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
+        precondition(body.outputShape(for: shape) == shape, "ResidualLayer: body changes the shape \(shape)")
+        var y = body.forward(x, shape: shape, training: training)
+        for i in y.indices { y[i] += x[i] }
+        return y
+    }
+
+    public func backward(_ dy: [Float]) -> [Float] {
+        var dx = body.backward(dy)
+        for i in dx.indices { dx[i] += dy[i] }
+        return dx
+    }
+}
+
+/// Squeeze-and-excite: `y = x · σ(W2·relu(W1·gap(x) + b1) + b2)` per image and channel.
+public final class SqueezeExciteLayer: TrainingLayer {
+    public let channels: Int
+    private let squeeze = GlobalAveragePoolLayer()
+    private let reduce: LinearLayer, expand: LinearLayer
+    private let relu = ActivationLayer(.relu), sigmoid = ActivationLayer(.sigmoid)
+    private var x: [Float] = []
+    private var gate: [Float] = []
+    private var shape = Shape(h: 1, w: 1, c: 1)
+
+    public init(channels: Int, reduced: Int, rng: inout SplitMix64) {
+        self.channels = channels
+        reduce = LinearLayer(inFeatures: channels, outFeatures: reduced, rng: &rng)
+        expand = LinearLayer(inFeatures: reduced, outFeatures: channels, rng: &rng)
+    }
+
+    public var parameters: [Parameter] { reduce.parameters + expand.parameters }
+    public func outputShape(for input: Shape) -> Shape { input }
+
+    public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
+        self.shape = shape
+        let pooled = squeeze.forward(x, shape: shape, training: training)
+        let pooledShape = Shape(n: shape.n, h: 1, w: 1, c: channels)
+        let hidden = relu.forward(reduce.forward(pooled, shape: pooledShape, training: training), shape: reduce.outputShape(for: pooledShape), training: training)
+        gate = sigmoid.forward(expand.forward(hidden, shape: reduce.outputShape(for: pooledShape), training: training), shape: pooledShape, training: training)
+        if training { self.x = x }
+        let hw = shape.h * shape.w
+        var y = x
+        for b in 0..<shape.n { for p in 0..<hw { for c in 0..<channels { y[(b * hw + p) * channels + c] *= gate[b * channels + c] } } }
+        return y
+    }
+
+    public func backward(_ dy: [Float]) -> [Float] {
+        let hw = shape.h * shape.w
+        var dx = dy
+        var dGate = [Float](repeating: 0, count: shape.n * channels)
+        for b in 0..<shape.n {
+            for p in 0..<hw {
+                for c in 0..<channels {
+                    let i = (b * hw + p) * channels + c
+                    dGate[b * channels + c] += dy[i] * x[i]
+                    dx[i] = dy[i] * gate[b * channels + c]
+                }
+            }
+        }
+        let dPooled = reduce.backward(relu.backward(expand.backward(sigmoid.backward(dGate))))
+        let dSqueeze = squeeze.backward(dPooled)
+        for i in dx.indices { dx[i] += dSqueeze[i] }
+        return dx
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import NASEngine
+
+/// Mini-batch training and evaluation of a `TrainingNetwork` on an `ImageDataset`.
+/// Seeded and reproducible at one thread.
+public enum Trainer {
+    public struct Progress: Sendable {
+        public var epoch: Double
+        public var step: Int
+        public var totalSteps: Int
+        public var loss: Double
+        public var trainAccuracy: Double
+        public var imagesPerSecond: Double
+        public var elapsedSeconds: Double
+        public var etaSeconds: Double
+    }
+
+    public struct Result: Sendable, Codable {
+        public var finalLoss: Double
+        public var trainAccuracy: Double
+        public var seconds: Double
+        public var imagesPerSecond: Double
+        public var steps: Int
+    }
+
+    /// Trains `network` on `data` for `settings.epochs` (fractions allowed); `progress` after
+    /// every step. Loss and accuracy are running means over the last epoch's steps.
+    public static func train(_ network: TrainingNetwork, on data: ImageDataset, settings: TrainingSettings,
+                             progress: (Progress) -> Void = { _ in }) -> Result {
+        let batch = min(settings.batchSize, data.count)
+        let stepsPerEpoch = max(1, data.count / batch)
+        let totalSteps = max(1, Int((settings.epochs * Double(stepsPerEpoch)).rounded()))
+        let warmup = Int(settings.warmupEpochs * Double(stepsPerEpoch))
+        let parameters = network.parameters
+        var rng = SplitMix64(seed: settings.seed)
+        var order = Array(0..<data.count)
+        let imageSize = data.height * data.width
+        var lossWindow: [Double] = [], correctWindow: [Int] = []
+        let start = Date()
+        var imagesSeen = 0
+        var x = [Float](repeating: 0, count: batch * imageSize)
+        var labels = [Int](repeating: 0, count: batch)
+        for step in 0..<totalSteps {
+            if step % stepsPerEpoch == 0 { order.shuffle(using: &rng) }
+            let offset = (step % stepsPerEpoch) * batch
+            for i in 0..<batch {
+                let example = order[offset + i]
+                for p in 0..<imageSize { x[i * imageSize + p] = data.pixels[example * imageSize + p] }
+                labels[i] = data.labels[example]
+            }
+            for p in parameters { p.zeroGradient() }
+            let logits = network.forward(x, batch: batch, training: true)
+            let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: network.classes,
+                                                                      smoothing: Float(settings.labelSmoothing))
+            network.backward(dLogits)
+            let lr = TrainingSettings.learningRate(base: settings.learningRate, step: step, totalSteps: totalSteps, warmupSteps: warmup)
+            sgdStep(parameters, learningRate: Float(lr), momentum: Float(settings.momentum), weightDecay: Float(settings.weightDecay))
+            imagesSeen += batch
+            lossWindow.append(loss)
+            correctWindow.append(correctCount(logits, labels: labels, classes: network.classes))
+            if lossWindow.count > stepsPerEpoch { lossWindow.removeFirst(); correctWindow.removeFirst() }
+            let elapsed = Date().timeIntervalSince(start)
+            progress(Progress(epoch: Double(step + 1) / Double(stepsPerEpoch), step: step + 1, totalSteps: totalSteps,
+                              loss: lossWindow.reduce(0, +) / Double(lossWindow.count),
+                              trainAccuracy: Double(correctWindow.reduce(0, +)) / Double(correctWindow.count * batch),
+                              imagesPerSecond: Double(imagesSeen) / max(elapsed, 1e-9),
+                              elapsedSeconds: elapsed, etaSeconds: elapsed / Double(step + 1) * Double(totalSteps - step - 1)))
+        }
+        let seconds = Date().timeIntervalSince(start)
+        return Result(finalLoss: lossWindow.reduce(0, +) / Double(max(lossWindow.count, 1)),
+                      trainAccuracy: Double(correctWindow.reduce(0, +)) / Double(max(correctWindow.count * batch, 1)),
+                      seconds: seconds, imagesPerSecond: Double(imagesSeen) / max(seconds, 1e-9), steps: totalSteps)
+    }
+
+    /// `v = μv + (g + λw)`, `w −= lr·v` (λ only where the parameter decays).
+    static func sgdStep(_ parameters: [Parameter], learningRate: Float, momentum: Float, weightDecay: Float) {
+        for p in parameters {
+            let decay = p.decays ? weightDecay : 0
+            for i in p.value.indices {
+                let g = p.gradient[i] + decay * p.value[i]
+                p.velocity[i] = momentum * p.velocity[i] + g
+                p.value[i] -= learningRate * p.velocity[i]
+            }
+        }
+    }
+
+    static func correctCount(_ logits: [Float], labels: [Int], classes: Int) -> Int {
+        var correct = 0
+        for (r, label) in labels.enumerated() {
+            var best = 0
+            for j in 1..<classes where logits[r * classes + j] > logits[r * classes + best] { best = j }
+            if best == label { correct += 1 }
+        }
+        return correct
+    }
+
+    /// Top-1 accuracy on `data` in inference mode (running batch-norm statistics).
+    public static func accuracy(_ network: TrainingNetwork, on data: ImageDataset, batchSize: Int = 256) -> Double {
+        let imageSize = data.height * data.width
+        var correct = 0
+        var start = 0
+        while start < data.count {
+            let n = min(batchSize, data.count - start)
+            let x = Array(data.pixels[(start * imageSize)..<((start + n) * imageSize)])
+            let logits = network.forward(x, batch: n, training: false)
+            correct += correctCount(logits, labels: Array(data.labels[start..<(start + n)]), classes: network.classes)
+            start += n
+        }
+        return Double(correct) / Double(max(data.count, 1))
+    }
+}

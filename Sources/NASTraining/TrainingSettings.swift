@@ -1,0 +1,32 @@
+/// How a network is trained: SGD with momentum and weight decay (none on batch norm and
+/// biases), a linear warm-up then cosine learning-rate decay, optional label smoothing.
+public struct TrainingSettings: Codable, Sendable, Equatable {
+    public var epochs: Double
+    public var batchSize: Int
+    public var learningRate: Double
+    public var momentum: Double
+    public var weightDecay: Double
+    public var warmupEpochs: Double
+    public var labelSmoothing: Double
+    public var seed: UInt64
+
+    public init(epochs: Double = 10, batchSize: Int = 128, learningRate: Double = 0.1, momentum: Double = 0.9,
+                weightDecay: Double = 5e-4, warmupEpochs: Double = 0.5, labelSmoothing: Double = 0.1, seed: UInt64 = 1) {
+        self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate; self.momentum = momentum
+        self.weightDecay = weightDecay; self.warmupEpochs = warmupEpochs; self.labelSmoothing = labelSmoothing; self.seed = seed
+    }
+
+    /// Learning rate at `step` of `totalSteps`: linear warm-up over `warmupSteps`, then
+    /// cosine decay to zero.
+    public static func learningRate(base: Double, step: Int, totalSteps: Int, warmupSteps: Int) -> Double {
+        if step < warmupSteps { return base * Double(step + 1) / Double(warmupSteps) }
+        let progress = Double(step - warmupSteps) / Double(max(1, totalSteps - warmupSteps))
+        return base * 0.5 * (1 + cos(Double.pi * min(1, progress)))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,78 @@
+import NASEngine
+import Testing
+@testable import NASTraining
+
+/// 8x8 images of 10 classes: class k lights row k mod 8 (classes 8 and 9 also a column), plus
+/// seeded noise.
+func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
+    var rng = SplitMix64(seed: seed)
+    var pixels: [Float] = [], labels: [Int] = []
+    for i in 0..<count {
+        let label = i % 10
+        for y in 0..<8 {
+            for x in 0..<8 {
+                var v = rng.uniform(0.5)
+                if y == label % 8 { v += 1 }
+                if label >= 8 && x == label - 6 { v += 1 }
+                pixels.append(v)
+            }
+        }
+        labels.append(label)
+    }
+    return ImageDataset(height: 8, width: 8, pixels: pixels, labels: labels, classes: 10)
+}
+
+@Suite struct TrainerTests {
+    @Test func learningRateWarmsUpThenDecays() {
+        #expect(TrainingSettings.learningRate(base: 0.1, step: 0, totalSteps: 100, warmupSteps: 10) == 0.01)
+        #expect(abs(TrainingSettings.learningRate(base: 0.1, step: 9, totalSteps: 100, warmupSteps: 10) - 0.1) < 1e-12)
+        #expect(abs(TrainingSettings.learningRate(base: 0.1, step: 55, totalSteps: 100, warmupSteps: 10) - 0.05) < 1e-12)
+        #expect(TrainingSettings.learningRate(base: 0.1, step: 100, totalSteps: 100, warmupSteps: 10) < 1e-12)
+    }
+
+    @Test func aTinyNetworkLearns() {
+        let data = syntheticDataset(count: 600, seed: 1)
+        let (train, validation) = data.split(validationCount: 200, seed: 2)
+        let specs = [LayerSpec(op: .conv, inChannels: 1, outChannels: 8, kernel: 3, stride: 1, activation: .relu6),
+                     LayerSpec(op: .mbconv, inChannels: 8, outChannels: 8, kernel: 3, stride: 2, expansion: 3, seRatio: 0.25, activation: .relu6),
+                     LayerSpec(op: .gap, inChannels: 8, outChannels: 8),
+                     LayerSpec(op: .fc, inChannels: 8, outChannels: 10)]
+        let network = TrainingNetwork(inputShape: Shape(h: 8, w: 8, c: 1), specs: specs, seed: 3)
+        let before = Trainer.accuracy(network, on: validation)
+        var losses: [Double] = []
+        let result = Trainer.train(network, on: train, settings: TrainingSettings(epochs: 8, batchSize: 32, learningRate: 0.1, seed: 4)) {
+            losses.append($0.loss)
+        }
+        let after = Trainer.accuracy(network, on: validation)
+        #expect(losses.last! < losses.first! * 0.7, "loss \(losses.first!) → \(losses.last!)")
+        #expect(after > 0.6, "validation accuracy \(before) → \(after)")
+        #expect(result.steps == 8 * (400 / 32))
+    }
+
+    @Test func trainingIsReproducibleWithASeed() {
+        let data = syntheticDataset(count: 100, seed: 5)
+        let specs = [LayerSpec(op: .conv, inChannels: 1, outChannels: 4, kernel: 3, stride: 2, activation: .relu),
+                     LayerSpec(op: .gap, inChannels: 4, outChannels: 4), LayerSpec(op: .fc, inChannels: 4, outChannels: 10)]
+        func run() -> [Float] {
+            let network = TrainingNetwork(inputShape: Shape(h: 8, w: 8, c: 1), specs: specs, seed: 6)
+            _ = Trainer.train(network, on: data, settings: TrainingSettings(epochs: 2, batchSize: 20, seed: 7))
+            return network.parameters.flatMap(\.value)
+        }
+        #expect(run() == run())
+    }
+}
+
+@Suite struct CompositeGradientTests {
+    @Test func squeezeExcite() {
+        var rng = SplitMix64(seed: 20)
+        checkGradients(SqueezeExciteLayer(channels: 6, reduced: 2, rng: &rng), input: Shape(n: 2, h: 3, w: 3, c: 6), seed: 21)
+    }
+
+    @Test func mbconvBlockWithSkip() {
+        var rng = SplitMix64(seed: 22)
+        let spec = LayerSpec(op: .mbconv, inChannels: 4, outChannels: 4, kernel: 3, stride: 1, expansion: 3, seRatio: 0.25, skip: true, activation: .hswish)
+        let block = TrainingNetwork.layer(for: spec, rng: &rng)!
+        #expect(block is ResidualLayer)
+        checkGradients(block, input: Shape(n: 2, h: 4, w: 4, c: 4), seed: 23, eps: 5e-3)
+    }
+}
