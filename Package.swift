@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "nasctl",
             dependencies: [
-                "NASEngine", "NASSpace", "NASLatency", "NASSearch",
+                "NASEngine", "NASSpace", "NASLatency", "NASTraining", "NASSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU

@@ -43,6 +43,20 @@ public struct SearchSpace: Sendable {
     /// 16-hex-digit digest of `canonicalText`: tables record it to detect another space.
     public var digest: String { Digest.hex(canonicalText) }
 
+    /// The same space with another input and class count (e.g. a network designed for
+    /// 224x224x3 and 1000 classes trained on 28x28x1 Fashion-MNIST). Decisions are unchanged,
+    /// so architectures carry over; the digest changes.
+    public func adapted(resolution: Int, channels: Int, classes: Int) throws -> SearchSpace {
+        guard var net = network else { return self }
+        net.resolution = resolution
+        net.inputChannels = channels
+        net.classes = classes
+        guard resolution >= net.minimumResolution else {
+            throw SpaceError(file: source, field: "input.resolution", problem: "\(resolution) is too small for this space: its \(net.strideTwoLayers) stride-2 layers need at least \(net.minimumResolution)x\(net.minimumResolution)")
+        }
+        return SearchSpace(name: name, kind: .network(net), decisions: decisions, source: source)
+    }
+
     /// Number of distinct architectures (product of choice counts), saturating at `Int.max`.
     public var size: Int {
         decisions.reduce(1) { acc, d in acc.multipliedReportingOverflow(by: d.choices.count).overflow ? Int.max : acc * d.choices.count }
