@@ -51,7 +51,7 @@ let package = Package(
         // Data sets (IDX, gzip through zlib); later: trainer and the proxy evaluator.
         .target(name: "NASTraining", dependencies: ["NASEngine", "NASSpace", "CZlib"], swiftSettings: hostCPU),
         // Evolution, random search, reward, evaluators, study store (SQLite), Pareto reports.
-        .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", "NASTraining", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: hostCPU),
         // Top: one subcommand per file.
         .executableTarget(

@@ -39,7 +39,9 @@ extension SearchSpace {
         switch kind {
         case "network":
             let network = try parseNetwork(top, reader)
-            return SearchSpace(name: name, kind: .network(network), decisions: network.decisions, source: source)
+            var space = SearchSpace(name: name, kind: .network(network), decisions: network.decisions, source: source)
+            if let proxy = top["proxy"] { space.proxy = try parseProxy(reader.mapping(proxy, "proxy"), reader) }
+            return space
         case "categorical":
             let decisionsNode = try reader.mapping(reader.required(top, "decisions", in: ""), "decisions")
             var decisions: [Decision] = []
@@ -104,6 +106,23 @@ extension SearchSpace {
             throw r.error(input["resolution"], "input.resolution", "\(resolution) is too small: the \(space.strideTwoLayers) stride-2 layers need at least \(space.minimumResolution)x\(space.minimumResolution)")
         }
         return space
+    }
+
+    private static func parseProxy(_ m: Node.Mapping, _ r: YAMLReader) throws -> ProxyBudget {
+        try r.onlyKeys(m, "proxy", allowed: ["epochs", "train_images", "validation_images", "batch_size", "learning_rate"])
+        var budget = ProxyBudget()
+        if let node = m["epochs"] {
+            guard let v = node.float, v > 0 else { throw r.error(node, "proxy.epochs", "must be a positive number of epochs") }
+            budget.epochs = v
+        }
+        if let node = m["train_images"] { budget.trainImages = try r.int(node, "proxy.train_images", min: 1) }
+        if let node = m["validation_images"] { budget.validationImages = try r.int(node, "proxy.validation_images", min: 1) }
+        if let node = m["batch_size"] { budget.batchSize = try r.int(node, "proxy.batch_size", min: 1) }
+        if let node = m["learning_rate"] {
+            guard let v = node.float, v > 0 else { throw r.error(node, "proxy.learning_rate", "must be a positive number") }
+            budget.learningRate = v
+        }
+        return budget
     }
 
     private static func parseChoices(_ m: Node.Mapping, _ field: String, base: BlockChoices?, _ r: YAMLReader) throws -> BlockChoices {

@@ -1,5 +1,19 @@
 import NASEngine
 
+/// How the proxy evaluator trains each candidate (the space file's `proxy:` section).
+public struct ProxyBudget: Codable, Sendable, Equatable {
+    public var epochs: Double = 1
+    public var trainImages: Int = 8000
+    public var validationImages: Int = 2000
+    public var batchSize: Int = 64
+    public var learningRate: Double = 0.05
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case epochs, trainImages = "train_images", validationImages = "validation_images", batchSize = "batch_size", learningRate = "learning_rate"
+    }
+}
+
 /// A named set of decisions. A network space also says what the decisions build; a
 /// categorical space has decisions only (a table supplies accuracy, e.g. NAS-Bench-201).
 ///
@@ -13,6 +27,8 @@ public struct SearchSpace: Sendable {
     public var name: String
     public var kind: Kind
     public var decisions: [Decision]
+    /// The proxy-training budget from the file's `proxy:` section (defaults when absent).
+    public var proxy = ProxyBudget()
     /// Where the space was read from (for error messages), or "<built-in>".
     public var source: String
 
@@ -37,6 +53,9 @@ public struct SearchSpace: Sendable {
             parts.append("categorical")
         }
         for d in decisions { parts.append("\(d.name)=[\(d.choices.joined(separator: ","))]") }
+        if network != nil {
+            parts.append("proxy epochs=\(proxy.epochs) train=\(proxy.trainImages) validation=\(proxy.validationImages) batch=\(proxy.batchSize) lr=\(proxy.learningRate)")
+        }
         return parts.joined(separator: "\n")
     }
 

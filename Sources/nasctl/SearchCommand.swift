@@ -4,6 +4,7 @@ import NASEngine
 import NASLatency
 import NASSearch
 import NASSpace
+import NASTraining
 
 /// `nasctl search`: regularized evolution (or random search) under the MNasNet reward.
 struct SearchCommand: ParsableCommand {
@@ -29,8 +30,20 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var tableOptions: TableOptions
     @OptionGroup var threadOptions: ThreadOptions
 
-    @Option(help: "Accuracy source: proxy (training; not yet available), table:FILE (CSV) or command:CMD.")
+    @Option(help: "Accuracy source: proxy (short training; default for network spaces), table:FILE (CSV) or command:CMD.")
     var evaluator: String?
+
+    @Option(help: "Data directory for the proxy evaluator (MNIST-layout IDX files; default: Debian's dataset-fashion-mnist).")
+    var data: String = ImageDataset.fashionMNISTDirectory
+
+    @Option(help: "Proxy training epochs (default: the space's proxy section).")
+    var proxyEpochs: Double?
+
+    @Option(help: "Proxy training images (default: the space's proxy section).")
+    var proxyTrainImages: Int?
+
+    @Option(help: "Proxy validation images (default: the space's proxy section).")
+    var proxyValidationImages: Int?
 
     @Option(help: "evolution (regularized, aging) or random.")
     var strategy: String = "evolution"
@@ -42,7 +55,7 @@ struct SearchCommand: ParsableCommand {
     var sample: Int = 5
 
     @Option(help: "Trials in total (cycles), the initial population included.")
-    var cycles: Int = 200
+    var cycles: Int = 100
 
     @Flag(help: "Hard constraint: alpha = 0, beta = -1.")
     var hard = false
@@ -50,8 +63,8 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Soft-constraint exponent (alpha = beta = W); 0 ranks by accuracy alone.")
     var w: Double = -0.07
 
-    @Option(help: "Parallel evaluations.")
-    var workers: Int = 1
+    @Option(help: "Parallel evaluations (default: one per core).")
+    var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "Study folder (default: a new folder under runs/). An existing study is resumed.")
     var study: String?
@@ -75,6 +88,9 @@ struct SearchCommand: ParsableCommand {
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
         guard trialTimeout > 0 else { throw ValidationError("--trial-timeout must be positive.") }
+        guard (proxyEpochs ?? 1) > 0, (proxyTrainImages ?? 1) >= 1, (proxyValidationImages ?? 1) >= 1 else {
+            throw ValidationError("--proxy-epochs, --proxy-train-images and --proxy-validation-images must be positive.")
+        }
         guard w <= 0 else { throw ValidationError("--w must be 0 or negative (got \(w)): a positive exponent rewards slowness.") }
     }
 
@@ -86,7 +102,7 @@ struct SearchCommand: ParsableCommand {
         var latency: LatencyModel = { _ in nil }
         var tablePath: String?
         if space.network != nil {
-            let predictor = try tableOptions.predictor(space: space, threads: threadOptions.threads)
+            let predictor = try tableOptions.predictor(space: space, threads: threadOptions.threads, profileIfMissing: true)
             tablePath = predictor.tablePath
             latency = { arch in
                 let layers = try NetworkBuilder.layers(for: arch, in: space)
@@ -121,7 +137,11 @@ struct SearchCommand: ParsableCommand {
 
     func makeEvaluator(_ text: String, space: SearchSpace, studyDir: String) throws -> any Evaluator {
         if text == "proxy" {
-            throw ValidationError("the proxy (training) evaluator is not available yet; use --evaluator table:FILE or --evaluator command:CMD (see Examples/evaluators/)")
+            var budget = space.proxy
+            if let proxyEpochs { budget.epochs = proxyEpochs }
+            if let proxyTrainImages { budget.trainImages = proxyTrainImages }
+            if let proxyValidationImages { budget.validationImages = proxyValidationImages }
+            return try ProxyEvaluator(space: space, budget: budget, dataDirectory: data, seed: seed)
         }
         if text.hasPrefix("table:") {
             return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space)

@@ -34,10 +34,25 @@ struct TableOptions: ParsableArguments {
     @Flag(help: "Use a table from another device, space digest or thread count anyway.")
     var force = false
 
-    /// Loads the table and refuses one that does not fit, unless `--force`.
-    func predictor(space: SearchSpace, threads: Int) throws -> LatencyPredictor {
+    /// Loads the table and refuses one that does not fit, unless `--force`. With
+    /// `profileIfMissing` and no `--table`, a missing or unfitting default table is profiled
+    /// first (the first search on a new device).
+    func predictor(space: SearchSpace, threads: Int, profileIfMissing: Bool = false) throws -> LatencyPredictor {
         let device = try DeviceIdentity.current()
         let path = table ?? (DefaultPaths.tablesDirectory() as NSString).appendingPathComponent("\(device.id).json")
+        if profileIfMissing && table == nil {
+            let existing = try? LatencyTable.load(file: path)
+            if existing.map({ !$0.mismatches(device: device, space: space, threads: threads).isEmpty }) ?? true {
+                guard Profiler.build == "release" else { throw LatencyError.debugBuild }
+                let total = try NetworkBuilder.allLayers(in: space).count
+                FileHandle.standardError.write(Data("no fitting latency table at \(path): profiling \(total) layers of '\(space.name)' on this device first\n".utf8))
+                var bar = ProgressLine(label: "profile", total: total)
+                let made = try Profiler.profile(space: space, device: device, threads: threads) { p in
+                    bar.update(done: p.done, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.networks) networks")
+                }
+                try made.write(file: path)
+            }
+        }
         let loaded = try LatencyTable.load(file: path)
         let problems = loaded.mismatches(device: device, space: space, threads: threads)
         if !problems.isEmpty {

@@ -1,0 +1,58 @@
+import Foundation
+import NASEngine
+import NASSpace
+import NASTraining
+
+/// `--evaluator proxy` (the default for network spaces): trains each candidate briefly on a
+/// subset of the training split and scores it on a held-out validation split carved from the
+/// training set. The test files are never read.
+///
+/// Budget from the space's `proxy:` section: `train_images` images for `epochs` epochs at
+/// `batch_size`, peak `learning_rate`, accuracy on `validation_images`. The candidate's
+/// initial weights are seeded from its key, so one architecture always scores the same.
+public struct ProxyEvaluator: Evaluator {
+    public let space: SearchSpace
+    public let budget: ProxyBudget
+    public let dataDirectory: String
+    let train: ImageDataset
+    let validation: ImageDataset
+    let adapted: SearchSpace
+
+    public var name: String {
+        "proxy:\(dataDirectory) epochs=\(budget.epochs) train=\(budget.trainImages) validation=\(budget.validationImages) batch=\(budget.batchSize) lr=\(budget.learningRate)"
+    }
+
+    public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1) throws {
+        guard space.network != nil else {
+            throw SearchError.badEvaluator("the proxy evaluator trains networks; space '\(space.name)' is categorical (use table:FILE)")
+        }
+        let all = try ImageDataset.load(.train, directory: dataDirectory)
+        let held = min(budget.validationImages, all.count / 2)
+        let (rest, validation) = all.split(validationCount: held, seed: seed)
+        var order = Array(0..<rest.count)
+        var rng = SplitMix64(seed: seed &+ 1)
+        order.shuffle(using: &rng)
+        let subset = rest.subset(Array(order.prefix(min(budget.trainImages, rest.count))))
+        let (mean, std) = subset.statistics
+        self.train = subset.normalised(mean: mean, std: std)
+        self.validation = validation.normalised(mean: mean, std: std)
+        self.space = space
+        self.budget = budget
+        self.dataDirectory = dataDirectory
+        self.adapted = try space.adapted(resolution: all.height, channels: 1, classes: all.classes)
+    }
+
+    public func evaluate(_ arch: Architecture, trial: Int) -> Evaluation {
+        do {
+            let layers = try NetworkBuilder.layers(for: arch, in: adapted)
+            let seed = Digest.fnv1a64(arch.key(in: space))
+            let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed)
+            let settings = TrainingSettings(epochs: budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
+                                            warmupEpochs: min(0.2, budget.epochs / 4), seed: seed)
+            _ = Trainer.train(network, on: train, settings: settings)
+            return .success(accuracy: Trainer.accuracy(network, on: validation), latencyMs: nil)
+        } catch {
+            return .failure("proxy: \(error)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import NASEngine
+import NASSpace
+import Testing
+@testable import NASSearch
+
+/// A data directory with learnable 8x8 training images (class k lights row k mod 8) and
+/// corrupt test files: anything that reads them fails.
+func proxyDataDirectory(count: Int = 300) throws -> String {
+    let dir = temporaryDirectory("proxy-data")
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    var rng = SplitMix64(seed: 9)
+    var images = Data([0, 0, 8, 3, 0, 0, UInt8(count >> 8), UInt8(count & 255), 0, 0, 0, 8, 0, 0, 0, 8])
+    var labels = Data([0, 0, 8, 1, 0, 0, UInt8(count >> 8), UInt8(count & 255)])
+    for i in 0..<count {
+        let label = i % 10
+        for y in 0..<8 { for x in 0..<8 {
+            let lit = y == label % 8 || (label >= 8 && x == label - 6)
+            images.append(UInt8(min(255, (lit ? 160 : 0) + Int(rng.next() % 60))))
+        } }
+        labels.append(UInt8(label))
+    }
+    try images.write(to: URL(fileURLWithPath: dir + "/train-images-idx3-ubyte"))
+    try labels.write(to: URL(fileURLWithPath: dir + "/train-labels-idx1-ubyte"))
+    try Data("corrupt: the search must never read the test split".utf8).write(to: URL(fileURLWithPath: dir + "/t10k-images-idx3-ubyte"))
+    try Data("corrupt".utf8).write(to: URL(fileURLWithPath: dir + "/t10k-labels-idx1-ubyte"))
+    return dir
+}
+
+let proxySpaceYAML = """
+name: proxytiny
+kind: network
+input: {resolution: 224, channels: 3}
+classes: 1000
+stem: {filters: 8, kernel: 3, stride: 1}
+head: {filters: 32}
+choices: {op: [conv, mbconv3], kernel: [3], se: [0, 0.25], skip: [identity], width: [1.0], layers: [0]}
+blocks:
+  - {filters: 8, layers: 1, stride: 2}
+proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, learning_rate: 0.1}
+"""
+
+@Suite struct ProxyEvaluatorTests {
+    @Test func trainsOnTheTrainingSplitOnlyAndScoresReproducibly() throws {
+        let space = try SearchSpace.parse(yaml: proxySpaceYAML)
+        #expect(space.proxy.trainImages == 200 && space.proxy.epochs == 4)
+        let dir = try proxyDataDirectory()
+        let proxy = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: dir)
+        #expect(proxy.train.count == 200 && proxy.validation.count == 100)
+        var rng = SplitMix64(seed: 1)
+        let arch = Architecture.random(in: space, using: &rng)
+        let first = proxy.evaluate(arch, trial: 0)
+        guard case let .success(accuracy, latency) = first else { Issue.record("\(first)"); return }
+        #expect(accuracy > 0.3, "well above chance (0.1)")
+        #expect(latency == nil)
+        #expect(proxy.evaluate(arch, trial: 5) == first)
+    }
+
+    @Test func categoricalSpacesAreRefused() throws {
+        let space = try SearchSpace.parse(yaml: "name: c\nkind: categorical\ndecisions: {a: [x]}")
+        #expect(throws: SearchError.self) { try ProxyEvaluator(space: space, budget: ProxyBudget(), dataDirectory: "/nonexistent") }
+    }
+
+    @Test func missingDataNamesThePackage() throws {
+        let space = try SearchSpace.parse(yaml: proxySpaceYAML)
+        #expect { try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: "/nonexistent") } throws: {
+            "\($0)".contains("dataset-fashion-mnist")
+        }
+    }
+
+    @Test func badProxySectionNamesTheField() {
+        let yaml = proxySpaceYAML.replacingOccurrences(of: "epochs: 4", with: "epochs: -1")
+        #expect { try SearchSpace.parse(yaml: yaml, source: "p.yaml") } throws: { "\($0)".contains("'proxy.epochs'") }
+    }
+}
