@@ -41,8 +41,9 @@ public struct SearchSpace: Sendable {
         return nil
     }
 
-    /// Everything that defines the space, in a fixed order (not the file's bytes: comments and
-    /// formatting do not change it).
+    /// Everything that defines the space's architectures and networks, in a fixed order (not
+    /// the file's bytes: comments and formatting do not change it, nor does the proxy budget,
+    /// which a study records through its evaluator).
     public var canonicalText: String {
         var parts = ["name=\(name)"]
         if let n = network {
@@ -53,9 +54,6 @@ public struct SearchSpace: Sendable {
             parts.append("categorical")
         }
         for d in decisions { parts.append("\(d.name)=[\(d.choices.joined(separator: ","))]") }
-        if network != nil {
-            parts.append("proxy epochs=\(proxy.epochs) train=\(proxy.trainImages) validation=\(proxy.validationImages) batch=\(proxy.batchSize) lr=\(proxy.learningRate)")
-        }
         return parts.joined(separator: "\n")
     }
 

@@ -155,3 +155,20 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         #expect(Validation.csv(samples).hasPrefix("key,predicted_ms,measured_ms,error_pct,macs\n"))
     }
 }
+
+@Suite struct CommittedTableTests {
+    /// Every table committed under LatencyTables/ still fits the space file it was made for
+    /// (editing a space without re-profiling would make `predict` refuse the table).
+    @Test func committedTablesMatchTheirSpaceFiles() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let tables = root.appendingPathComponent("LatencyTables")
+        let files = try FileManager.default.contentsOfDirectory(atPath: tables.path).filter { $0.hasSuffix(".json") }
+        for file in files {
+            let table = try LatencyTable.load(file: tables.appendingPathComponent(file).path)
+            let space = try SearchSpace.load(file: root.appendingPathComponent("Configs/\(table.space.name).yaml").path)
+            #expect(table.space.digest == space.digest, "\(file) was profiled for another version of Configs/\(table.space.name).yaml")
+            #expect(table.entries.count == (try NetworkBuilder.allLayers(in: space)).count)
+            #expect(file == "\(table.deviceID).json")
+        }
+    }
+}
