@@ -58,6 +58,10 @@ struct TrainCommand: ParsableCommand {
         var seconds: Double
         var images_per_second: Double
         var parameters: Int
+        /// Forward multiply-adds per image at the data's resolution.
+        var macs_per_image: Int
+        /// Training FLOP/s counting forward + backward as 3 forward passes (2 FLOPs per MAC).
+        var training_gflops: Double
         var weights: String
     }
 
@@ -92,15 +96,18 @@ struct TrainCommand: ParsableCommand {
         try TrainedModel.write(network, weights: weights)
         let report = Report(arch: arch, epochs: epochs, train_accuracy: result.trainAccuracy, test_accuracy: testAccuracy,
                             final_loss: result.finalLoss, seconds: result.seconds, images_per_second: result.imagesPerSecond,
-                            parameters: network.parameterCount, weights: weights)
+                            parameters: network.parameterCount, macs_per_image: NetworkBuilder.cost(of: layers).macs,
+                            training_gflops: 6 * Double(NetworkBuilder.cost(of: layers).macs) * result.imagesPerSecond / 1e9,
+                            weights: weights)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(report).write(to: URL(fileURLWithPath: stem + ".metrics.json"))
         if json {
             try printJSON(report)
         } else {
-            print(String(format: "test accuracy %.4f (train %.4f) after %.2f epochs in %@, %.0f images/s", testAccuracy, result.trainAccuracy,
-                         epochs, ProgressLine.clock(result.seconds) as NSString, result.imagesPerSecond))
+            print(String(format: "test accuracy %.4f (train %.4f) after %.2f epochs in %@, %.0f images/s, %.1f GFLOP/s",
+                         testAccuracy, result.trainAccuracy, epochs, ProgressLine.clock(result.seconds) as NSString,
+                         result.imagesPerSecond, report.training_gflops))
             print("weights: \(weights), metrics: \(stem).metrics.json")
         }
     }
