@@ -28,10 +28,14 @@ public final class ConvolutionLayer: TrainingLayer {
         input = shape
         let out = outputShape(for: shape)
         let m = out.pixels, k = depth
-        cols = [Float](repeating: 0, count: m * k)
-        x.withUnsafeBufferPointer { xp in
-            cols.withUnsafeMutableBufferPointer { cp in
-                Kernels.im2col(xp.baseAddress!, input: shape, geometry: geometry, output: out, firstPixel: 0, rows: m, into: cp.baseAddress!)
+        if isPointwise {
+            cols = x  // a 1x1 stride-1 convolution's patch matrix is the input itself
+        } else {
+            cols = [Float](repeating: 0, count: m * k)
+            x.withUnsafeBufferPointer { xp in
+                cols.withUnsafeMutableBufferPointer { cp in
+                    Kernels.im2col(xp.baseAddress!, input: shape, geometry: geometry, output: out, firstPixel: 0, rows: m, into: cp.baseAddress!)
+                }
             }
         }
         var y = [Float](repeating: 0, count: m * outChannels)
@@ -72,8 +76,10 @@ public final class ConvolutionLayer: TrainingLayer {
         if let bias {
             for r in 0..<m { for j in 0..<outChannels { bias.gradient[j] += dy[r * outChannels + j] } }
         }
-        return col2im(dCols, output: out)
+        return isPointwise ? dCols : col2im(dCols, output: out)
     }
+
+    private var isPointwise: Bool { geometry.kernel == 1 && geometry.stride == 1 }
 
     /// Adds each patch row back onto the input positions it was gathered from.
     private func col2im(_ dCols: [Float], output out: Shape) -> [Float] {

@@ -24,7 +24,12 @@ public final class DepthwiseLayer: TrainingLayer {
         if training { self.x = x }
         let out = outputShape(for: shape)
         var y = [Float](repeating: 0, count: out.count)
-        visit(out) { yi, xi, wi in y[yi] += x[xi] * self.weight.value[wi] }
+        x.withUnsafeBufferPointer { xp in weight.value.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
+            let (xs, ws, ys) = (xp.baseAddress!, wp.baseAddress!, yp.baseAddress!)
+            visit(out) { yBase, xBase, wBase, c in
+                for ch in 0..<c { ys[yBase + ch] += xs[xBase + ch] * ws[wBase + ch] }
+            }
+        } } }
         return y
     }
 
@@ -32,16 +37,24 @@ public final class DepthwiseLayer: TrainingLayer {
         let out = outputShape(for: input)
         precondition(dy.count == out.count && x.count == input.count, "DepthwiseLayer.backward: call forward(training: true) first")
         var dx = [Float](repeating: 0, count: input.count)
-        visit(out) { yi, xi, wi in
-            dx[xi] += dy[yi] * self.weight.value[wi]
-            self.weight.gradient[wi] += dy[yi] * self.x[xi]
-        }
+        dy.withUnsafeBufferPointer { dyp in x.withUnsafeBufferPointer { xp in
+            weight.value.withUnsafeBufferPointer { wp in weight.gradient.withUnsafeMutableBufferPointer { gp in dx.withUnsafeMutableBufferPointer { dxp in
+                let (dys, xs, ws, gs, dxs) = (dyp.baseAddress!, xp.baseAddress!, wp.baseAddress!, gp.baseAddress!, dxp.baseAddress!)
+                visit(out) { yBase, xBase, wBase, c in
+                    for ch in 0..<c {
+                        dxs[xBase + ch] += dys[yBase + ch] * ws[wBase + ch]
+                        gs[wBase + ch] += dys[yBase + ch] * xs[xBase + ch]
+                    }
+                }
+            } } }
+        } }
         return dx
     }
 
-    /// Calls `body(output index, input index, weight index)` for every in-image tap.
+    /// Calls `body(output offset, input offset, weight offset, channels)` once per in-image tap;
+    /// the body loops over the contiguous channels (so it vectorises).
     @inline(__always)
-    private func visit(_ out: Shape, _ body: (Int, Int, Int) -> Void) {
+    private func visit(_ out: Shape, _ body: (Int, Int, Int, Int) -> Void) {
         let k = geometry.kernel, s = geometry.stride, pad = geometry.padding, c = channels
         for b in 0..<out.n {
             for oy in 0..<out.h {
@@ -55,7 +68,7 @@ public final class DepthwiseLayer: TrainingLayer {
                             guard ix >= 0 && ix < input.w else { continue }
                             let xBase = ((b * input.h + iy) * input.w + ix) * c
                             let wBase = (kh * k + kw) * c
-                            for ch in 0..<c { body(yBase + ch, xBase + ch, wBase + ch) }
+                            body(yBase, xBase, wBase, c)
                         }
                     }
                 }
