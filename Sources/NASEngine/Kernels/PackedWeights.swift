@@ -90,8 +90,9 @@ extension Kernels {
         precondition(lda >= b.k && ldc >= b.n, "packedGEMM: row strides lda=\(lda) ldc=\(ldc) smaller than k=\(b.k) n=\(b.n)")
         let k = b.k, n = b.n, panels = b.panels
         // Rows per block: keep the block of A near 16 KiB so it stays in L1 across all panels.
-        let blockRows = min(max(24, 4096 / k / 24 * 24), 480)
-        let blocks = (m + blockRows - 1) / blockRows
+        let targetRows = min(max(24, 4096 / k / 24 * 24), 480)
+        let blocks = (m + targetRows - 1) / targetRows
+        let blockRows = (m + blocks - 1) / blocks  // equal blocks, so threads get equal work
         // Work items: (row block, panel group). With one thread a group is every panel; with
         // more, the panels are split too so small layers (7x7 = 49 rows) still use every thread.
         let pairs = (panels + 1) / 2
