@@ -43,11 +43,17 @@ public enum Trainer {
         for step in 0..<totalSteps {
             if step % stepsPerEpoch == 0 { order.shuffle(using: &rng) }
             let offset = (step % stepsPerEpoch) * batch
-            for i in 0..<batch {
-                let example = order[offset + i]
-                for p in 0..<imageSize { x[i * imageSize + p] = data.pixels[example * imageSize + p] }
-                labels[i] = data.labels[example]
+            // Copy through raw pointers: touching the shared data set's storage element by
+            // element would bounce its reference count between the threads of parallel trials.
+            data.pixels.withUnsafeBufferPointer { source in
+                x.withUnsafeMutableBufferPointer { target in
+                    for i in 0..<batch {
+                        let example = order[offset + i]
+                        (target.baseAddress! + i * imageSize).update(from: source.baseAddress! + example * imageSize, count: imageSize)
+                    }
+                }
             }
+            for i in 0..<batch { labels[i] = data.labels[order[offset + i]] }
             for p in parameters { p.zeroGradient() }
             let logits = network.forward(x, batch: batch, training: true)
             let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: network.classes,

@@ -95,6 +95,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
+        _ = ExecutionContext(threads: threadOptions.threads)
         let space = try spaceOptions.load()
         let studyDir = study ?? "runs/search-\(Self.timestamp())"
         let evaluatorText = evaluator ?? (space.network != nil ? "proxy" : "")

@@ -26,6 +26,9 @@ public struct ProxyEvaluator: Evaluator {
         guard space.network != nil else {
             throw SearchError.badEvaluator("the proxy evaluator trains networks; space '\(space.name)' is categorical (use table:FILE)")
         }
+        // Parallelism comes from the search's workers, one candidate each: OpenBLAS's own threads
+        // would only fight them (its idle threads spin in sched_yield).
+        _ = ExecutionContext(threads: 1)
         let all = try ImageDataset.load(.train, directory: dataDirectory)
         let held = min(budget.validationImages, all.count / 2)
         let (rest, validation) = all.split(validationCount: held, seed: seed)
