@@ -42,7 +42,8 @@ struct ParetoPlot {
         s += "<text x=\"18\" y=\"\((top + plotBottom) / 2)\" text-anchor=\"middle\" transform=\"rotate(-90 18 \((top + plotBottom) / 2))\">accuracy (fraction)</text>\n"
         // Target line.
         s += "<line x1=\"\(x(target))\" y1=\"\(top)\" x2=\"\(x(target))\" y2=\"\(plotBottom)\" stroke=\"#d62728\" stroke-dasharray=\"6 4\"/>"
-        s += "<text x=\"\(x(target) + 4)\" y=\"\(top + 12)\" fill=\"#d62728\">target \(String(format: "%g", target)) ms</text>\n"
+        let labelLeft = x(target) > plotRight - 100  // keep the label inside the plot
+        s += "<text x=\"\(x(target) + (labelLeft ? -4 : 4))\" y=\"\(plotBottom - 8)\" fill=\"#d62728\" text-anchor=\"\(labelLeft ? "end" : "start")\">target \(String(format: "%g", target)) ms</text>\n"
         // Points.
         for (l, a) in points {
             s += "<circle cx=\"\(x(l))\" cy=\"\(y(a))\" r=\"2.5\" fill=\"#1f77b4\" fill-opacity=\"0.5\"/>\n"
