@@ -11,12 +11,27 @@ public final class ActivationLayer: TrainingLayer {
 
     public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
         if training { self.x = x }
-        return x.map(activation.apply)
+        var y = [Float](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            Kernels.activate(xp.baseAddress!, into: yp.baseAddress!, count: x.count, activation: activation)  // vectorised
+        } }
+        return y
     }
 
     public func backward(_ dy: [Float]) -> [Float] {
         precondition(dy.count == x.count, "ActivationLayer.backward: call forward(training: true) first")
-        return zip(dy, x).map { $0 * Self.derivative(activation, $1) }
+        var dx = [Float](repeating: 0, count: dy.count)
+        // One switch per call, then a tight loop the compiler can vectorise.
+        dy.withUnsafeBufferPointer { d in x.withUnsafeBufferPointer { xs in dx.withUnsafeMutableBufferPointer { out in
+            let n = dy.count
+            switch activation {
+            case .none: for i in 0..<n { out[i] = d[i] }
+            case .relu: for i in 0..<n { out[i] = xs[i] > 0 ? d[i] : 0 }
+            case .relu6: for i in 0..<n { out[i] = xs[i] > 0 && xs[i] < 6 ? d[i] : 0 }
+            case .hswish, .sigmoid: for i in 0..<n { out[i] = d[i] * Self.derivative(activation, xs[i]) }
+            }
+        } } }
+        return dx
     }
 
     /// d act(x) / dx (0 at the kinks' right-closed side, as frameworks do).

@@ -29,10 +29,7 @@ public final class BatchNormLayer: TrainingLayer {
         let c = channels, m = shape.pixels
         var mean = runningMean, variance = runningVariance
         if training {
-            mean = [Float](repeating: 0, count: c)
-            variance = [Float](repeating: 0, count: c)
-            var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
-            for p in 0..<m { for ch in 0..<c { let v = Double(x[p * c + ch]); sum[ch] += v; squares[ch] += v * v } }
+            let (sum, squares) = Self.channelSums(x, pixels: m, channels: c)
             for ch in 0..<c {
                 let mu = sum[ch] / Double(m)
                 mean[ch] = Float(mu)
@@ -43,18 +40,52 @@ public final class BatchNormLayer: TrainingLayer {
             }
         }
         let inv = variance.map { 1 / ($0 + epsilon).squareRoot() }
+        // y = x·scale + shift with scale = γ/σ, shift = β − μ·γ/σ; x̂ = (x − μ)/σ kept for backward.
+        let scale = (0..<c).map { gamma.value[$0] * inv[$0] }
+        let shift = (0..<c).map { beta.value[$0] - mean[$0] * scale[$0] }
         var y = [Float](repeating: 0, count: x.count)
         var xh = training ? [Float](repeating: 0, count: x.count) : []
-        for p in 0..<m {
-            for ch in 0..<c {
-                let i = p * c + ch
-                let n = (x[i] - mean[ch]) * inv[ch]
-                if training { xh[i] = n }
-                y[i] = gamma.value[ch] * n + beta.value[ch]
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            scale.withUnsafeBufferPointer { sc in shift.withUnsafeBufferPointer { sh in
+                for p in 0..<m {
+                    let row = p * c
+                    for ch in 0..<c { yp[row + ch] = xp[row + ch] * sc[ch] + sh[ch] }
+                }
+            } }
+            if training {
+                mean.withUnsafeBufferPointer { mu in inv.withUnsafeBufferPointer { iv in xh.withUnsafeMutableBufferPointer { hp in
+                    for p in 0..<m {
+                        let row = p * c
+                        for ch in 0..<c { hp[row + ch] = (xp[row + ch] - mu[ch]) * iv[ch] }
+                    }
+                } } }
             }
-        }
+        } }
         if training { xHat = xh; inverseStd = inv }
         return y
+    }
+
+    /// Per-channel sums of `x` and `x²` over `pixels` rows: Float partial sums over blocks of
+    /// 64 rows (vectorisable), accumulated in Double.
+    static func channelSums(_ x: [Float], pixels m: Int, channels c: Int) -> (sum: [Double], squares: [Double]) {
+        var sum = [Double](repeating: 0, count: c), squares = [Double](repeating: 0, count: c)
+        var partial = [Float](repeating: 0, count: c), partialSquares = [Float](repeating: 0, count: c)
+        x.withUnsafeBufferPointer { xp in
+            partial.withUnsafeMutableBufferPointer { ps in partialSquares.withUnsafeMutableBufferPointer { pq in
+                var start = 0
+                while start < m {
+                    let end = min(m, start + 64)
+                    for ch in 0..<c { ps[ch] = 0; pq[ch] = 0 }
+                    for p in start..<end {
+                        let row = p * c
+                        for ch in 0..<c { let v = xp[row + ch]; ps[ch] += v; pq[ch] += v * v }
+                    }
+                    for ch in 0..<c { sum[ch] += Double(ps[ch]); squares[ch] += Double(pq[ch]) }
+                    start = end
+                }
+            } }
+        }
+        return (sum, squares)
     }
 
     /// `dx = γ/σ · (dy − mean(dy) − x̂·mean(dy·x̂))` per channel.
@@ -62,16 +93,27 @@ public final class BatchNormLayer: TrainingLayer {
         let c = channels, m = shape.pixels
         precondition(dy.count == m * c && xHat.count == m * c, "BatchNormLayer.backward: call forward(training: true) first")
         var sumDy = [Float](repeating: 0, count: c), sumDyXh = [Float](repeating: 0, count: c)
-        for p in 0..<m { for ch in 0..<c { let i = p * c + ch; sumDy[ch] += dy[i]; sumDyXh[ch] += dy[i] * xHat[i] } }
-        for ch in 0..<c { beta.gradient[ch] += sumDy[ch]; gamma.gradient[ch] += sumDyXh[ch] }
         var dx = [Float](repeating: 0, count: dy.count)
-        let inverseM = 1 / Float(m)
-        for p in 0..<m {
-            for ch in 0..<c {
-                let i = p * c + ch
-                dx[i] = gamma.value[ch] * inverseStd[ch] * (dy[i] - sumDy[ch] * inverseM - xHat[i] * sumDyXh[ch] * inverseM)
-            }
-        }
+        dy.withUnsafeBufferPointer { d in xHat.withUnsafeBufferPointer { h in
+            sumDy.withUnsafeMutableBufferPointer { s1 in sumDyXh.withUnsafeMutableBufferPointer { s2 in
+                for p in 0..<m {
+                    let row = p * c
+                    for ch in 0..<c { s1[ch] += d[row + ch]; s2[ch] += d[row + ch] * h[row + ch] }
+                }
+            } }
+            for ch in 0..<c { beta.gradient[ch] += sumDy[ch]; gamma.gradient[ch] += sumDyXh[ch] }
+            let inverseM = 1 / Float(m)
+            let k = (0..<c).map { gamma.value[$0] * inverseStd[$0] }
+            let meanDy = sumDy.map { $0 * inverseM }, meanDyXh = sumDyXh.map { $0 * inverseM }
+            k.withUnsafeBufferPointer { kp in meanDy.withUnsafeBufferPointer { a in meanDyXh.withUnsafeBufferPointer { b in
+                dx.withUnsafeMutableBufferPointer { out in
+                    for p in 0..<m {
+                        let row = p * c
+                        for ch in 0..<c { out[row + ch] = kp[ch] * (d[row + ch] - a[ch] - h[row + ch] * b[ch]) }
+                    }
+                }
+            } } }
+        } }
         return dx
     }
 }
