@@ -1,19 +1,28 @@
 #!/usr/bin/env python3
-"""How well the proxy evaluator ranks architectures: Kendall tau between the proxy accuracy a
-search recorded and the test accuracy after full training (`nasctl train --epochs E`).
+"""How well the proxy evaluator ranks architectures: Kendall tau between proxy accuracy and the
+test accuracy after full training (`nasctl train --epochs E`).
 
-  python3 Benchmarks/proxy_rank.py --study runs/search-... [--count 10] [--epochs 10] [--jobs 2]
+  python3 Benchmarks/proxy_rank.py --study runs/search-... [--count 12] [--epochs 10] [--jobs 2] \
+      [--out runs/proxy-rank] [--budgets 1:8000,2:8000,...]
 
-Picks --count done trials spread evenly over the study's proxy-accuracy range, trains each with
-`nasctl train` (--jobs processes at a time; each trains on one core) and prints both accuracies
-and Kendall's tau-b. Needs a release build.
+1. Picks --count done trials of the study spread evenly over its proxy-accuracy ranks and writes
+   them as architecture files into --out.
+2. Trains each with `nasctl train --epochs E --threads 1` (--jobs processes at a time). The
+   metrics land next to each architecture, so an interrupted run resumes where it stopped.
+3. Prints the study's proxy accuracy beside the full-training test accuracy and Kendall's tau-b.
+4. With --budgets EPOCHS:IMAGES[:BATCH:LR],...: re-scores the same architectures with
+   `nasctl evaluate` under each proxy budget and prints tau and seconds per candidate for each,
+   which is how the space's `proxy:` defaults were chosen.
+
+Needs a release build (`swift build -c release`).
 """
 import argparse
+import csv
 import json
 import os
 import sqlite3
 import subprocess
-import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +30,7 @@ NASCTL = os.path.join(ROOT, ".build/release/nasctl")
 
 
 def kendall_tau(a, b):
+    """Kendall's tau-b (ties in either ranking reduce the denominator)."""
     concordant = discordant = ties_a = ties_b = 0
     for i in range(len(a)):
         for j in range(i + 1, len(a)):
@@ -40,41 +50,78 @@ def kendall_tau(a, b):
     return (concordant - discordant) / denominator if denominator else 0.0
 
 
+def pick_architectures(study, count, out):
+    """Writes trial-N.json for `count` done trials spread over the proxy-accuracy ranks."""
+    db = sqlite3.connect(os.path.join(study, "study.sqlite"))
+    settings = json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0])
+    rows = db.execute("SELECT number, decisions, accuracy FROM trials WHERE status = 'done' ORDER BY accuracy").fetchall()
+    picks = [rows[round(i * (len(rows) - 1) / max(count - 1, 1))] for i in range(min(count, len(rows)))]
+    # Decision names in space order come from the study's trials.csv header.
+    with open(os.path.join(study, "trials.csv")) as f:
+        decision_names = f.readline().strip().split(",")[13:]
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "picks.csv"), "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["trial", "study_proxy_accuracy", "architecture"])
+        for number, decisions, accuracy in picks:
+            path = os.path.join(out, f"trial-{number}.json")
+            with open(path, "w") as a:
+                json.dump({"space": settings["space"], "decisions": dict(zip(decision_names, json.loads(decisions)))}, a)
+            writer.writerow([number, accuracy, path])
+    return settings["spaceFile"], [(number, accuracy, os.path.join(out, f"trial-{number}.json")) for number, _, accuracy in picks]
+
+
+def full_accuracy(space, path, epochs):
+    """Test accuracy after `epochs` epochs, trained once and kept in PATH.metrics.json."""
+    metrics_path = path[:-len(".json")] + ".metrics.json"
+    if os.path.exists(metrics_path):
+        with open(metrics_path) as f:
+            metrics = json.load(f)
+        if metrics.get("epochs") == epochs:
+            return metrics["test_accuracy"]
+    out = subprocess.run([NASCTL, "train", "--arch", path, "--space", space, "--epochs", str(epochs), "--threads", "1", "--json"],
+                         check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(out)["test_accuracy"]
+
+
+def proxy_accuracy(space, path, budget):
+    """(validation accuracy, seconds) of one proxy evaluation under budget EPOCHS:IMAGES[:BATCH:LR]."""
+    fields = budget.split(":")
+    command = [NASCTL, "evaluate", "--arch", path, "--space", space, "--threads", "1", "--json",
+               "--proxy-epochs", fields[0], "--proxy-train-images", fields[1]]
+    if len(fields) == 4:
+        command += ["--proxy-batch-size", fields[2], "--proxy-learning-rate", fields[3]]
+    start = time.time()
+    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(out)["accuracy"], time.time() - start
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--study", required=True)
-    ap.add_argument("--count", type=int, default=10)
+    ap.add_argument("--count", type=int, default=12)
     ap.add_argument("--epochs", type=float, default=10)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", default=os.path.join(ROOT, "runs/proxy-rank"))
+    ap.add_argument("--budgets", default="", help="comma-separated EPOCHS:IMAGES[:BATCH:LR] proxy budgets to re-score")
     args = ap.parse_args()
-    db = sqlite3.connect(os.path.join(args.study, "study.sqlite"))
-    settings = json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0])
-    space = settings["spaceFile"]
-    rows = db.execute("SELECT number, key, decisions, accuracy FROM trials WHERE status = 'done' ORDER BY accuracy").fetchall()
-    picks = [rows[round(i * (len(rows) - 1) / max(args.count - 1, 1))] for i in range(min(args.count, len(rows)))]
-    workdir = tempfile.mkdtemp(prefix="proxy-rank-")
-
-    def train(row):
-        number, key, decisions, proxy = row
-        values = json.loads(decisions)
-        # Decision names in space order come from the study's trials.csv header.
-        header = open(os.path.join(args.study, "trials.csv")).readline().strip().split(",")
-        decision_names = header[13:]
-        arch = {"space": settings["space"], "decisions": dict(zip(decision_names, values))}
-        path = os.path.join(workdir, f"trial-{number}.json")
-        with open(path, "w") as f:
-            json.dump(arch, f)
-        out = subprocess.run([NASCTL, "train", "--arch", path, "--space", space, "--epochs", str(args.epochs), "--json"],
-                             check=True, capture_output=True, text=True, cwd=ROOT).stdout
-        return number, proxy, json.loads(out)["test_accuracy"]
+    space, picks = pick_architectures(args.study, args.count, args.out)
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(train, picks))
-    print(f"{'trial':>6} {'proxy acc':>10} {'test acc after ' + str(args.epochs) + ' epochs':>26}")
-    for number, proxy, full in results:
-        print(f"{number:6d} {proxy:10.4f} {full:26.4f}")
-    tau = kendall_tau([r[1] for r in results], [r[2] for r in results])
-    print(f"Kendall tau (proxy vs {args.epochs}-epoch test accuracy) over {len(results)} architectures: {tau:.3f}")
+        full = list(pool.map(lambda pick: full_accuracy(space, pick[2], args.epochs), picks))
+    print(f"{'trial':>6} {'study proxy':>12} {'test acc after ' + str(args.epochs) + ' epochs':>26}")
+    for (number, proxy, _), accuracy in zip(picks, full):
+        print(f"{number:6d} {proxy:12.4f} {accuracy:26.4f}")
+    tau = kendall_tau([p[1] for p in picks], full)
+    print(f"Kendall tau (study proxy vs {args.epochs}-epoch test accuracy) over {len(picks)} architectures: {tau:.3f}")
+
+    for budget in filter(None, args.budgets.split(",")):
+        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            scored = list(pool.map(lambda pick: proxy_accuracy(space, pick[2], budget), picks))
+        seconds = sorted(s for _, s in scored)
+        tau = kendall_tau([a for a, _ in scored], full)
+        print(f"budget {budget:>20}: tau {tau:.3f}, median {seconds[len(seconds) // 2]:.1f} s, max {seconds[-1]:.1f} s per candidate"
+              f" ({args.jobs} at a time); accuracies {' '.join(f'{a:.3f}' for a, _ in scored)}")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ struct MeasureCommand: ParsableCommand {
         commandName: "measure",
         abstract: "Measure end-to-end inference latency of a model in nasctl's engine.",
         discussion: """
-        Builds the model with random weights (batch norm folded), runs --warmup untimed passes
-        at batch 1, then --runs timed ones, and reports count, first, min, median, mean, max and
+        Builds the model with random weights (batch norm folded), runs --warmup untimed passes \
+        at batch 1, then --runs timed ones, and reports count, first, min, median, mean, max and \
         standard deviation in milliseconds, as TFLite's benchmark_model does.
         """
     )

@@ -7,10 +7,10 @@ struct Nasctl: ParsableCommand {
         commandName: "nasctl",
         abstract: "Hardware-aware neural architecture search for CPUs.",
         discussion: """
-        Finds the CNN with the best accuracy within a latency budget on this processor:
-        profile the device's layers into a latency table, search the MNasNet space with
+        Finds the CNN with the best accuracy within a latency budget on this processor: \
+        profile the device's layers into a latency table, search the MNasNet space with \
         regularized evolution, report the accuracy/latency Pareto front.
         """,
-        subcommands: [DeviceCommand.self, ProfileCommand.self, PredictCommand.self, MeasureCommand.self, ValidateCommand.self, SearchCommand.self, ParetoCommand.self, TrainCommand.self]
+        subcommands: [DeviceCommand.self, ProfileCommand.self, PredictCommand.self, MeasureCommand.self, ValidateCommand.self, SearchCommand.self, ParetoCommand.self, TrainCommand.self, EvaluateCommand.self]
     )
 }

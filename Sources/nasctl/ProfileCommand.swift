@@ -10,11 +10,11 @@ struct ProfileCommand: ParsableCommand {
         commandName: "profile",
         abstract: "Measure every layer of a search space on this CPU into a latency table.",
         discussion: """
-        Enumerates each distinct layer signature the space can produce (op, kernel, stride,
-        expansion, SE, skip, channels, input size) and times each inside --contexts random
-        networks of the space that contain it (random folded weights, --runs passes after a
-        warm-up, per-layer timing of the whole forward pass), so an entry carries the cache
-        state a layer meets inside a network. An entry is the median over its contexts.
+        Enumerates each distinct layer signature the space can produce (op, kernel, stride, \
+        expansion, SE, skip, channels, input size) and times each inside --contexts random \
+        networks of the space that contain it (random folded weights, --runs passes after a \
+        warm-up, per-layer timing of the whole forward pass), so an entry carries the cache \
+        state a layer meets inside a network. An entry is the median over its contexts. \
         Writes LatencyTables/<device id>.json. Run it on the target device, from a release build.
         """
     )

@@ -12,13 +12,13 @@ struct SearchCommand: ParsableCommand {
         commandName: "search",
         abstract: "Search the space for the best accuracy within a latency target on this device.",
         discussion: """
-        Scores every candidate by the MNasNet reward ACC·(LAT/T)^w, w = alpha if LAT <= T else
-        beta (soft: alpha = beta = --w, default -0.07; --hard: alpha = 0, beta = -1), with LAT
-        predicted from the device's latency table (network spaces) or read from the evaluator's
-        table (categorical spaces). Every trial is committed to the study (SQLite) as it
-        finishes; running the same command on an existing --study resumes it. --cycles counts
-        every trial, the initial population included; a repeated proposal reuses the earlier
-        result (no second evaluation) but uses up its cycle. Reports (trials.csv, pareto.csv,
+        Scores every candidate by the MNasNet reward ACC·(LAT/T)^w, w = alpha if LAT <= T else \
+        beta (soft: alpha = beta = --w, default -0.07; --hard: alpha = 0, beta = -1), with LAT \
+        predicted from the device's latency table (network spaces) or read from the evaluator's \
+        table (categorical spaces). Every trial is committed to the study (SQLite) as it \
+        finishes; running the same command on an existing --study resumes it. --cycles counts \
+        every trial, the initial population included; a repeated proposal reuses the earlier \
+        result (no second evaluation) but uses up its cycle. Reports (trials.csv, pareto.csv, \
         pareto.svg, best.json) are written into the study folder.
         """
     )
@@ -30,20 +30,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var tableOptions: TableOptions
     @OptionGroup var threadOptions: ThreadOptions
 
-    @Option(help: "Accuracy source: proxy (short training; default for network spaces), table:FILE (CSV) or command:CMD.")
-    var evaluator: String?
-
-    @Option(help: "Data directory for the proxy evaluator (MNIST-layout IDX files; default: Debian's dataset-fashion-mnist).")
-    var data: String = ImageDataset.fashionMNISTDirectory
-
-    @Option(help: "Proxy training epochs (default: the space's proxy section).")
-    var proxyEpochs: Double?
-
-    @Option(help: "Proxy training images (default: the space's proxy section).")
-    var proxyTrainImages: Int?
-
-    @Option(help: "Proxy validation images (default: the space's proxy section).")
-    var proxyValidationImages: Int?
+    @OptionGroup var evaluatorOptions: EvaluatorOptions
 
     @Option(help: "evolution (regularized, aging) or random.")
     var strategy: String = "evolution"
@@ -75,9 +62,6 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Seed: with --workers 1 a run is exactly reproducible.")
     var seed: UInt64 = 1
 
-    @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
-    var trialTimeout: Double = 600
-
     @Flag(help: "Print one JSON summary object instead of text.")
     var json = false
 
@@ -87,10 +71,6 @@ struct SearchCommand: ParsableCommand {
         guard population >= 1, sample >= 1 else { throw ValidationError("--population and --sample must be at least 1.") }
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
-        guard trialTimeout > 0 else { throw ValidationError("--trial-timeout must be positive.") }
-        guard (proxyEpochs ?? 1) > 0, (proxyTrainImages ?? 1) >= 1, (proxyValidationImages ?? 1) >= 1 else {
-            throw ValidationError("--proxy-epochs, --proxy-train-images and --proxy-validation-images must be positive.")
-        }
         guard w <= 0 else { throw ValidationError("--w must be 0 or negative (got \(w)): a positive exponent rewards slowness.") }
     }
 
@@ -98,8 +78,7 @@ struct SearchCommand: ParsableCommand {
         _ = ExecutionContext(threads: threadOptions.threads)
         let space = try spaceOptions.load()
         let studyDir = study ?? "runs/search-\(Self.timestamp())"
-        let evaluatorText = evaluator ?? (space.network != nil ? "proxy" : "")
-        let accuracy = try makeEvaluator(evaluatorText, space: space, studyDir: studyDir)
+        let accuracy = try evaluatorOptions.make(space: space, workDirectory: (studyDir as NSString).appendingPathComponent("evaluator"), seed: seed)
         var latency: LatencyModel = { _ in nil }
         var tablePath: String?
         if space.network != nil {
@@ -134,26 +113,6 @@ struct SearchCommand: ParsableCommand {
         let report = StudyReport(space: space, settings: store.settings, trials: try store.trials())
         try report.write(to: studyDir)
         try printSummary(report.summary(studyDirectory: studyDir), json: json)
-    }
-
-    func makeEvaluator(_ text: String, space: SearchSpace, studyDir: String) throws -> any Evaluator {
-        if text == "proxy" {
-            var budget = space.proxy
-            if let proxyEpochs { budget.epochs = proxyEpochs }
-            if let proxyTrainImages { budget.trainImages = proxyTrainImages }
-            if let proxyValidationImages { budget.validationImages = proxyValidationImages }
-            return try ProxyEvaluator(space: space, budget: budget, dataDirectory: data, seed: seed)
-        }
-        if text.hasPrefix("table:") {
-            return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space)
-        }
-        if text.hasPrefix("command:") {
-            return try CommandEvaluator(command: String(text.dropFirst("command:".count)), timeoutSeconds: trialTimeout, space: space,
-                                        workDirectory: URL(fileURLWithPath: studyDir).appendingPathComponent("evaluator"))
-        }
-        throw ValidationError(text.isEmpty
-            ? "space '\(space.name)' has no network: pass --evaluator table:FILE (e.g. ../shared/benchmarks/nasbench201/cifar10-valid.csv)"
-            : "--evaluator '\(text)' is not proxy, table:FILE or command:CMD")
     }
 
     static func timestamp() -> String {

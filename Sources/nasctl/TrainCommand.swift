@@ -10,10 +10,10 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train an architecture on the whole training set and report test accuracy.",
         discussion: """
-        Builds the architecture at the data's resolution, channels and class count (a space
-        designed for 224x224x3 runs at 28x28x1), trains it with SGD (momentum 0.9, weight decay
-        on weights only, warm-up then cosine learning rate, label smoothing 0.1), then measures
-        top-1 accuracy on the test set. Writes ARCH.weights (float32) with a JSON index and
+        Builds the architecture at the data's resolution, channels and class count (a space \
+        designed for 224x224x3 runs at 28x28x1), trains it with SGD (momentum 0.9, weight decay \
+        on weights only, warm-up then cosine learning rate, label smoothing 0.1), then measures \
+        top-1 accuracy on the test set. Writes ARCH.weights (float32) with a JSON index and \
         ARCH.metrics.json next to the architecture file.
         """
     )

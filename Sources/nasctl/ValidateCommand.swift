@@ -9,9 +9,9 @@ struct ValidateCommand: ParsableCommand {
         commandName: "validate",
         abstract: "Measure random architectures end to end and compare with the table's predictions.",
         discussion: """
-        Samples --samples architectures (seeded), measures each whole network in nasctl's
-        engine and predicts it from the table. Prints mean, median and max absolute error (%),
-        the share within ±5% and ±10%, Kendall's tau between predicted and measured, and writes
+        Samples --samples architectures (seeded), measures each whole network in nasctl's \
+        engine and predicts it from the table. Prints mean, median and max absolute error (%), \
+        the share within ±5% and ±10%, Kendall's tau between predicted and measured, and writes \
         a per-architecture CSV.
         """
     )

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import NASEngine
+import NASSearch
+import NASSpace
+
+/// `nasctl evaluate`: one architecture scored exactly as a search would score it.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Score one architecture with a search evaluator (proxy training, table or command).",
+        discussion: """
+        Runs the evaluator a search would use on one architecture and prints its accuracy: \
+        with the proxy evaluator, the candidate is trained on the space's proxy budget (or the \
+        --proxy-* flags) and scored on the validation split carved from the training set; the \
+        test set is never read. Useful to check what a budget costs and how it ranks \
+        architectures before a long search. Exits non-zero when the evaluation fails.
+        """
+    )
+
+    @Option(help: "Architecture JSON ({\"space\": NAME, \"decisions\": {...}}).")
+    var arch: String
+
+    @OptionGroup var spaceOptions: SpaceOptions
+    @OptionGroup var evaluatorOptions: EvaluatorOptions
+    @OptionGroup var threadOptions: ThreadOptions
+
+    @Option(help: "Seed of the proxy's train/validation split (as in search --seed).")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    struct Report: Encodable {
+        var arch: String
+        var key: String
+        var evaluator: String
+        var accuracy: Double
+        /// Set when the evaluator itself reports latency (a table with latency_ms).
+        var latency_ms: Double?
+        var seconds: Double
+    }
+
+    /// Evaluates the architecture; a failed evaluation is an error naming the file and the reason.
+    func evaluate() throws -> Report {
+        let space = try spaceOptions.load()
+        let architecture = try Architecture.load(file: arch, space: space)
+        let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-evaluate-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+        let evaluator = try evaluatorOptions.make(space: space, workDirectory: workDirectory, seed: seed)
+        // After the evaluator: the proxy evaluator pins the engine to 1 thread for a search's workers.
+        _ = ExecutionContext(threads: threadOptions.threads)
+        let start = Date()
+        switch evaluator.evaluate(architecture, trial: 0) {
+        case .failure(let reason):
+            throw ValidationError("\(arch): evaluation failed: \(reason)")
+        case .success(let accuracy, let latency):
+            return Report(arch: arch, key: architecture.key(in: space), evaluator: evaluator.name, accuracy: accuracy,
+                          latency_ms: latency, seconds: Date().timeIntervalSince(start))
+        }
+    }
+
+    func run() throws {
+        let report = try evaluate()
+        if json {
+            try printJSON(report)
+            return
+        }
+        let latencyText = report.latency_ms.map { String(format: ", latency %.3f ms", $0) } ?? ""
+        print("\(arch): accuracy \(String(format: "%.4f", report.accuracy))\(latencyText) in \(String(format: "%.1f", report.seconds)) s (\(report.evaluator))")
+    }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import NASSearch
+import NASSpace
+import NASTraining
+
+/// `--evaluator` and its settings: where a candidate's accuracy comes from (`search`, `evaluate`).
+struct EvaluatorOptions: ParsableArguments {
+    @Option(help: "Accuracy source: proxy (short training; default for network spaces), table:FILE (CSV) or command:CMD.")
+    var evaluator: String?
+
+    @Option(help: "Data directory for the proxy evaluator (MNIST-layout IDX files; default: Debian's dataset-fashion-mnist).")
+    var data: String = ImageDataset.fashionMNISTDirectory
+
+    @Option(help: "Proxy training epochs (default: the space's proxy section).")
+    var proxyEpochs: Double?
+
+    @Option(help: "Proxy training images (default: the space's proxy section).")
+    var proxyTrainImages: Int?
+
+    @Option(help: "Proxy validation images (default: the space's proxy section).")
+    var proxyValidationImages: Int?
+
+    @Option(help: "Proxy mini-batch size (default: the space's proxy section).")
+    var proxyBatchSize: Int?
+
+    @Option(help: "Proxy peak learning rate (default: the space's proxy section).")
+    var proxyLearningRate: Double?
+
+    @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
+    var trialTimeout: Double = 600
+
+    func validate() throws {
+        guard trialTimeout > 0 else { throw ValidationError("--trial-timeout must be positive.") }
+        guard (proxyEpochs ?? 1) > 0, (proxyLearningRate ?? 1) > 0 else {
+            throw ValidationError("--proxy-epochs and --proxy-learning-rate must be positive.")
+        }
+        guard (proxyTrainImages ?? 1) >= 1, (proxyValidationImages ?? 1) >= 1, (proxyBatchSize ?? 1) >= 1 else {
+            throw ValidationError("--proxy-train-images, --proxy-validation-images and --proxy-batch-size must be at least 1.")
+        }
+    }
+
+    /// The space's proxy budget with any `--proxy-*` flag applied.
+    func budget(for space: SearchSpace) -> ProxyBudget {
+        var budget = space.proxy
+        if let proxyEpochs { budget.epochs = proxyEpochs }
+        if let proxyTrainImages { budget.trainImages = proxyTrainImages }
+        if let proxyValidationImages { budget.validationImages = proxyValidationImages }
+        if let proxyBatchSize { budget.batchSize = proxyBatchSize }
+        if let proxyLearningRate { budget.learningRate = proxyLearningRate }
+        return budget
+    }
+
+    /// The evaluator named by `--evaluator`, or proxy for a network space. `workDirectory`
+    /// holds a command evaluator's architecture files; `seed` fixes the proxy's data split.
+    func make(space: SearchSpace, workDirectory: String, seed: UInt64) throws -> any Evaluator {
+        let text = evaluator ?? (space.network != nil ? "proxy" : "")
+        if text == "proxy" {
+            return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed)
+        }
+        if text.hasPrefix("table:") {
+            return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space)
+        }
+        if text.hasPrefix("command:") {
+            return try CommandEvaluator(command: String(text.dropFirst("command:".count)), timeoutSeconds: trialTimeout, space: space,
+                                        workDirectory: URL(fileURLWithPath: workDirectory))
+        }
+        throw ValidationError(text.isEmpty
+            ? "space '\(space.name)' has no network: pass --evaluator table:FILE (e.g. ../shared/benchmarks/nasbench201/cifar10-valid.csv)"
+            : "--evaluator '\(text)' is not proxy, table:FILE or command:CMD")
+    }
+}

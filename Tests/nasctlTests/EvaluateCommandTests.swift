@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import nasctl
+
+/// `nasctl evaluate`: one architecture through the search's evaluators, failures as clear errors.
+@Suite struct EvaluateCommandTests {
+    let dir: String
+    let spaceFile: String
+    let archFile: String
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-evaluate-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        spaceFile = dir + "/pair.yaml"
+        archFile = dir + "/arch.json"
+        try "name: pair\nkind: categorical\ndecisions: {a: [x, y], b: [u, v]}\n".write(toFile: spaceFile, atomically: true, encoding: .utf8)
+        try #"{"space": "pair", "decisions": {"a": "y", "b": "u"}}"#.write(toFile: archFile, atomically: true, encoding: .utf8)
+        try "a,b,accuracy,latency_ms\nx,u,0.5,1\ny,u,0.75,2.5\n".write(toFile: dir + "/table.csv", atomically: true, encoding: .utf8)
+    }
+
+    func command(_ arguments: [String]) throws -> EvaluateCommand {
+        try #require(try Nasctl.parseAsRoot(["evaluate"] + arguments) as? EvaluateCommand)
+    }
+
+    func message(_ arguments: [String]) -> String {
+        do {
+            var parsed = try Nasctl.parseAsRoot(["evaluate"] + arguments)
+            try parsed.run()
+            return "(no error)"
+        } catch {
+            #expect(Nasctl.exitCode(for: error).rawValue != 0)
+            return Nasctl.fullMessage(for: error)
+        }
+    }
+
+    @Test func tableEvaluatorReportsAccuracyAndLatency() throws {
+        let report = try command(["--arch", archFile, "--space", spaceFile, "--evaluator", "table:\(dir)/table.csv"]).evaluate()
+        #expect(report.accuracy == 0.75)
+        #expect(report.latency_ms == 2.5)
+        #expect(report.key.contains("y"))
+    }
+
+    @Test func anArchitectureMissingFromTheTableFailsNamingTheFile() throws {
+        try "a,b,accuracy\nx,u,0.5\n".write(toFile: dir + "/short.csv", atomically: true, encoding: .utf8)
+        let text = message(["--arch", archFile, "--space", spaceFile, "--evaluator", "table:\(dir)/short.csv"])
+        #expect(text.contains(archFile) && text.contains("evaluation failed"), "got: \(text)")
+    }
+
+    @Test func aFailingCommandIsAnErrorWithItsReason() {
+        let text = message(["--arch", archFile, "--space", spaceFile, "--evaluator", "command:echo broken >&2; exit 3"])
+        #expect(text.contains("evaluation failed") && text.contains("3"), "got: \(text)")
+    }
+
+    @Test func categoricalSpacesNeedAnEvaluator() {
+        #expect(message(["--arch", archFile, "--space", spaceFile]).contains("pass --evaluator table:FILE"))
+    }
+
+    @Test func proxyWithoutDataNamesThePackageAndTheOption() {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = message(["--arch", root.appendingPathComponent("Configs/baselines/mobilenetv2.json").path,
+                            "--space", root.appendingPathComponent("Configs/mnasnet.yaml").path, "--data", dir + "/nothing-here"])
+        #expect(text.contains("dataset-fashion-mnist") && text.contains("--data"), "got: \(text)")
+    }
+
+    @Test func proxyFlagsOverrideTheSpaceBudget() throws {
+        let options = try EvaluatorOptions.parse(["--proxy-epochs", "3", "--proxy-train-images", "500", "--proxy-batch-size", "32",
+                                                  "--proxy-learning-rate", "0.2", "--proxy-validation-images", "100"])
+        var space = try nasctl.SpaceOptions.parse(["--space", spaceFile]).load()
+        space.proxy.epochs = 1
+        let budget = options.budget(for: space)
+        #expect(budget.epochs == 3 && budget.trainImages == 500 && budget.batchSize == 32 && budget.learningRate == 0.2 && budget.validationImages == 100)
+        #expect(try EvaluatorOptions.parse([]).budget(for: space) == space.proxy)
+    }
+
+    @Test(arguments: [["--proxy-batch-size", "0"], ["--proxy-learning-rate", "0"], ["--proxy-epochs=-1"], ["--trial-timeout", "0"]])
+    func nonPositiveBudgetsAreRefused(flags: [String]) {
+        #expect(message(["--arch", archFile] + flags).contains("must be"))
+    }
+}
