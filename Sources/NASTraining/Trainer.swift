@@ -82,10 +82,18 @@ public enum Trainer {
     static func sgdStep(_ parameters: [Parameter], learningRate: Float, momentum: Float, weightDecay: Float) {
         for p in parameters {
             let decay = p.decays ? weightDecay : 0
-            for i in p.value.indices {
-                let g = p.gradient[i] + decay * p.value[i]
-                p.velocity[i] = momentum * p.velocity[i] + g
-                p.value[i] -= learningRate * p.velocity[i]
+            // Raw pointers: indexing the class's arrays element by element costs a uniqueness
+            // check per store and keeps the loop scalar.
+            p.value.withUnsafeMutableBufferPointer { value in
+                p.velocity.withUnsafeMutableBufferPointer { velocity in
+                    p.gradient.withUnsafeBufferPointer { gradient in
+                        let (w, v, g) = (value.baseAddress!, velocity.baseAddress!, gradient.baseAddress!)
+                        for i in 0..<value.count {
+                            v[i] = momentum * v[i] + (g[i] + decay * w[i])
+                            w[i] -= learningRate * v[i]
+                        }
+                    }
+                }
             }
         }
     }

@@ -114,16 +114,36 @@ func checkGradients(_ layer: TrainingLayer, input: Shape, seed: UInt64, eps: Flo
         #expect(zip(ours, theirs).allSatisfy { abs($0 - $1) < 1e-4 })
     }
 
-    @Test func depthwiseMatchesTheEngine() {
+    /// Forward, input gradient and weight gradient against plain loops over every element;
+    /// 29 channels run the 16-wide, 8-wide and scalar channel paths.
+    @Test(arguments: [(3, 2), (5, 1)])
+    func depthwiseMatchesPlainLoops(kernel k: Int, stride s: Int) {
         var rng = SplitMix64(seed: 13)
-        let layer = DepthwiseLayer(channels: 20, kernel: 5, stride: 1, rng: &rng)
-        let engine = DepthwiseConvolution(channels: 20, kernel: 5, stride: 1, activation: .none, weights: layer.weight.value,
-                                          bias: [Float](repeating: 0, count: 20))
-        let shape = Shape(n: 2, h: 6, w: 7, c: 20)
-        let x = rng.uniform(count: shape.count, scale: 1)
-        let ours = layer.forward(x, shape: shape, training: false)
-        let theirs = engine(Tensor(shape: shape, values: x)).array
-        #expect(zip(ours, theirs).allSatisfy { abs($0 - $1) < 1e-4 })
+        let c = 29
+        let layer = DepthwiseLayer(channels: c, kernel: k, stride: s, rng: &rng)
+        let shape = Shape(n: 2, h: 6, w: 7, c: c)
+        let out = layer.outputShape(for: shape)
+        let x = rng.uniform(count: shape.count, scale: 1), dy = rng.uniform(count: out.count, scale: 1)
+        var y = [Double](repeating: 0, count: out.count), dx = [Double](repeating: 0, count: shape.count)
+        var dw = [Double](repeating: 0, count: k * k * c)
+        let w = layer.weight.value
+        for b in 0..<2 { for oy in 0..<out.h { for ox in 0..<out.w { for kh in 0..<k { for kw in 0..<k {
+            let iy = oy * s - k / 2 + kh, ix = ox * s - k / 2 + kw
+            guard iy >= 0, iy < shape.h, ix >= 0, ix < shape.w else { continue }
+            for ch in 0..<c {
+                let yi = ((b * out.h + oy) * out.w + ox) * c + ch, xi = ((b * shape.h + iy) * shape.w + ix) * c + ch, wi = (kh * k + kw) * c + ch
+                y[yi] += Double(x[xi] * w[wi])
+                dx[xi] += Double(dy[yi] * w[wi])
+                dw[wi] += Double(dy[yi] * x[xi])
+            }
+        } } } } }
+        let ours = layer.forward(x, shape: shape, training: true)
+        layer.weight.zeroGradient()
+        let oursDx = layer.backward(dy)
+        func close(_ a: [Float], _ b: [Double]) -> Bool { a.count == b.count && zip(a, b).allSatisfy { abs(Double($0) - $1) < 1e-4 * max(1, abs($1)) } }
+        #expect(close(ours, y))
+        #expect(close(oursDx, dx))
+        #expect(close(layer.weight.gradient, dw))
     }
 
     @Test func batchNormUsesRunningStatisticsInInference() {

@@ -16,6 +16,15 @@ public struct ExecutionContext: Sendable {
         BLAS.setThreads(threads)
     }
 
+    /// One thread for the engine's own loops, leaving OpenBLAS's setting as it is (for callers
+    /// such as training layers that run inside a context someone else configured).
+    package static let engineSerial = ExecutionContext(unconfiguredThreads: 1)
+
+    private init(unconfiguredThreads threads: Int) {
+        self.threads = threads
+        self.gemm = .native
+    }
+
     /// OpenBLAS's kernel family for this CPU, for reports.
     public static var blasCoreName: String { BLAS.coreName }
     /// OpenBLAS's build configuration, for reports.

@@ -11,7 +11,7 @@ public final class ActivationLayer: TrainingLayer {
 
     public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
         if training { self.x = x }
-        var y = [Float](repeating: 0, count: x.count)
+        var y = uninitialisedFloats(x.count)
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
             Kernels.activate(xp.baseAddress!, into: yp.baseAddress!, count: x.count, activation: activation)  // vectorised
         } }
@@ -20,7 +20,7 @@ public final class ActivationLayer: TrainingLayer {
 
     public func backward(_ dy: [Float]) -> [Float] {
         precondition(dy.count == x.count, "ActivationLayer.backward: call forward(training: true) first")
-        var dx = [Float](repeating: 0, count: dy.count)
+        var dx = uninitialisedFloats(dy.count)
         // One switch per call, then a tight loop the compiler can vectorise.
         dy.withUnsafeBufferPointer { d in x.withUnsafeBufferPointer { xs in dx.withUnsafeMutableBufferPointer { out in
             let n = dy.count

@@ -43,8 +43,8 @@ public final class BatchNormLayer: TrainingLayer {
         // y = x·scale + shift with scale = γ/σ, shift = β − μ·γ/σ; x̂ = (x − μ)/σ kept for backward.
         let scale = (0..<c).map { gamma.value[$0] * inv[$0] }
         let shift = (0..<c).map { beta.value[$0] - mean[$0] * scale[$0] }
-        var y = [Float](repeating: 0, count: x.count)
-        var xh = training ? [Float](repeating: 0, count: x.count) : []
+        var y = uninitialisedFloats(x.count)
+        var xh = training ? uninitialisedFloats(x.count) : []
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
             scale.withUnsafeBufferPointer { sc in shift.withUnsafeBufferPointer { sh in
                 for p in 0..<m {
@@ -93,7 +93,7 @@ public final class BatchNormLayer: TrainingLayer {
         let c = channels, m = shape.pixels
         precondition(dy.count == m * c && xHat.count == m * c, "BatchNormLayer.backward: call forward(training: true) first")
         var sumDy = [Float](repeating: 0, count: c), sumDyXh = [Float](repeating: 0, count: c)
-        var dx = [Float](repeating: 0, count: dy.count)
+        var dx = uninitialisedFloats(dy.count)
         dy.withUnsafeBufferPointer { d in xHat.withUnsafeBufferPointer { h in
             sumDy.withUnsafeMutableBufferPointer { s1 in sumDyXh.withUnsafeMutableBufferPointer { s2 in
                 for p in 0..<m {

@@ -31,14 +31,14 @@ public final class ConvolutionLayer: TrainingLayer {
         if isPointwise {
             cols = x  // a 1x1 stride-1 convolution's patch matrix is the input itself
         } else {
-            cols = [Float](repeating: 0, count: m * k)
+            cols = uninitialisedFloats(m * k)  // im2col writes every element, padding included
             x.withUnsafeBufferPointer { xp in
                 cols.withUnsafeMutableBufferPointer { cp in
                     Kernels.im2col(xp.baseAddress!, input: shape, geometry: geometry, output: out, firstPixel: 0, rows: m, into: cp.baseAddress!)
                 }
             }
         }
-        var y = [Float](repeating: 0, count: m * outChannels)
+        var y = bias == nil ? uninitialisedFloats(m * outChannels) : [Float](repeating: 0, count: m * outChannels)  // beta = 0 overwrites
         if let bias { for r in 0..<m { for j in 0..<outChannels { y[r * outChannels + j] = bias.value[j] } } }
         cols.withUnsafeBufferPointer { cp in
             weight.value.withUnsafeBufferPointer { wp in
@@ -56,7 +56,7 @@ public final class ConvolutionLayer: TrainingLayer {
         let out = outputShape(for: input)
         let m = out.pixels, k = depth
         precondition(dy.count == m * outChannels && cols.count == m * k, "ConvolutionLayer.backward: call forward(training: true) first")
-        var dCols = [Float](repeating: 0, count: m * k)
+        var dCols = uninitialisedFloats(m * k)  // written by a beta = 0 GEMM
         dy.withUnsafeBufferPointer { dp in
             cols.withUnsafeBufferPointer { cp in
                 weight.gradient.withUnsafeMutableBufferPointer { gp in

@@ -18,7 +18,7 @@ public final class Parameter: @unchecked Sendable {
         self.name = name
     }
 
-    public func zeroGradient() { for i in gradient.indices { gradient[i] = 0 } }
+    public func zeroGradient() { gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
 }
 
 /// A layer that trains: a batched forward pass that keeps what its backward pass needs, and a
@@ -37,4 +37,11 @@ public protocol TrainingLayer: AnyObject {
 /// He-uniform initialisation for `fanIn` inputs (ReLU-family networks).
 func heUniform(count: Int, fanIn: Int, rng: inout SplitMix64) -> [Float] {
     rng.uniform(count: count, scale: (6 / Float(max(fanIn, 1))).squareRoot())
+}
+
+/// A `[Float]` of `count` elements left uninitialised, for a buffer whose every element is
+/// written next (saves the zero-fill pass, ~7% of a training step).
+@inline(__always)
+func uninitialisedFloats(_ count: Int) -> [Float] {
+    [Float](unsafeUninitializedCapacity: count) { _, initialised in initialised = count }
 }
