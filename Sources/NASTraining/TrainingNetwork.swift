@@ -9,41 +9,45 @@ public final class TrainingNetwork {
     public let specs: [LayerSpec]
     public let body: SequentialLayer
 
-    /// - Parameter inputShape: per-image shape (`n` is ignored; batches vary).
-    public init(inputShape: Shape, specs: [LayerSpec], seed: UInt64) {
+    /// - Parameters:
+    ///   - inputShape: per-image shape (`n` is ignored; batches vary).
+    ///   - context: threads and GEMM backend of the convolutions' forward and input-gradient
+    ///     passes (weight gradients always run on OpenBLAS, at its configured thread count).
+    public init(inputShape: Shape, specs: [LayerSpec], seed: UInt64, context: ExecutionContext = .engineSerial) {
         self.inputShape = Shape(n: 1, h: inputShape.h, w: inputShape.w, c: inputShape.c)
         self.specs = specs
         var rng = SplitMix64(seed: seed)
-        body = SequentialLayer(specs.compactMap { Self.layer(for: $0, rng: &rng) })
+        body = SequentialLayer(specs.compactMap { Self.layer(for: $0, context: context, rng: &rng) })
     }
 
     public var parameters: [Parameter] { body.parameters }
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
     public var classes: Int { body.outputShape(for: inputShape).c }
 
-    static func convBN(_ cin: Int, _ cout: Int, _ k: Int, _ s: Int, _ act: Activation, rng: inout SplitMix64) -> [TrainingLayer] {
-        [ConvolutionLayer(inChannels: cin, outChannels: cout, kernel: k, stride: s, bias: false, rng: &rng),
+    static func convBN(_ cin: Int, _ cout: Int, _ k: Int, _ s: Int, _ act: Activation, context: ExecutionContext,
+                       rng: inout SplitMix64) -> [TrainingLayer] {
+        [ConvolutionLayer(inChannels: cin, outChannels: cout, kernel: k, stride: s, bias: false, context: context, rng: &rng),
          BatchNormLayer(channels: cout)] + (act == .none ? [] : [ActivationLayer(act)])
     }
 
-    static func layer(for spec: LayerSpec, rng: inout SplitMix64) -> TrainingLayer? {
+    static func layer(for spec: LayerSpec, context: ExecutionContext, rng: inout SplitMix64) -> TrainingLayer? {
         switch spec.op {
         case .conv:
-            let block = SequentialLayer(convBN(spec.inChannels, spec.outChannels, spec.kernel, spec.stride, spec.activation, rng: &rng))
+            let block = SequentialLayer(convBN(spec.inChannels, spec.outChannels, spec.kernel, spec.stride, spec.activation, context: context, rng: &rng))
             return spec.skip ? ResidualLayer(block) : block
         case .depthwise:
-            return SequentialLayer([DepthwiseLayer(channels: spec.inChannels, kernel: spec.kernel, stride: spec.stride, rng: &rng),
+            return SequentialLayer([DepthwiseLayer(channels: spec.inChannels, kernel: spec.kernel, stride: spec.stride, context: context, rng: &rng),
                                     BatchNormLayer(channels: spec.inChannels)] + (spec.activation == .none ? [] : [ActivationLayer(spec.activation)]))
         case .mbconv, .sepconv:
             let ce = spec.inChannels * spec.expansion
             var layers: [TrainingLayer] = []
-            if spec.expansion > 1 { layers += convBN(spec.inChannels, ce, 1, 1, spec.activation, rng: &rng) }
-            layers += [DepthwiseLayer(channels: ce, kernel: spec.kernel, stride: spec.stride, rng: &rng), BatchNormLayer(channels: ce)]
+            if spec.expansion > 1 { layers += convBN(spec.inChannels, ce, 1, 1, spec.activation, context: context, rng: &rng) }
+            layers += [DepthwiseLayer(channels: ce, kernel: spec.kernel, stride: spec.stride, context: context, rng: &rng), BatchNormLayer(channels: ce)]
             if spec.activation != .none { layers.append(ActivationLayer(spec.activation)) }
             if spec.seRatio > 0 {
                 layers.append(SqueezeExciteLayer(channels: ce, reduced: max(1, Int(Double(spec.inChannels) * spec.seRatio)), rng: &rng))
             }
-            layers += convBN(ce, spec.outChannels, 1, 1, .none, rng: &rng)
+            layers += convBN(ce, spec.outChannels, 1, 1, .none, context: context, rng: &rng)
             let block = SequentialLayer(layers)
             return spec.skip ? ResidualLayer(block) : block
         case .avgpool, .maxpool:

@@ -68,14 +68,14 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let space = try spaceOptions.load()
         let architecture = try Architecture.load(file: arch, space: space)
-        _ = ExecutionContext(threads: threadOptions.threads)
+        let context = ExecutionContext(threads: threadOptions.threads)
         let rawTrain = try ImageDataset.load(.train, directory: data)
         let rawTest = try ImageDataset.load(.test, directory: data)
         let (mean, std) = rawTrain.statistics
         let train = rawTrain.normalised(mean: mean, std: std), test = rawTest.normalised(mean: mean, std: std)
         let adapted = try space.adapted(resolution: train.height, channels: 1, classes: train.classes)
         let layers = try NetworkBuilder.layers(for: architecture, in: adapted)
-        let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed)
+        let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed, context: context)
         let settings = TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
         if !json {
             FileHandle.standardError.write(Data("training \(arch): \(network.parameterCount) parameters, \(train.count) images, \(epochs) epochs\n".utf8))

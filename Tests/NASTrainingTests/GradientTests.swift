@@ -46,6 +46,27 @@ func checkGradients(_ layer: TrainingLayer, input: Shape, seed: UInt64, eps: Flo
         checkGradients(layer, input: Shape(n: 2, h: 5, w: 6, c: 3), seed: UInt64(kernel * 10 + stride))
     }
 
+    /// The native GEMM path (default) and the OpenBLAS path give the same forward pass, input
+    /// gradient and weight gradient; 37 output channels cover full and partial 16-wide panels.
+    @Test(arguments: [(1, 1, true), (3, 2, false)])
+    func convolutionBackendsAgree(kernel: Int, stride: Int, bias: Bool) {
+        let shape = Shape(n: 3, h: 6, w: 5, c: 19)
+        var results: [[Float]] = []
+        for gemm in GEMMBackend.allCases {
+            var rng = SplitMix64(seed: 4)
+            let layer = ConvolutionLayer(inChannels: 19, outChannels: 37, kernel: kernel, stride: stride, bias: bias,
+                                         context: gemm == .native ? .engineSerial : ExecutionContext(threads: 1, gemm: gemm), rng: &rng)
+            if let b = layer.bias { b.value = rng.uniform(count: b.value.count, scale: 1) }
+            let x = rng.uniform(count: shape.count, scale: 1)
+            let y = layer.forward(x, shape: shape, training: true)
+            let dx = layer.backward(rng.uniform(count: y.count, scale: 1))
+            results.append(y + dx + layer.weight.gradient + (layer.bias?.gradient ?? []))
+        }
+        #expect(results[0].count == results[1].count)
+        let worst = zip(results[0], results[1]).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? .infinity
+        #expect(worst < 1e-4, "largest relative difference \(worst)")
+    }
+
     @Test(arguments: [(3, 1), (3, 2), (5, 2)])
     func depthwise(kernel: Int, stride: Int) {
         var rng = SplitMix64(seed: 2)

@@ -71,7 +71,7 @@ func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
     @Test func mbconvBlockWithSkip() {
         var rng = SplitMix64(seed: 22)
         let spec = LayerSpec(op: .mbconv, inChannels: 4, outChannels: 4, kernel: 3, stride: 1, expansion: 3, seRatio: 0.25, skip: true, activation: .hswish)
-        let block = TrainingNetwork.layer(for: spec, rng: &rng)!
+        let block = TrainingNetwork.layer(for: spec, context: .engineSerial, rng: &rng)!
         #expect(block is ResidualLayer)
         checkGradients(block, input: Shape(n: 2, h: 4, w: 4, c: 4), seed: 23, eps: 5e-3)
     }

@@ -16,9 +16,9 @@ public struct ExecutionContext: Sendable {
         BLAS.setThreads(threads)
     }
 
-    /// One thread for the engine's own loops, leaving OpenBLAS's setting as it is (for callers
-    /// such as training layers that run inside a context someone else configured).
-    package static let engineSerial = ExecutionContext(unconfiguredThreads: 1)
+    /// One thread for the engine's own loops, native GEMM, and OpenBLAS's thread setting left
+    /// as it is (for layers built before, or without, a configured context).
+    public static let engineSerial = ExecutionContext(unconfiguredThreads: 1)
 
     private init(unconfiguredThreads threads: Int) {
         self.threads = threads

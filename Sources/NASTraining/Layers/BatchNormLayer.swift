@@ -40,26 +40,35 @@ public final class BatchNormLayer: TrainingLayer {
             }
         }
         let inv = variance.map { 1 / ($0 + epsilon).squareRoot() }
-        // y = x·scale + shift with scale = γ/σ, shift = β − μ·γ/σ; x̂ = (x − μ)/σ kept for backward.
+        // Inference: y = x·scale + shift with scale = γ/σ, shift = β − μ·γ/σ. Training also keeps
+        // x̂ = (x − μ)/σ for backward.
         let scale = (0..<c).map { gamma.value[$0] * inv[$0] }
         let shift = (0..<c).map { beta.value[$0] - mean[$0] * scale[$0] }
         var y = uninitialisedFloats(x.count)
         var xh = training ? uninitialisedFloats(x.count) : []
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            if training {
+                // One pass: x̂ = (x − μ)/σ, y = γ·x̂ + β.
+                mean.withUnsafeBufferPointer { mu in inv.withUnsafeBufferPointer { iv in xh.withUnsafeMutableBufferPointer { hp in
+                    gamma.value.withUnsafeBufferPointer { g in beta.value.withUnsafeBufferPointer { b in
+                        for p in 0..<m {
+                            let row = p * c
+                            for ch in 0..<c {
+                                let h = (xp[row + ch] - mu[ch]) * iv[ch]
+                                hp[row + ch] = h
+                                yp[row + ch] = h * g[ch] + b[ch]
+                            }
+                        }
+                    } }
+                } } }
+                return
+            }
             scale.withUnsafeBufferPointer { sc in shift.withUnsafeBufferPointer { sh in
                 for p in 0..<m {
                     let row = p * c
                     for ch in 0..<c { yp[row + ch] = xp[row + ch] * sc[ch] + sh[ch] }
                 }
             } }
-            if training {
-                mean.withUnsafeBufferPointer { mu in inv.withUnsafeBufferPointer { iv in xh.withUnsafeMutableBufferPointer { hp in
-                    for p in 0..<m {
-                        let row = p * c
-                        for ch in 0..<c { hp[row + ch] = (xp[row + ch] - mu[ch]) * iv[ch] }
-                    }
-                } } }
-            }
         } }
         if training { xHat = xh; inverseStd = inv }
         return y

@@ -1,18 +1,22 @@
 import NASEngine
 
 /// Trainable regular convolution (groups = 1), weights `[k, k, cin, cout]`, optional bias,
-/// "same" padding `k/2`, stride `s`: im2col + OpenBLAS GEMM forward; backward
-/// `dW = colsᵀ·dY`, `dCols = dY·Wᵀ`, then col2im.
+/// "same" padding `k/2`, stride `s`: im2col + GEMM forward; backward `dW = colsᵀ·dY`
+/// (OpenBLAS), `dCols = dY·Wᵀ`, then col2im. The forward and `dCols` GEMMs run on
+/// `context.gemm` (native: the inference microkernels on weights packed each step).
 public final class ConvolutionLayer: TrainingLayer {
     public let inChannels: Int, outChannels: Int
     public let geometry: WindowGeometry
     public let weight: Parameter
     public let bias: Parameter?
+    public let context: ExecutionContext
     private var input = Shape(h: 1, w: 1, c: 1)
     private var cols: [Float] = []
 
-    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, bias: Bool, rng: inout SplitMix64) {
+    public init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, bias: Bool, context: ExecutionContext = .engineSerial,
+                rng: inout SplitMix64) {
         self.inChannels = inChannels; self.outChannels = outChannels
+        self.context = context
         geometry = WindowGeometry(kernel: kernel, stride: stride)
         let depth = kernel * kernel * inChannels
         weight = Parameter(heUniform(count: depth * outChannels, fanIn: depth, rng: &rng), decays: true, name: "conv.weight")
@@ -38,15 +42,18 @@ public final class ConvolutionLayer: TrainingLayer {
                 }
             }
         }
-        var y = bias == nil ? uninitialisedFloats(m * outChannels) : [Float](repeating: 0, count: m * outChannels)  // beta = 0 overwrites
-        if let bias { for r in 0..<m { for j in 0..<outChannels { y[r * outChannels + j] = bias.value[j] } } }
-        cols.withUnsafeBufferPointer { cp in
-            weight.value.withUnsafeBufferPointer { wp in
-                y.withUnsafeMutableBufferPointer { yp in
-                    Kernels.sgemm(m: m, n: outChannels, k: k, a: cp.baseAddress!, lda: k, b: wp.baseAddress!, ldb: outChannels,
-                                  beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: outChannels)
-                }
-            }
+        var y = uninitialisedFloats(m * outChannels)
+        if context.gemm == .native {
+            let packed = GEMMWeights(k: k, n: outChannels, weights: weight.value, bias: bias?.value ?? [Float](repeating: 0, count: outChannels))
+            cols.withUnsafeBufferPointer { cp in y.withUnsafeMutableBufferPointer { yp in
+                Kernels.gemm(cp.baseAddress!, lda: k, rows: m, weights: packed, activation: .none, into: yp.baseAddress!, ldc: outChannels, context: context)
+            } }
+        } else {
+            if let bias { for r in 0..<m { for j in 0..<outChannels { y[r * outChannels + j] = bias.value[j] } } }
+            cols.withUnsafeBufferPointer { cp in weight.value.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
+                Kernels.sgemm(m: m, n: outChannels, k: k, a: cp.baseAddress!, lda: k, b: wp.baseAddress!, ldb: outChannels,
+                              beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: outChannels)
+            } } }
         }
         if !training { cols = [] }
         return y
@@ -65,14 +72,24 @@ public final class ConvolutionLayer: TrainingLayer {
                                   b: dp.baseAddress!, ldb: outChannels, beta: 1, c: gp.baseAddress!, ldc: outChannels)
                 }
             }
-            weight.value.withUnsafeBufferPointer { wp in
-                dCols.withUnsafeMutableBufferPointer { dcp in
-                    // dCols[m×k] = dY[m×cout] · Wᵀ[cout×k]
+        }
+        dy.withUnsafeBufferPointer { dp in dCols.withUnsafeMutableBufferPointer { dcp in
+            if context.gemm == .native {
+                // dCols[m×k] = dY[m×cout] · Wᵀ[cout×k], Wᵀ packed like inference weights.
+                var transposed = uninitialisedFloats(k * outChannels)
+                weight.value.withUnsafeBufferPointer { w in transposed.withUnsafeMutableBufferPointer { t in
+                    for r in 0..<k { for j in 0..<outChannels { t[j * k + r] = w[r * outChannels + j] } }
+                } }
+                let packed = GEMMWeights(k: outChannels, n: k, weights: transposed, bias: [Float](repeating: 0, count: k))
+                Kernels.gemm(dp.baseAddress!, lda: outChannels, rows: m, weights: packed, activation: .none, into: dcp.baseAddress!, ldc: k,
+                             context: context)
+            } else {
+                weight.value.withUnsafeBufferPointer { wp in
                     Kernels.sgemm(m: m, n: k, k: outChannels, a: dp.baseAddress!, lda: outChannels,
                                   b: wp.baseAddress!, ldb: outChannels, transposeB: true, c: dcp.baseAddress!, ldc: k)
                 }
             }
-        }
+        } }
         if let bias {
             for r in 0..<m { for j in 0..<outChannels { bias.gradient[j] += dy[r * outChannels + j] } }
         }

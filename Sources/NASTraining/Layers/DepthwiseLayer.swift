@@ -7,11 +7,14 @@ public final class DepthwiseLayer: TrainingLayer {
     public let channels: Int
     public let geometry: WindowGeometry
     public let weight: Parameter
+    /// Threads of the forward pass.
+    public let context: ExecutionContext
     private var input = Shape(h: 1, w: 1, c: 1)
     private var x: [Float] = []
 
-    public init(channels: Int, kernel: Int, stride: Int, rng: inout SplitMix64) {
+    public init(channels: Int, kernel: Int, stride: Int, context: ExecutionContext = .engineSerial, rng: inout SplitMix64) {
         self.channels = channels
+        self.context = context
         geometry = WindowGeometry(kernel: kernel, stride: stride)
         weight = Parameter(heUniform(count: kernel * kernel * channels, fanIn: kernel * kernel, rng: &rng), decays: true, name: "depthwise.weight")
     }
@@ -28,7 +31,7 @@ public final class DepthwiseLayer: TrainingLayer {
         // The inference kernel (taps held in registers), without bias or activation.
         x.withUnsafeBufferPointer { xp in weight.value.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
             Kernels.depthwise(xp.baseAddress!, input: shape, geometry: geometry, weights: wp.baseAddress!, bias: nil,
-                              activation: .none, into: yp.baseAddress!, context: .engineSerial)
+                              activation: .none, into: yp.baseAddress!, context: context)
         } } }
         return y
     }
