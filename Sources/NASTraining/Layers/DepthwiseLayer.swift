@@ -39,29 +39,40 @@ public final class DepthwiseLayer: TrainingLayer {
     public func backward(_ dy: [Float]) -> [Float] {
         let out = outputShape(for: input)
         precondition(dy.count == out.count && x.count == input.count, "DepthwiseLayer.backward: call forward(training: true) first")
-        var dx = [Float](repeating: 0, count: input.count)
+        let k = geometry.kernel, c = channels
+        // Stride 1, odd k: dx is dy convolved with the kernel flipped in both axes, a forward
+        // depthwise pass on the register kernel; only dW is left to scatter.
+        let gatherInput = geometry.stride == 1 && k % 2 == 1
+        var dx = gatherInput ? uninitialisedFloats(input.count) : [Float](repeating: 0, count: input.count)
         dy.withUnsafeBufferPointer { dyp in x.withUnsafeBufferPointer { xp in
             weight.value.withUnsafeBufferPointer { wp in weight.gradient.withUnsafeMutableBufferPointer { gp in dx.withUnsafeMutableBufferPointer { dxp in
-                let c = channels
+                if gatherInput {
+                    var flipped = uninitialisedFloats(k * k * c)
+                    flipped.withUnsafeMutableBufferPointer { f in
+                        for tap in 0..<(k * k) { (f.baseAddress! + tap * c).update(from: wp.baseAddress! + (k * k - 1 - tap) * c, count: c) }
+                        Kernels.depthwise(dyp.baseAddress!, input: out, geometry: geometry, weights: f.baseAddress!, bias: nil,
+                                          activation: .none, into: dxp.baseAddress!, context: context)
+                    }
+                }
                 let wide = c - c % 16, narrow = c - c % 8
                 let pointers = (dy: dyp.baseAddress!, x: xp.baseAddress!, w: wp.baseAddress!, gw: gp.baseAddress!, dx: dxp.baseAddress!)
-                scatter(SIMD16<Float>.self, channels: 0..<wide, pointers, input: input, output: out)
-                scatter(SIMD8<Float>.self, channels: wide..<narrow, pointers, input: input, output: out)
-                scatter(Float.self, channels: narrow..<c, pointers, input: input, output: out)
+                scatter(SIMD16<Float>.self, channels: 0..<wide, pointers, input: input, output: out, inputGradient: !gatherInput)
+                scatter(SIMD8<Float>.self, channels: wide..<narrow, pointers, input: input, output: out, inputGradient: !gatherInput)
+                scatter(Float.self, channels: narrow..<c, pointers, input: input, output: out, inputGradient: !gatherInput)
             } } }
         } }
         return dx
     }
 
     /// For every output pixel and in-image tap, channels `channels` in steps of `V.width`:
-    /// `dx[tap] += dy·w[tap]` and `dW[tap] += dy·x[tap]`. Per element the sums run in output
+    /// `dW[tap] += dy·x[tap]` and, with `inputGradient`, `dx[tap] += dy·w[tap]`. Per element the sums run in output
     /// pixel order, as a plain loop would.
     /// - Complexity: `2·n·ho·wo·|channels|·k²` multiply-adds.
     @inline(__always)
     private func scatter<V: ChannelVector>(
         _: V.Type, channels: Range<Int>,
         _ p: (dy: UnsafePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>, gw: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>),
-        input: Shape, output out: Shape
+        input: Shape, output out: Shape, inputGradient: Bool
     ) {
         guard !channels.isEmpty else { return }
         let k = geometry.kernel, s = geometry.stride, pad = geometry.padding, c = self.channels
@@ -84,7 +95,7 @@ public final class DepthwiseLayer: TrainingLayer {
                             let wRow = kh * k * c + ch
                             for kw in kwRange {
                                 let xo = xRow + kw * c, wo = wRow + kw * c
-                                store(load(p.dx + xo) + d * load(p.w + wo), p.dx + xo)
+                                if inputGradient { store(load(p.dx + xo) + d * load(p.w + wo), p.dx + xo) }
                                 store(load(p.gw + wo) + d * load(p.x + xo), p.gw + wo)
                             }
                         }
