@@ -51,7 +51,7 @@ public final class TrainingNetwork {
             let block = SequentialLayer(layers)
             return spec.skip ? ResidualLayer(block) : block
         case .avgpool, .maxpool:
-            preconditionFailure("TrainingNetwork: \(spec.op) is not trainable yet")
+            return PoolingLayer(spec.op == .avgpool ? .average : .max, kernel: spec.kernel, stride: spec.stride, context: context)
         case .gap:
             return GlobalAveragePoolLayer()
         case .fc:

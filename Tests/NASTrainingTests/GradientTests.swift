@@ -73,6 +73,15 @@ func checkGradients(_ layer: TrainingLayer, input: Shape, seed: UInt64, eps: Flo
         checkGradients(DepthwiseLayer(channels: 4, kernel: kernel, stride: stride, rng: &rng), input: Shape(n: 2, h: 7, w: 5, c: 4), seed: 3)
     }
 
+    @Test(arguments: [(PoolKind.average, 3, 2), (.average, 5, 1), (.max, 3, 2), (.max, 3, 1)])
+    func pooling(kind: PoolKind, kernel: Int, stride: Int) {
+        let shape = Shape(n: 2, h: 5, w: 6, c: 3)
+        // Distinct values 0.05 apart: no two window elements tie within the step eps.
+        var rng = SplitMix64(seed: 31)
+        let values = (0..<shape.count).map { Float($0) * 0.05 - 4 }.shuffled(using: &rng)
+        checkGradients(PoolingLayer(kind, kernel: kernel, stride: stride), input: shape, seed: 32, eps: 1e-2, samples: 60, inputValues: values)
+    }
+
     @Test func batchNormInTraining() {
         let layer = BatchNormLayer(channels: 3)
         var rng = SplitMix64(seed: 4)
