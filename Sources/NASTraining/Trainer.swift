@@ -23,13 +23,25 @@ public enum Trainer {
         public var steps: Int
     }
 
+    /// Steps in one epoch of `data` at `settings.batchSize` (the last partial batch is dropped).
+    public static func stepsPerEpoch(_ data: ImageDataset, settings: TrainingSettings) -> Int {
+        max(1, data.count / min(settings.batchSize, data.count))
+    }
+
     /// Trains `network` on `data` for `settings.epochs` (fractions allowed); `progress` after
     /// every step. Loss and accuracy are running means over the last epoch's steps.
+    ///
+    /// Resuming: `epochEnd(step)` runs after each whole epoch but the last (save a checkpoint
+    /// there); a network restored from it (parameters, momentum, buffers) and trained with
+    /// `startStep: step` continues exactly as an uninterrupted run would (at one thread). The
+    /// data order of earlier epochs is replayed from the seed.
     public static func train(_ network: TrainingNetwork, on data: ImageDataset, settings: TrainingSettings,
-                             progress: (Progress) -> Void = { _ in }) -> Result {
+                             startStep: Int = 0, progress: (Progress) -> Void = { _ in },
+                             epochEnd: (Int) -> Void = { _ in }) -> Result {
         let batch = min(settings.batchSize, data.count)
-        let stepsPerEpoch = max(1, data.count / batch)
+        let stepsPerEpoch = stepsPerEpoch(data, settings: settings)
         let totalSteps = max(1, Int((settings.epochs * Double(stepsPerEpoch)).rounded()))
+        precondition(startStep >= 0 && startStep % stepsPerEpoch == 0, "Trainer.train: resume at an epoch boundary, not step \(startStep)")
         let warmup = Int(settings.warmupEpochs * Double(stepsPerEpoch))
         let parameters = network.parameters
         var rng = SplitMix64(seed: settings.seed)
@@ -40,7 +52,8 @@ public enum Trainer {
         var imagesSeen = 0
         var x = [Float](repeating: 0, count: batch * imageSize)
         var labels = [Int](repeating: 0, count: batch)
-        for step in 0..<totalSteps {
+        for _ in 0..<(min(startStep, totalSteps) / stepsPerEpoch) { order.shuffle(using: &rng) }
+        for step in min(startStep, totalSteps)..<totalSteps {
             if step % stepsPerEpoch == 0 { order.shuffle(using: &rng) }
             let offset = (step % stepsPerEpoch) * batch
             // Copy through raw pointers: touching the shared data set's storage element by
@@ -62,6 +75,7 @@ public enum Trainer {
             let lr = TrainingSettings.learningRate(base: settings.learningRate, step: step, totalSteps: totalSteps, warmupSteps: warmup)
             sgdStep(parameters, learningRate: Float(lr), momentum: Float(settings.momentum), weightDecay: Float(settings.weightDecay))
             imagesSeen += batch
+            if (step + 1) % stepsPerEpoch == 0 && step + 1 < totalSteps { epochEnd(step + 1) }
             lossWindow.append(loss)
             correctWindow.append(correctCount(logits, labels: labels, classes: network.classes))
             if lossWindow.count > stepsPerEpoch { lossWindow.removeFirst(); correctWindow.removeFirst() }
@@ -70,7 +84,7 @@ public enum Trainer {
                               loss: lossWindow.reduce(0, +) / Double(lossWindow.count),
                               trainAccuracy: Double(correctWindow.reduce(0, +)) / Double(correctWindow.count * batch),
                               imagesPerSecond: Double(imagesSeen) / max(elapsed, 1e-9),
-                              elapsedSeconds: elapsed, etaSeconds: elapsed / Double(step + 1) * Double(totalSteps - step - 1)))
+                              elapsedSeconds: elapsed, etaSeconds: elapsed / Double(step + 1 - startStep) * Double(totalSteps - step - 1)))
         }
         let seconds = Date().timeIntervalSince(start)
         return Result(finalLoss: lossWindow.reduce(0, +) / Double(max(lossWindow.count, 1)),

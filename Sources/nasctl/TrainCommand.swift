@@ -13,8 +13,10 @@ struct TrainCommand: ParsableCommand {
         Builds the architecture at the data's resolution, channels and class count (a space \
         designed for 224x224x3 runs at 28x28x1), trains it with SGD (momentum 0.9, weight decay \
         on weights only, warm-up then cosine learning rate, label smoothing 0.1), then measures \
-        top-1 accuracy on the test set. Writes ARCH.weights (float32) with a JSON index and \
-        ARCH.metrics.json next to the architecture file.
+        top-1 accuracy on the test set. Writes ARCH.weights (float32 parameters and batch-norm \
+        statistics) with a JSON index and ARCH.metrics.json next to the architecture file. After \
+        every epoch a checkpoint (ARCH.checkpoint: weights, momentum, statistics) is saved; the \
+        same command after a crash continues from it, exactly, and it is removed at the end.
         """
     )
 
@@ -40,6 +42,9 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var threadOptions: ThreadOptions
 
+    @Flag(help: "Start over even when a checkpoint of this same run exists (ARCH.checkpoint).")
+    var restart = false
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -63,6 +68,8 @@ struct TrainCommand: ParsableCommand {
         /// Training FLOP/s counting forward + backward as 3 forward passes (2 FLOPs per MAC).
         var training_gflops: Double
         var weights: String
+        /// Set when the run continued from a checkpoint (seconds and images/s cover the rest).
+        var resumed_at_epoch: Double?
     }
 
     func run() throws {
@@ -77,28 +84,41 @@ struct TrainCommand: ParsableCommand {
         let layers = try NetworkBuilder.layers(for: architecture, in: adapted)
         let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed, context: context)
         let settings = TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, seed: seed)
+        let stem = (arch as NSString).deletingPathExtension
+        let checkpoint = stem + ".checkpoint"
+        let run = try runIdentity(architecture.key(in: space), settings: settings, trainImages: train.count)
+        let startStep = restart ? 0 : resumeStep(checkpoint: checkpoint, run: run, network: network)
+        let stepsPerEpoch = Trainer.stepsPerEpoch(train, settings: settings)
         if !json {
             FileHandle.standardError.write(Data("training \(arch): \(network.parameterCount) parameters, \(train.count) images, \(epochs) epochs\n".utf8))
         }
         var bar = ProgressLine(label: "train", total: 1)
         var lastShown = -1.0
-        let result = Trainer.train(network, on: train, settings: settings) { p in
+        var checkpointFailure: String?
+        let result = Trainer.train(network, on: train, settings: settings, startStep: startStep) { p in
             if bar.total != p.totalSteps { bar = ProgressLine(label: "train", total: p.totalSteps) }
             if p.step == p.totalSteps || p.elapsedSeconds - lastShown >= 1 {
                 lastShown = p.elapsedSeconds
                 bar.update(done: p.step, elapsed: p.elapsedSeconds, eta: p.etaSeconds,
                            detail: String(format: "epoch %.2f loss %.4f acc %.3f %.0f img/s", p.epoch, p.loss, p.trainAccuracy, p.imagesPerSecond))
             }
+        } epochEnd: { step in
+            do {
+                try TrainedModel.write(network, to: checkpoint, optimizerState: true, metadata: ["run": run, "step": String(step)])
+            } catch {
+                if checkpointFailure == nil { FileHandle.standardError.write(Data("\nwarning: cannot write checkpoint \(checkpoint): \(error)\n".utf8)) }
+                checkpointFailure = "\(error)"
+            }
         }
         let testAccuracy = Trainer.accuracy(network, on: test)
-        let stem = (arch as NSString).deletingPathExtension
         let weights = stem + ".weights"
-        try TrainedModel.write(network, weights: weights)
+        try TrainedModel.write(network, to: weights, metadata: ["architecture": architecture.key(in: space), "test_accuracy": String(testAccuracy)])
+        for file in [checkpoint, checkpoint + ".json"] { try? FileManager.default.removeItem(atPath: file) }
         let report = Report(arch: arch, epochs: epochs, train_accuracy: result.trainAccuracy, test_accuracy: testAccuracy,
                             final_loss: result.finalLoss, seconds: result.seconds, images_per_second: result.imagesPerSecond,
                             parameters: network.parameterCount, macs_per_image: NetworkBuilder.cost(of: layers).macs,
                             training_gflops: 6 * Double(NetworkBuilder.cost(of: layers).macs) * result.imagesPerSecond / 1e9,
-                            weights: weights)
+                            weights: weights, resumed_at_epoch: startStep > 0 ? Double(startStep) / Double(stepsPerEpoch) : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(report).write(to: URL(fileURLWithPath: stem + ".metrics.json"))
@@ -109,6 +129,33 @@ struct TrainCommand: ParsableCommand {
                          testAccuracy, result.trainAccuracy, epochs, ProgressLine.clock(result.seconds) as NSString,
                          result.imagesPerSecond, report.training_gflops))
             print("weights: \(weights), metrics: \(stem).metrics.json")
+        }
+    }
+
+    /// What makes two runs the same run: architecture, settings and training-set size.
+    func runIdentity(_ key: String, settings: TrainingSettings, trainImages: Int) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = key + String(decoding: try encoder.encode(settings), as: UTF8.self) + "\(trainImages)"
+        return String(Digest.fnv1a64(text), radix: 16)
+    }
+
+    /// The step to continue from: a checkpoint of this same run restored into `network`, or 0
+    /// (no checkpoint, another run's, or an unusable one; each said on standard error).
+    func resumeStep(checkpoint: String, run: String, network: TrainingNetwork) -> Int {
+        guard FileManager.default.fileExists(atPath: checkpoint + ".json") else { return 0 }
+        do {
+            let metadata = try TrainedModel.index(at: checkpoint).metadata
+            guard metadata["run"] == run, let step = Int(metadata["step"] ?? "") else {
+                FileHandle.standardError.write(Data("note: \(checkpoint) is from a run with other settings: starting over\n".utf8))
+                return 0
+            }
+            try TrainedModel.read(into: network, from: checkpoint, optimizerState: true)
+            FileHandle.standardError.write(Data("resuming from \(checkpoint) at step \(step) (--restart starts over)\n".utf8))
+            return step
+        } catch {
+            FileHandle.standardError.write(Data("warning: ignoring \(checkpoint): \(error)\n".utf8))
+            return 0
         }
     }
 }

@@ -182,8 +182,8 @@ func checkGradients(_ layer: TrainingLayer, input: Shape, seed: UInt64, eps: Flo
         let x: [Float] = [1, 10, 2, 20, 3, 30, 4, 40]
         let trained = layer.forward(x, shape: shape, training: true)
         #expect(abs(trained[0] + trained[2] + trained[4] + trained[6]) < 1e-5)  // zero mean per channel
-        #expect(abs(layer.runningMean[0] - 2.5) < 1e-6 && abs(layer.runningMean[1] - 25) < 1e-5)
-        #expect(abs(layer.runningVariance[0] - 1.6666666) < 1e-5)                 // unbiased: 5/3
+        #expect(abs(layer.runningMean.value[0] - 2.5) < 1e-6 && abs(layer.runningMean.value[1] - 25) < 1e-5)
+        #expect(abs(layer.runningVariance.value[0] - 1.6666666) < 1e-5)                 // unbiased: 5/3
         let inference = layer.forward([2.5, 25], shape: Shape(n: 1, h: 1, w: 1, c: 2), training: false)
         #expect(abs(inference[0]) < 1e-6 && abs(inference[1]) < 1e-5)
     }

@@ -32,8 +32,9 @@ public struct CommandEvaluator: Evaluator {
         defer { for f in [archFile, outFile, errFile] { try? FileManager.default.removeItem(at: f) } }
         do {
             try arch.json(in: space).write(to: archFile, atomically: true, encoding: .utf8)
-            FileManager.default.createFile(atPath: outFile.path, contents: nil)
-            FileManager.default.createFile(atPath: errFile.path, contents: nil)
+            for file in [outFile, errFile] where !FileManager.default.createFile(atPath: file.path, contents: nil) {
+                return .failure("cannot create \(file.path) for the evaluator's output")
+            }
         } catch {
             return .failure("cannot write the architecture file: \(error)")
         }

@@ -6,7 +6,7 @@ import NASEngine
 public final class BatchNormLayer: TrainingLayer {
     public let channels: Int
     public let gamma: Parameter, beta: Parameter
-    public private(set) var runningMean: [Float], runningVariance: [Float]
+    public let runningMean: Buffer, runningVariance: Buffer
     public let momentum: Float, epsilon: Float
     private var xHat: [Float] = []
     private var inverseStd: [Float] = []
@@ -16,18 +16,19 @@ public final class BatchNormLayer: TrainingLayer {
         self.channels = channels; self.momentum = momentum; self.epsilon = epsilon
         gamma = Parameter([Float](repeating: 1, count: channels), decays: false, name: "bn.gamma")
         beta = Parameter([Float](repeating: 0, count: channels), decays: false, name: "bn.beta")
-        runningMean = [Float](repeating: 0, count: channels)
-        runningVariance = [Float](repeating: 1, count: channels)
+        runningMean = Buffer([Float](repeating: 0, count: channels), name: "bn.running_mean")
+        runningVariance = Buffer([Float](repeating: 1, count: channels), name: "bn.running_variance")
     }
 
     public var parameters: [Parameter] { [gamma, beta] }
+    public var buffers: [Buffer] { [runningMean, runningVariance] }
     public func outputShape(for input: Shape) -> Shape { input }
 
     public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
         precondition(shape.c == channels && x.count == shape.count, "BatchNormLayer: input \(shape) for c \(channels)")
         self.shape = shape
         let c = channels, m = shape.pixels
-        var mean = runningMean, variance = runningVariance
+        var mean = runningMean.value, variance = runningVariance.value
         if training {
             let (sum, squares) = Self.channelSums(x, pixels: m, channels: c)
             for ch in 0..<c {
@@ -35,8 +36,8 @@ public final class BatchNormLayer: TrainingLayer {
                 mean[ch] = Float(mu)
                 variance[ch] = Float(max(squares[ch] / Double(m) - mu * mu, 0))
                 let unbiased = m > 1 ? variance[ch] * Float(m) / Float(m - 1) : variance[ch]
-                runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * mean[ch]
-                runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * unbiased
+                runningMean.value[ch] = (1 - momentum) * runningMean.value[ch] + momentum * mean[ch]
+                runningVariance.value[ch] = (1 - momentum) * runningVariance.value[ch] + momentum * unbiased
             }
         }
         let inv = variance.map { 1 / ($0 + epsilon).squareRoot() }

@@ -5,6 +5,7 @@ public final class SequentialLayer: TrainingLayer {
     public let layers: [TrainingLayer]
     public init(_ layers: [TrainingLayer]) { self.layers = layers }
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var buffers: [Buffer] { layers.flatMap(\.buffers) }
     public func outputShape(for input: Shape) -> Shape { layers.reduce(input) { $1.outputShape(for: $0) } }
 
     public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
@@ -26,6 +27,7 @@ public final class ResidualLayer: TrainingLayer {
     public let body: TrainingLayer
     public init(_ body: TrainingLayer) { self.body = body }
     public var parameters: [Parameter] { body.parameters }
+    public var buffers: [Buffer] { body.buffers }
     public func outputShape(for input: Shape) -> Shape { body.outputShape(for: input) }
 
     public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {

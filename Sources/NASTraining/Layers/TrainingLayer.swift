@@ -21,6 +21,14 @@ public final class Parameter: @unchecked Sendable {
     public func zeroGradient() { gradient.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
 }
 
+/// Non-learned state a layer carries from step to step and saves with its weights (batch
+/// norm's running statistics).
+public final class Buffer: @unchecked Sendable {
+    public var value: [Float]
+    public let name: String
+    public init(_ value: [Float], name: String) { self.value = value; self.name = name }
+}
+
 /// A layer that trains: a batched forward pass that keeps what its backward pass needs, and a
 /// backward pass that returns the input gradient and accumulates parameter gradients.
 /// Tensors are NHWC `[Float]` with an explicit `Shape`.
@@ -32,6 +40,12 @@ public protocol TrainingLayer: AnyObject {
     /// with respect to its output; parameter gradients are added to `Parameter.gradient`.
     func backward(_ dy: [Float]) -> [Float]
     var parameters: [Parameter] { get }
+    /// Non-learned state, in a fixed order (empty for most layers).
+    var buffers: [Buffer] { get }
+}
+
+extension TrainingLayer {
+    public var buffers: [Buffer] { [] }
 }
 
 /// He-uniform initialisation for `fanIn` inputs (ReLU-family networks).
