@@ -12,7 +12,8 @@ test accuracy after full training (`nasctl train --epochs E`).
 3. Prints the study's proxy accuracy beside the full-training test accuracy and Kendall's tau-b.
 4. With --budgets EPOCHS:IMAGES[:BATCH:LR],...: re-scores the same architectures with
    `nasctl evaluate` under each proxy budget and prints tau and seconds per candidate for each,
-   which is how the space's `proxy:` defaults were chosen.
+   which is how the space's `proxy:` defaults were chosen (each row also lands in
+   --out/budgets.csv).
 
 Needs a release build (`swift build -c release`).
 """
@@ -115,13 +116,22 @@ def main():
     tau = kendall_tau([p[1] for p in picks], full)
     print(f"Kendall tau (study proxy vs {args.epochs}-epoch test accuracy) over {len(picks)} architectures: {tau:.3f}")
 
-    for budget in filter(None, args.budgets.split(",")):
-        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            scored = list(pool.map(lambda pick: proxy_accuracy(space, pick[2], budget), picks))
-        seconds = sorted(s for _, s in scored)
-        tau = kendall_tau([a for a, _ in scored], full)
-        print(f"budget {budget:>20}: tau {tau:.3f}, median {seconds[len(seconds) // 2]:.1f} s, max {seconds[-1]:.1f} s per candidate"
-              f" ({args.jobs} at a time); accuracies {' '.join(f'{a:.3f}' for a, _ in scored)}")
+    budgets_csv = os.path.join(args.out, "budgets.csv")
+    new_file = not os.path.exists(budgets_csv)
+    with open(budgets_csv, "a", newline="") as f:
+        writer = csv.writer(f)
+        if new_file:
+            writer.writerow(["budget", "trial", "proxy_accuracy", "seconds", "full_accuracy"])
+        for budget in filter(None, args.budgets.split(",")):
+            with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                scored = list(pool.map(lambda pick: proxy_accuracy(space, pick[2], budget), picks))
+            for (number, _, _), (accuracy, seconds), truth in zip(picks, scored, full):
+                writer.writerow([budget, number, accuracy, f"{seconds:.2f}", truth])
+            f.flush()
+            seconds = sorted(s for _, s in scored)
+            tau = kendall_tau([a for a, _ in scored], full)
+            print(f"budget {budget:>20}: tau {tau:.3f}, median {seconds[len(seconds) // 2]:.1f} s, max {seconds[-1]:.1f} s per candidate"
+                  f" ({args.jobs} at a time); accuracies {' '.join(f'{a:.3f}' for a, _ in scored)}", flush=True)
 
 
 if __name__ == "__main__":
