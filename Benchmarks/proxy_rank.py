@@ -85,10 +85,10 @@ def full_accuracy(space, path, epochs):
     return json.loads(out)["test_accuracy"]
 
 
-def proxy_accuracy(space, path, budget):
+def proxy_accuracy(space, path, budget, seed):
     """(validation accuracy, seconds) of one proxy evaluation under budget EPOCHS:IMAGES[:BATCH:LR]."""
     fields = budget.split(":")
-    command = [NASCTL, "evaluate", "--arch", path, "--space", space, "--threads", "1", "--json",
+    command = [NASCTL, "evaluate", "--arch", path, "--space", space, "--threads", "1", "--json", "--seed", str(seed),
                "--proxy-epochs", fields[0], "--proxy-train-images", fields[1]]
     if len(fields) == 4:
         command += ["--proxy-batch-size", fields[2], "--proxy-learning-rate", fields[3]]
@@ -105,6 +105,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "runs/proxy-rank"))
     ap.add_argument("--budgets", default="", help="comma-separated EPOCHS:IMAGES[:BATCH:LR] proxy budgets to re-score")
+    ap.add_argument("--seeds", default="1", help="comma-separated data seeds (train subset and validation split) per budget")
     args = ap.parse_args()
     space, picks = pick_architectures(args.study, args.count, args.out)
 
@@ -121,16 +122,17 @@ def main():
     with open(budgets_csv, "a", newline="") as f:
         writer = csv.writer(f)
         if new_file:
-            writer.writerow(["budget", "trial", "proxy_accuracy", "seconds", "full_accuracy"])
-        for budget in filter(None, args.budgets.split(",")):
+            writer.writerow(["budget", "seed", "trial", "proxy_accuracy", "seconds", "full_accuracy"])
+        runs = [(b, int(seed)) for b in filter(None, args.budgets.split(",")) for seed in args.seeds.split(",")]
+        for budget, seed in runs:
             with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-                scored = list(pool.map(lambda pick: proxy_accuracy(space, pick[2], budget), picks))
+                scored = list(pool.map(lambda pick: proxy_accuracy(space, pick[2], budget, seed), picks))
             for (number, _, _), (accuracy, seconds), truth in zip(picks, scored, full):
-                writer.writerow([budget, number, accuracy, f"{seconds:.2f}", truth])
+                writer.writerow([budget, seed, number, accuracy, f"{seconds:.2f}", truth])
             f.flush()
             seconds = sorted(s for _, s in scored)
             tau = kendall_tau([a for a, _ in scored], full)
-            print(f"budget {budget:>20}: tau {tau:.3f}, median {seconds[len(seconds) // 2]:.1f} s, max {seconds[-1]:.1f} s per candidate"
+            print(f"budget {budget:>20} seed {seed}: tau {tau:.3f}, median {seconds[len(seconds) // 2]:.1f} s, max {seconds[-1]:.1f} s per candidate"
                   f" ({args.jobs} at a time); accuracies {' '.join(f'{a:.3f}' for a, _ in scored)}", flush=True)
 
 

@@ -24,12 +24,27 @@ public enum TrainedModel {
         public var metadata: [String: String]
     }
 
-    static func tensors(of network: TrainingNetwork, optimizerState: Bool) -> [(String, String, ReferenceWritableKeyPath<Parameter, [Float]>?, Buffer?, Parameter?)] {
-        var list: [(String, String, ReferenceWritableKeyPath<Parameter, [Float]>?, Buffer?, Parameter?)] = []
-        for p in network.parameters { list.append((p.name, "parameter", \Parameter.value, nil, p)) }
-        for b in network.body.buffers { list.append((b.name, "buffer", nil, b, nil)) }
-        if optimizerState { for p in network.parameters { list.append((p.name, "velocity", \Parameter.velocity, nil, p)) } }
-        return list
+    /// One tensor of the file: a parameter's values or momentum, or a buffer.
+    enum Slot {
+        case parameter(Parameter), velocity(Parameter), buffer(Buffer)
+
+        var name: String {
+            switch self { case .parameter(let p), .velocity(let p): p.name; case .buffer(let b): b.name }
+        }
+        var kind: String {
+            switch self { case .parameter: "parameter"; case .velocity: "velocity"; case .buffer: "buffer" }
+        }
+        var values: [Float] {
+            get { switch self { case .parameter(let p): p.value; case .velocity(let p): p.velocity; case .buffer(let b): b.value } }
+            nonmutating set {
+                switch self { case .parameter(let p): p.value = newValue; case .velocity(let p): p.velocity = newValue; case .buffer(let b): b.value = newValue }
+            }
+        }
+    }
+
+    static func slots(of network: TrainingNetwork, optimizerState: Bool) -> [Slot] {
+        network.parameters.map(Slot.parameter) + network.body.buffers.map(Slot.buffer)
+            + (optimizerState ? network.parameters.map(Slot.velocity) : [])
     }
 
     /// Writes the data file, then its index (each atomically).
@@ -38,10 +53,10 @@ public enum TrainedModel {
         var data = Data()
         var index: [Index.Tensor] = []
         var offset = 0
-        for (name, kind, keyPath, buffer, parameter) in tensors(of: network, optimizerState: optimizerState) {
-            let values = buffer?.value ?? parameter![keyPath: keyPath!]
+        for slot in slots(of: network, optimizerState: optimizerState) {
+            let values = slot.values
             values.withUnsafeBytes { data.append(contentsOf: $0) }
-            index.append(Index.Tensor(name: name, kind: kind, count: values.count, offset: offset))
+            index.append(Index.Tensor(name: slot.name, kind: slot.kind, count: values.count, offset: offset))
             offset += values.count
         }
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
@@ -72,15 +87,15 @@ public enum TrainedModel {
         guard String(Digest.fnv1a64(bytes: data), radix: 16) == index.digest else {
             throw DataError(file: path, problem: "does not match the digest in \(path).json (a write was interrupted?)")
         }
-        let expected = tensors(of: network, optimizerState: optimizerState)
+        let expected = slots(of: network, optimizerState: optimizerState)
         guard index.tensors.count == expected.count else {
             throw DataError(file: path + ".json", problem: "has \(index.tensors.count) tensors, the network needs \(expected.count)")
         }
         var values: [[Float]] = []
         for (i, (tensor, want)) in zip(index.tensors, expected).enumerated() {
-            let count = want.3?.value.count ?? want.4![keyPath: want.2!].count
-            guard tensor.name == want.0, tensor.kind == want.1, tensor.count == count else {
-                throw DataError(file: path + ".json", problem: "tensor \(i) is \(tensor.kind) '\(tensor.name)' [\(tensor.count)], the network has \(want.1) '\(want.0)' [\(count)]")
+            let count = want.values.count
+            guard tensor.name == want.name, tensor.kind == want.kind, tensor.count == count else {
+                throw DataError(file: path + ".json", problem: "tensor \(i) is \(tensor.kind) '\(tensor.name)' [\(tensor.count)], the network has \(want.kind) '\(want.name)' [\(count)]")
             }
             guard (tensor.offset + tensor.count) * 4 <= data.count else {
                 throw DataError(file: path, problem: "is \(data.count) bytes, too short for tensor \(i) '\(tensor.name)'")
@@ -89,9 +104,7 @@ public enum TrainedModel {
                 Array(raw.bindMemory(to: Float.self)[tensor.offset..<(tensor.offset + tensor.count)])
             })
         }
-        for (value, want) in zip(values, expected) {
-            if let buffer = want.3 { buffer.value = value } else { want.4![keyPath: want.2!] = value }
-        }
+        for (value, slot) in zip(values, expected) { slot.values = value }
         return index.metadata
     }
 }
