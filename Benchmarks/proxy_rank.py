@@ -123,6 +123,7 @@ def main():
         writer = csv.writer(f)
         if new_file:
             writer.writerow(["budget", "seed", "trial", "proxy_accuracy", "seconds", "full_accuracy"])
+        results = {}
         runs = [(b, int(seed)) for b in filter(None, args.budgets.split(",")) for seed in args.seeds.split(",")]
         for budget, seed in runs:
             with ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -132,8 +133,17 @@ def main():
             f.flush()
             seconds = sorted(s for _, s in scored)
             tau = kendall_tau([a for a, _ in scored], full)
+            results.setdefault(budget, []).append([a for a, _ in scored])
             print(f"budget {budget:>20} seed {seed}: tau {tau:.3f}, median {seconds[len(seconds) // 2]:.1f} s, max {seconds[-1]:.1f} s per candidate"
                   f" ({args.jobs} at a time); accuracies {' '.join(f'{a:.3f}' for a, _ in scored)}", flush=True)
+
+    # Per budget over its seeds: the spread of tau, and tau of the per-architecture mean.
+    for budget, runs_of_budget in results.items():
+        if len(runs_of_budget) > 1:
+            taus = [kendall_tau(r, full) for r in runs_of_budget]
+            mean = [sum(column) / len(column) for column in zip(*runs_of_budget)]
+            print(f"budget {budget:>20} over {len(taus)} seeds: tau {min(taus):.3f}..{max(taus):.3f}, mean {sum(taus) / len(taus):.3f};"
+                  f" tau of the mean accuracy {kendall_tau(mean, full):.3f}")
 
 
 if __name__ == "__main__":
