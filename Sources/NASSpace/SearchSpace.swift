@@ -2,7 +2,7 @@ import NASEngine
 
 /// How the proxy evaluator trains each candidate (the space file's `proxy:` section).
 public struct ProxyBudget: Codable, Sendable, Equatable {
-    public var epochs: Double = 1
+    public var epochs: Double = 2
     public var trainImages: Int = 8000
     public var validationImages: Int = 2000
     public var batchSize: Int = 64
