@@ -3,12 +3,14 @@
 test accuracy after full training (`nasctl train --epochs E`).
 
   python3 Benchmarks/proxy_rank.py --study runs/search-... [--count 12] [--epochs 10] [--jobs 2] \
-      [--out runs/proxy-rank] [--budgets 1:8000,2:8000,...]
+      [--out runs/proxy-rank] [--train-seeds 1,2] [--budgets 1:8000,2:8000,...] [--seeds 1,2,3]
 
 1. Picks --count done trials of the study spread evenly over its proxy-accuracy ranks and writes
    them as architecture files into --out.
-2. Trains each with `nasctl train --epochs E --threads 1` (--jobs processes at a time). The
-   metrics land next to each architecture, so an interrupted run resumes where it stopped.
+2. Trains each with `nasctl train --epochs E --threads 1 --seed S` for every S of --train-seeds
+   (--jobs processes at a time); the ground truth of an architecture is its mean test accuracy
+   over those seeds. The metrics land next to each architecture (trial-N.json for seed 1,
+   trial-N-seedS.json for the others), so an interrupted run resumes where it stopped.
 3. Prints the study's proxy accuracy beside the full-training test accuracy and Kendall's tau-b.
 4. With --budgets EPOCHS:IMAGES[:BATCH:LR],...: re-scores the same architectures with
    `nasctl evaluate` under each proxy budget and prints tau and seconds per candidate for each,
@@ -27,7 +29,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NASCTL = os.path.join(ROOT, ".build/release/nasctl")
+NASCTL = os.environ.get("NASCTL", os.path.join(ROOT, ".build/release/nasctl"))
 
 
 def kendall_tau(a, b):
@@ -72,15 +74,28 @@ def pick_architectures(study, count, out):
     return settings["spaceFile"], [(number, accuracy, os.path.join(out, f"trial-{number}.json")) for number, _, accuracy in picks]
 
 
-def full_accuracy(space, path, epochs):
-    """Test accuracy after `epochs` epochs, trained once and kept in PATH.metrics.json."""
+def seed_copy(path, seed):
+    """The architecture file trained with `seed`: PATH itself for seed 1, else a copy beside it."""
+    if seed == 1:
+        return path
+    copy = path[:-len(".json")] + f"-seed{seed}.json"
+    if not os.path.exists(copy):
+        with open(path) as source, open(copy, "w") as target:
+            target.write(source.read())
+    return copy
+
+
+def full_accuracy(space, path, epochs, seed=1):
+    """Test accuracy after `epochs` epochs with `seed`, trained once and kept in PATH.metrics.json."""
+    path = seed_copy(path, seed)
     metrics_path = path[:-len(".json")] + ".metrics.json"
     if os.path.exists(metrics_path):
         with open(metrics_path) as f:
             metrics = json.load(f)
         if metrics.get("epochs") == epochs:
             return metrics["test_accuracy"]
-    out = subprocess.run([NASCTL, "train", "--arch", path, "--space", space, "--epochs", str(epochs), "--threads", "1", "--json"],
+    out = subprocess.run([NASCTL, "train", "--arch", path, "--space", space, "--epochs", str(epochs), "--threads", "1",
+                          "--seed", str(seed), "--json"],
                          check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(out)["test_accuracy"]
 
@@ -105,15 +120,25 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "runs/proxy-rank"))
     ap.add_argument("--budgets", default="", help="comma-separated EPOCHS:IMAGES[:BATCH:LR] proxy budgets to re-score")
+    ap.add_argument("--train-seeds", default="1", help="comma-separated training seeds of the ground truth (its mean)")
     ap.add_argument("--seeds", default="1", help="comma-separated data seeds (train subset and validation split) per budget")
     args = ap.parse_args()
     space, picks = pick_architectures(args.study, args.count, args.out)
 
+    train_seeds = [int(s) for s in args.train_seeds.split(",")]
+    jobs = [(pick, seed) for seed in train_seeds for pick in picks]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        full = list(pool.map(lambda pick: full_accuracy(space, pick[2], args.epochs), picks))
-    print(f"{'trial':>6} {'study proxy':>12} {'test acc after ' + str(args.epochs) + ' epochs':>26}")
-    for (number, proxy, _), accuracy in zip(picks, full):
-        print(f"{number:6d} {proxy:12.4f} {accuracy:26.4f}")
+        trained = list(pool.map(lambda job: full_accuracy(space, job[0][2], args.epochs, job[1]), jobs))
+    by_seed = [trained[i * len(picks):(i + 1) * len(picks)] for i in range(len(train_seeds))]
+    full = [sum(column) / len(column) for column in zip(*by_seed)]
+    print(f"{'trial':>6} {'study proxy':>12} {'test acc after ' + str(args.epochs) + ' epochs':>26}"
+          + (f"  (mean of seeds {args.train_seeds}: " + " ".join(f"{s:>6}" for s in train_seeds) + ")" if len(train_seeds) > 1 else ""))
+    for i, ((number, proxy, _), accuracy) in enumerate(zip(picks, full)):
+        print(f"{number:6d} {proxy:12.4f} {accuracy:26.4f}" + ("   " + " ".join(f"{run[i]:.4f}" for run in by_seed) if len(train_seeds) > 1 else ""))
+    if len(train_seeds) > 1:
+        spread = sorted(abs(run_a - run_b) for run_a, run_b in zip(by_seed[0], by_seed[1]))
+        print(f"ground truth between seeds {train_seeds[0]} and {train_seeds[1]}: tau {kendall_tau(by_seed[0], by_seed[1]):.3f},"
+              f" |difference| median {spread[len(spread) // 2]:.4f}, max {spread[-1]:.4f}")
     tau = kendall_tau([p[1] for p in picks], full)
     print(f"Kendall tau (study proxy vs {args.epochs}-epoch test accuracy) over {len(picks)} architectures: {tau:.3f}")
 

@@ -72,6 +72,7 @@ public enum Trainer {
             let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: network.classes,
                                                                       smoothing: Float(settings.labelSmoothing))
             network.backward(dLogits)
+            if settings.gradientClipNorm > 0 { clipGradients(parameters, maxNorm: settings.gradientClipNorm) }
             let lr = TrainingSettings.learningRate(base: settings.learningRate, step: step, totalSteps: totalSteps, warmupSteps: warmup)
             sgdStep(parameters, learningRate: Float(lr), momentum: Float(settings.momentum), weightDecay: Float(settings.weightDecay))
             imagesSeen += batch
@@ -110,6 +111,35 @@ public enum Trainer {
                 }
             }
         }
+    }
+
+    /// `sqrt(Σ g²)` over every parameter's gradient, accumulated in Double. O(parameters).
+    static func globalGradientNorm(_ parameters: [Parameter]) -> Double {
+        var total = 0.0
+        for p in parameters {
+            p.gradient.withUnsafeBufferPointer { g in
+                var sum: Float = 0
+                for v in g { sum += v * v }
+                total += Double(sum)
+            }
+        }
+        return total.squareRoot()
+    }
+
+    /// Scales every gradient by `maxNorm / norm` when their global norm exceeds `maxNorm`
+    /// (direction kept). Returns the norm before clipping. O(parameters).
+    @discardableResult
+    static func clipGradients(_ parameters: [Parameter], maxNorm: Double) -> Double {
+        let norm = globalGradientNorm(parameters)
+        if norm > maxNorm {
+            let factor = Float(maxNorm / norm)
+            for p in parameters {
+                p.gradient.withUnsafeMutableBufferPointer { g in
+                    for i in 0..<g.count { g[i] *= factor }
+                }
+            }
+        }
+        return norm
     }
 
     static func correctCount(_ logits: [Float], labels: [Int], classes: Int) -> Int {

@@ -34,7 +34,7 @@ public final class TrainingNetwork {
         switch spec.op {
         case .conv:
             let block = SequentialLayer(convBN(spec.inChannels, spec.outChannels, spec.kernel, spec.stride, spec.activation, context: context, rng: &rng))
-            return spec.skip ? ResidualLayer(block) : block
+            return spec.skip ? residual(block) : block
         case .depthwise:
             return SequentialLayer([DepthwiseLayer(channels: spec.inChannels, kernel: spec.kernel, stride: spec.stride, context: context, rng: &rng),
                                     BatchNormLayer(channels: spec.inChannels)] + (spec.activation == .none ? [] : [ActivationLayer(spec.activation)]))
@@ -49,7 +49,7 @@ public final class TrainingNetwork {
             }
             layers += convBN(ce, spec.outChannels, 1, 1, .none, context: context, rng: &rng)
             let block = SequentialLayer(layers)
-            return spec.skip ? ResidualLayer(block) : block
+            return spec.skip ? residual(block) : block
         case .avgpool, .maxpool:
             return PoolingLayer(spec.op == .avgpool ? .average : .max, kernel: spec.kernel, stride: spec.stride, context: context)
         case .gap:
@@ -59,6 +59,18 @@ public final class TrainingNetwork {
         case .softmax:
             return nil
         }
+    }
+
+    /// `x + block(x)`. When the block ends in batch norm (a linear projection: MBConv, sepconv)
+    /// its scale γ starts at zero, so the block starts as the identity: the network begins as
+    /// shallow as its skips allow and its gradients do not grow with the depth of the residual
+    /// stack (Goyal et al. 2017). A block ending in an activation keeps γ = 1: ReLU's zero
+    /// gradient at 0 would leave a zeroed block dead for good.
+    static func residual(_ block: SequentialLayer) -> ResidualLayer {
+        if let last = block.layers.last as? BatchNormLayer {
+            for i in last.gamma.value.indices { last.gamma.value[i] = 0 }
+        }
+        return ResidualLayer(block)
     }
 
     /// Logits `[n × classes]` for a batch of `n` images.

@@ -8,12 +8,17 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var weightDecay: Double
     public var warmupEpochs: Double
     public var labelSmoothing: Double
+    /// Largest global L2 norm of the gradient (all parameters together); a larger gradient is
+    /// scaled down to it before the momentum update. 0 turns clipping off.
+    public var gradientClipNorm: Double
     public var seed: UInt64
 
     public init(epochs: Double = 10, batchSize: Int = 128, learningRate: Double = 0.1, momentum: Double = 0.9,
-                weightDecay: Double = 5e-4, warmupEpochs: Double = 0.5, labelSmoothing: Double = 0.1, seed: UInt64 = 1) {
+                weightDecay: Double = 5e-4, warmupEpochs: Double = 0.5, labelSmoothing: Double = 0.1, gradientClipNorm: Double = 2,
+                seed: UInt64 = 1) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate; self.momentum = momentum
-        self.weightDecay = weightDecay; self.warmupEpochs = warmupEpochs; self.labelSmoothing = labelSmoothing; self.seed = seed
+        self.weightDecay = weightDecay; self.warmupEpochs = warmupEpochs; self.labelSmoothing = labelSmoothing
+        self.gradientClipNorm = gradientClipNorm; self.seed = seed
     }
 
     /// Learning rate at `step` of `totalSteps`: linear warm-up over `warmupSteps`, then

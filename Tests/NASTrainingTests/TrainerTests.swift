@@ -49,6 +49,36 @@ func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
         #expect(result.steps == 8 * (400 / 32))
     }
 
+    @Test func residualBlocksStartAsTheIdentity() {
+        var rng = SplitMix64(seed: 30)
+        let specs = [LayerSpec(op: .mbconv, inChannels: 4, outChannels: 4, kernel: 3, stride: 1, expansion: 3, seRatio: 0.25, skip: true, activation: .relu),
+                     LayerSpec(op: .sepconv, inChannels: 4, outChannels: 4, kernel: 5, stride: 1, skip: true, activation: .hswish)]
+        for spec in specs {
+            let block = TrainingNetwork.layer(for: spec, context: .engineSerial, rng: &rng)!
+            let x = rng.uniform(count: 2 * 5 * 5 * 4, scale: 2)
+            #expect(block.forward(x, shape: Shape(n: 2, h: 5, w: 5, c: 4), training: true) == x, "\(spec.op)")
+            // The block still learns: its last scale gets a gradient.
+            _ = block.backward(rng.uniform(count: x.count, scale: 1))
+            let lastGamma = block.parameters.last { $0.name == "bn.gamma" }!
+            #expect(lastGamma.value.allSatisfy { $0 == 0 } && lastGamma.gradient.contains { $0 != 0 }, "\(spec.op)")
+        }
+        // A plain convolution block ends in ReLU, whose gradient at 0 is 0: its scale stays 1.
+        let conv = TrainingNetwork.layer(for: LayerSpec(op: .conv, inChannels: 4, outChannels: 4, kernel: 3, stride: 1, skip: true, activation: .relu),
+                                         context: .engineSerial, rng: &rng)!
+        #expect(conv.parameters.filter { $0.name == "bn.gamma" }.allSatisfy { $0.value.allSatisfy { $0 == 1 } })
+    }
+
+    @Test func clippingScalesALargeGradientToTheLimitAndKeepsItsDirection() {
+        let a = Parameter([0, 0], decays: true, name: "a"), b = Parameter([0], decays: false, name: "b")
+        a.gradient = [3, 0]; b.gradient = [-4]  // global norm 5
+        #expect(Trainer.clipGradients([a, b], maxNorm: 2) == 5)
+        #expect(abs(a.gradient[0] - 1.2) < 1e-6 && a.gradient[1] == 0 && abs(b.gradient[0] + 1.6) < 1e-6)
+        #expect(abs(Trainer.globalGradientNorm([a, b]) - 2) < 1e-6)
+        // Below the limit nothing changes.
+        #expect(abs(Trainer.clipGradients([a, b], maxNorm: 10) - 2) < 1e-6)
+        #expect(abs(a.gradient[0] - 1.2) < 1e-6 && abs(b.gradient[0] + 1.6) < 1e-6)
+    }
+
     @Test func trainingIsReproducibleWithASeed() {
         let data = syntheticDataset(count: 100, seed: 5)
         let specs = [LayerSpec(op: .conv, inChannels: 1, outChannels: 4, kernel: 3, stride: 2, activation: .relu),
@@ -73,6 +103,9 @@ func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
         let spec = LayerSpec(op: .mbconv, inChannels: 4, outChannels: 4, kernel: 3, stride: 1, expansion: 3, seRatio: 0.25, skip: true, activation: .hswish)
         let block = TrainingNetwork.layer(for: spec, context: .engineSerial, rng: &rng)!
         #expect(block is ResidualLayer)
+        // The block starts with its last batch-norm scale at zero; set it to 1 so the gradients
+        // reach all of its layers.
+        for p in block.parameters where p.name == "bn.gamma" { p.value = [Float](repeating: 1, count: p.value.count) }
         checkGradients(block, input: Shape(n: 2, h: 4, w: 4, c: 4), seed: 23, eps: 5e-3)
     }
 }

@@ -30,6 +30,18 @@ import Testing
         #expect(result.code != 0)
     }
 
+    @Test(arguments: [
+        (["train", "--arch", "a.json", "--epochs", "0"], "--epochs must be positive"),
+        (["train", "--arch", "a.json", "--clip-norm=-1"], "--clip-norm must be 0 (off) or positive"),
+        (["train", "--arch", "a.json", "--epochs", "2", "--warmup-epochs", "2"], "--warmup-epochs must be at least 0 and less than --epochs"),
+        (["train", "--arch", "a.json", "--warmup-epochs=-0.5"], "--warmup-epochs must be at least 0"),
+    ])
+    func badTrainSettingsAreAClearError(arguments: [String], message: String) throws {
+        let result = try #require(failure(arguments))
+        #expect(result.message.contains(message), "got: \(result.message)")
+        #expect(result.code != 0)
+    }
+
     @Test func measureJSONHasTheBenchmarkModelFields() throws {
         let report = try MeasureCommand.measureReport(model: "mobilenetv2", resolution: 32, width: 0.35, threads: 1, runs: 3, warmup: 1, seed: 1, profile: true)
         let text = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
