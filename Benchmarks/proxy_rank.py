@@ -85,8 +85,9 @@ def seed_copy(path, seed):
     return copy
 
 
-def full_accuracy(space, path, epochs, seed=1):
-    """Test accuracy after `epochs` epochs with `seed`, trained once and kept in PATH.metrics.json."""
+def full_accuracy(space, path, epochs, seed=1, train=True):
+    """Test accuracy after `epochs` epochs with `seed`, trained once and kept in PATH.metrics.json
+    (None when it is not there yet and `train` is false)."""
     path = seed_copy(path, seed)
     metrics_path = path[:-len(".json")] + ".metrics.json"
     if os.path.exists(metrics_path):
@@ -94,6 +95,8 @@ def full_accuracy(space, path, epochs, seed=1):
             metrics = json.load(f)
         if metrics.get("epochs") == epochs:
             return metrics["test_accuracy"]
+    if not train:
+        return None
     out = subprocess.run([NASCTL, "train", "--arch", path, "--space", space, "--epochs", str(epochs), "--threads", "1",
                           "--seed", str(seed), "--json"],
                          check=True, capture_output=True, text=True, cwd=ROOT).stdout
@@ -123,6 +126,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "runs/proxy-rank"))
     ap.add_argument("--budgets", default="", help="comma-separated EPOCHS:IMAGES[:BATCH:LR[:VALIDATION]] proxy budgets to re-score")
     ap.add_argument("--train-seeds", default="1", help="comma-separated training seeds of the ground truth (its mean)")
+    ap.add_argument("--trained-only", action="store_true", help="train nothing: use the architectures already trained with every seed")
     ap.add_argument("--seeds", default="1", help="comma-separated data seeds (train subset and validation split) per budget")
     args = ap.parse_args()
     space, picks = pick_architectures(args.study, args.count, args.out)
@@ -130,8 +134,13 @@ def main():
     train_seeds = [int(s) for s in args.train_seeds.split(",")]
     jobs = [(pick, seed) for seed in train_seeds for pick in picks]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        trained = list(pool.map(lambda job: full_accuracy(space, job[0][2], args.epochs, job[1]), jobs))
+        trained = list(pool.map(lambda job: full_accuracy(space, job[0][2], args.epochs, job[1], not args.trained_only), jobs))
     by_seed = [trained[i * len(picks):(i + 1) * len(picks)] for i in range(len(train_seeds))]
+    complete = [i for i in range(len(picks)) if all(run[i] is not None for run in by_seed)]
+    if len(complete) < len(picks):
+        print(f"--trained-only: {len(complete)} of {len(picks)} architectures are trained with every seed; using those")
+        picks = [picks[i] for i in complete]
+        by_seed = [[run[i] for i in complete] for run in by_seed]
     full = [sum(column) / len(column) for column in zip(*by_seed)]
     print(f"{'trial':>6} {'study proxy':>12} {'test acc after ' + str(args.epochs) + ' epochs':>26}"
           + (f"  (mean of seeds {args.train_seeds}: " + " ".join(f"{s:>6}" for s in train_seeds) + ")" if len(train_seeds) > 1 else ""))
