@@ -7,10 +7,12 @@ public struct ProxyBudget: Codable, Sendable, Equatable {
     public var validationImages: Int = 2000
     public var batchSize: Int = 64
     public var learningRate: Double = 0.05
+    /// Largest global gradient norm (0: no clipping), as `nasctl train --clip-norm`.
+    public var clipNorm: Double = 2
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case epochs, trainImages = "train_images", validationImages = "validation_images", batchSize = "batch_size", learningRate = "learning_rate"
+        case epochs, trainImages = "train_images", validationImages = "validation_images", batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm"
     }
 }
 

@@ -68,8 +68,15 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
         }
     }
 
-    @Test func badProxySectionNamesTheField() {
-        let yaml = proxySpaceYAML.replacingOccurrences(of: "epochs: 4", with: "epochs: -1")
-        #expect { try SearchSpace.parse(yaml: yaml, source: "p.yaml") } throws: { "\($0)".contains("'proxy.epochs'") }
+    @Test(arguments: [("epochs: 4", "epochs: -1", "'proxy.epochs'"), ("learning_rate: 0.1", "learning_rate: 0.1, clip_norm: -2", "'proxy.clip_norm'")])
+    func badProxySectionNamesTheField(field: String, bad: String, name: String) {
+        let yaml = proxySpaceYAML.replacingOccurrences(of: field, with: bad)
+        #expect { try SearchSpace.parse(yaml: yaml, source: "p.yaml") } throws: { "\($0)".contains(name) }
+    }
+
+    @Test func clipNormIsReadFromTheProxySection() throws {
+        #expect(try SearchSpace.parse(yaml: proxySpaceYAML).proxy.clipNorm == 2, "default")
+        let yaml = proxySpaceYAML.replacingOccurrences(of: "learning_rate: 0.1", with: "learning_rate: 0.1, clip_norm: 0")
+        #expect(try SearchSpace.parse(yaml: yaml).proxy.clipNorm == 0)
     }
 }

@@ -27,6 +27,9 @@ struct EvaluatorOptions: ParsableArguments {
     @Option(help: "Proxy peak learning rate (default: the space's proxy section).")
     var proxyLearningRate: Double?
 
+    @Option(help: "Proxy gradient-norm clipping, 0 for none (default: the space's proxy section).")
+    var proxyClipNorm: Double?
+
     @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
     var trialTimeout: Double = 600
 
@@ -38,6 +41,7 @@ struct EvaluatorOptions: ParsableArguments {
         guard (proxyTrainImages ?? 1) >= 1, (proxyValidationImages ?? 1) >= 1, (proxyBatchSize ?? 1) >= 1 else {
             throw ValidationError("--proxy-train-images, --proxy-validation-images and --proxy-batch-size must be at least 1.")
         }
+        guard (proxyClipNorm ?? 0) >= 0 else { throw ValidationError("--proxy-clip-norm must be 0 (no clipping) or positive.") }
     }
 
     /// The space's proxy budget with any `--proxy-*` flag applied.
@@ -48,6 +52,7 @@ struct EvaluatorOptions: ParsableArguments {
         if let proxyValidationImages { budget.validationImages = proxyValidationImages }
         if let proxyBatchSize { budget.batchSize = proxyBatchSize }
         if let proxyLearningRate { budget.learningRate = proxyLearningRate }
+        if let proxyClipNorm { budget.clipNorm = proxyClipNorm }
         return budget
     }
 
