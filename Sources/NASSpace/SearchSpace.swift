@@ -7,8 +7,9 @@ public struct ProxyBudget: Codable, Sendable, Equatable {
     public var validationImages: Int = 2000
     public var batchSize: Int = 64
     public var learningRate: Double = 0.05
-    /// Largest global gradient norm (0: no clipping), as `nasctl train --clip-norm`.
-    public var clipNorm: Double = 2
+    /// Largest global gradient norm (0: no clipping), as `nasctl train --clip-norm`. Off by
+    /// default: a short proxy ranks candidates better unclipped (Benchmarks/README.md).
+    public var clipNorm: Double = 0
     public init() {}
 
     enum CodingKeys: String, CodingKey {

@@ -75,8 +75,8 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
     }
 
     @Test func clipNormIsReadFromTheProxySection() throws {
-        #expect(try SearchSpace.parse(yaml: proxySpaceYAML).proxy.clipNorm == 2, "default")
-        let yaml = proxySpaceYAML.replacingOccurrences(of: "learning_rate: 0.1", with: "learning_rate: 0.1, clip_norm: 0")
-        #expect(try SearchSpace.parse(yaml: yaml).proxy.clipNorm == 0)
+        #expect(try SearchSpace.parse(yaml: proxySpaceYAML).proxy.clipNorm == 0, "default")
+        let yaml = proxySpaceYAML.replacingOccurrences(of: "learning_rate: 0.1", with: "learning_rate: 0.1, clip_norm: 2.5")
+        #expect(try SearchSpace.parse(yaml: yaml).proxy.clipNorm == 2.5)
     }
 }

@@ -66,12 +66,12 @@ import Testing
     @Test func proxyFlagsOverrideTheSpaceBudget() throws {
         let options = try EvaluatorOptions.parse(["--proxy-epochs", "3", "--proxy-train-images", "500", "--proxy-batch-size", "32",
                                                   "--proxy-learning-rate", "0.2", "--proxy-validation-images", "100",
-                                                  "--proxy-clip-norm", "0"])
+                                                  "--proxy-clip-norm", "3"])
         var space = try nasctl.SpaceOptions.parse(["--space", spaceFile]).load()
         space.proxy.epochs = 1
         let budget = options.budget(for: space)
         #expect(budget.epochs == 3 && budget.trainImages == 500 && budget.batchSize == 32 && budget.learningRate == 0.2 && budget.validationImages == 100)
-        #expect(budget.clipNorm == 0)
+        #expect(budget.clipNorm == 3)
         #expect(try EvaluatorOptions.parse([]).budget(for: space) == space.proxy)
     }
 
