@@ -113,7 +113,8 @@ public enum Trainer {
         }
     }
 
-    /// `sqrt(Σ g²)` over every parameter's gradient, accumulated in Double. O(parameters).
+    /// `sqrt(Σ g²)` over every parameter's gradient (Float sums per tensor, Double across
+    /// tensors). O(parameters).
     static func globalGradientNorm(_ parameters: [Parameter]) -> Double {
         var total = 0.0
         for p in parameters {

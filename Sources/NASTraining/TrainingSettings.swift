@@ -1,5 +1,6 @@
 /// How a network is trained: SGD with momentum and weight decay (none on batch norm and
-/// biases), a linear warm-up then cosine learning-rate decay, optional label smoothing.
+/// biases), a linear warm-up then cosine learning-rate decay, optional label smoothing, and
+/// the gradient's global norm clipped at `gradientClipNorm` (2 by default, 0 for none).
 public struct TrainingSettings: Codable, Sendable, Equatable {
     public var epochs: Double
     public var batchSize: Int
