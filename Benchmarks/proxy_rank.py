@@ -14,8 +14,9 @@ test accuracy after full training (`nasctl train --epochs E`).
 3. Prints the study's proxy accuracy beside the full-training test accuracy and Kendall's tau-b.
 4. With --budgets EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP]]],...: re-scores the same architectures with
    `nasctl evaluate` under each proxy budget and prints tau and seconds per candidate for each,
-   which is how the space's `proxy:` defaults were chosen (each row also lands in
-   --out/budgets.csv).
+   which is how the space's `proxy:` defaults were chosen. Tau is given for three scores of the
+   same run: validation accuracy (the search's score), validation loss and the last epoch's mean
+   training loss (each row also lands in --out/proxy-scores.csv).
 
 Needs a release build (`swift build -c release`).
 """
@@ -103,8 +104,9 @@ def full_accuracy(space, path, epochs, seed=1, train=True):
     return json.loads(out)["test_accuracy"]
 
 
-def proxy_accuracy(space, path, budget, seed):
-    """(validation accuracy, seconds) of one proxy evaluation under budget EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP]]]."""
+def proxy_scores(space, path, budget, seed):
+    """{accuracy, validation_loss, training_loss, seconds} of one proxy evaluation under budget
+    EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP]]]."""
     fields = budget.split(":")
     command = [NASCTL, "evaluate", "--arch", path, "--space", space, "--threads", "1", "--json", "--seed", str(seed),
                "--proxy-epochs", fields[0], "--proxy-train-images", fields[1]]
@@ -115,8 +117,15 @@ def proxy_accuracy(space, path, budget, seed):
     if len(fields) == 6:
         command += ["--proxy-clip-norm", fields[5]]
     start = time.time()
-    out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    return json.loads(out)["accuracy"], time.time() - start
+    out = json.loads(subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout)
+    return {"accuracy": out["accuracy"], "validation_loss": out["validation_loss"], "training_loss": out["training_loss"],
+            "seconds": time.time() - start}
+
+
+# Ranking scores from one proxy run, higher = better: its validation accuracy (what the search
+# uses), and the negated validation and training losses.
+SCORES = {"accuracy": lambda r: r["accuracy"], "-validation_loss": lambda r: -r["validation_loss"],
+          "-training_loss": lambda r: -r["training_loss"]}
 
 
 def main():
@@ -155,33 +164,37 @@ def main():
     tau = kendall_tau([p[1] for p in picks], full)
     print(f"Kendall tau (study proxy vs {args.epochs}-epoch test accuracy) over {len(picks)} architectures: {tau:.3f}")
 
-    budgets_csv = os.path.join(args.out, "budgets.csv")
-    new_file = not os.path.exists(budgets_csv)
-    with open(budgets_csv, "a", newline="") as f:
+    scores_csv = os.path.join(args.out, "proxy-scores.csv")
+    new_file = not os.path.exists(scores_csv)
+    with open(scores_csv, "a", newline="") as f:
         writer = csv.writer(f)
         if new_file:
-            writer.writerow(["budget", "seed", "trial", "proxy_accuracy", "seconds", "full_accuracy"])
+            writer.writerow(["budget", "seed", "trial", "proxy_accuracy", "validation_loss", "training_loss", "seconds", "full_accuracy"])
         results = {}
         runs = [(b, int(seed)) for b in filter(None, args.budgets.split(",")) for seed in args.seeds.split(",")]
         for budget, seed in runs:
             with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-                scored = list(pool.map(lambda pick: proxy_accuracy(space, pick[2], budget, seed), picks))
-            for (number, _, _), (accuracy, seconds), truth in zip(picks, scored, full):
-                writer.writerow([budget, seed, number, accuracy, f"{seconds:.2f}", truth])
+                scored = list(pool.map(lambda pick: proxy_scores(space, pick[2], budget, seed), picks))
+            for (number, _, _), r, truth in zip(picks, scored, full):
+                writer.writerow([budget, seed, number, r["accuracy"], f"{r['validation_loss']:.5f}", f"{r['training_loss']:.5f}",
+                                 f"{r['seconds']:.2f}", truth])
             f.flush()
-            seconds = sorted(s for _, s in scored)
-            tau = kendall_tau([a for a, _ in scored], full)
-            results.setdefault(budget, []).append([a for a, _ in scored])
-            print(f"budget {budget:>20} seed {seed}: tau {tau:.3f}, median {seconds[len(seconds) // 2]:.1f} s, max {seconds[-1]:.1f} s per candidate"
-                  f" ({args.jobs} at a time); accuracies {' '.join(f'{a:.3f}' for a, _ in scored)}", flush=True)
+            seconds = sorted(r["seconds"] for r in scored)
+            results.setdefault(budget, []).append(scored)
+            taus = ", ".join(f"{name} {kendall_tau([score(r) for r in scored], full):.3f}" for name, score in SCORES.items())
+            print(f"budget {budget:>20} seed {seed}: tau {taus}; median {seconds[len(seconds) // 2]:.1f} s,"
+                  f" max {seconds[-1]:.1f} s per candidate ({args.jobs} at a time);"
+                  f" accuracies {' '.join('%.3f' % r['accuracy'] for r in scored)}", flush=True)
 
-    # Per budget over its seeds: the spread of tau, and tau of the per-architecture mean.
+    # Per budget and score over its seeds: the spread of tau, and tau of the per-architecture mean.
     for budget, runs_of_budget in results.items():
         if len(runs_of_budget) > 1:
-            taus = [kendall_tau(r, full) for r in runs_of_budget]
-            mean = [sum(column) / len(column) for column in zip(*runs_of_budget)]
-            print(f"budget {budget:>20} over {len(taus)} seeds: tau {min(taus):.3f}..{max(taus):.3f}, mean {sum(taus) / len(taus):.3f};"
-                  f" tau of the mean accuracy {kendall_tau(mean, full):.3f}")
+            for name, score in SCORES.items():
+                values = [[score(r) for r in run] for run in runs_of_budget]
+                taus = [kendall_tau(v, full) for v in values]
+                mean = [sum(column) / len(column) for column in zip(*values)]
+                print(f"budget {budget:>20} {name:>17} over {len(taus)} seeds: tau {min(taus):.3f}..{max(taus):.3f},"
+                      f" mean {sum(taus) / len(taus):.3f}; tau of the mean score {kendall_tau(mean, full):.3f}")
 
 
 if __name__ == "__main__":

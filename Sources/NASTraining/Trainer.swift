@@ -155,16 +155,26 @@ public enum Trainer {
 
     /// Top-1 accuracy on `data` in inference mode (running batch-norm statistics).
     public static func accuracy(_ network: TrainingNetwork, on data: ImageDataset, batchSize: Int = 256) -> Double {
+        score(network, on: data, batchSize: batchSize).accuracy
+    }
+
+    /// Top-1 accuracy and mean cross-entropy (nats per image, no label smoothing) on `data` in
+    /// inference mode (running batch-norm statistics). One forward pass over `data`.
+    public static func score(_ network: TrainingNetwork, on data: ImageDataset, batchSize: Int = 256) -> (accuracy: Double, loss: Double) {
         let imageSize = data.height * data.width
         var correct = 0
+        var loss = 0.0
         var start = 0
         while start < data.count {
             let n = min(batchSize, data.count - start)
             let x = Array(data.pixels[(start * imageSize)..<((start + n) * imageSize)])
+            let labels = Array(data.labels[start..<(start + n)])
             let logits = network.forward(x, batch: n, training: false)
-            correct += correctCount(logits, labels: Array(data.labels[start..<(start + n)]), classes: network.classes)
+            correct += correctCount(logits, labels: labels, classes: network.classes)
+            loss += SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: network.classes).loss * Double(n)
             start += n
         }
-        return Double(correct) / Double(max(data.count, 1))
+        let count = Double(max(data.count, 1))
+        return (Double(correct) / count, loss / count)
     }
 }

@@ -39,6 +39,10 @@ struct EvaluateCommand: ParsableCommand {
         /// Set when the evaluator itself reports latency (a table with latency_ms).
         var latency_ms: Double?
         var seconds: Double
+        /// Proxy evaluator only: validation cross-entropy (nats per image) and the mean training
+        /// loss over the proxy's last epoch, for studying other ranking scores.
+        var validation_loss: Double?
+        var training_loss: Double?
     }
 
     /// Evaluates the architecture; a failed evaluation is an error naming the file and the reason.
@@ -51,6 +55,17 @@ struct EvaluateCommand: ParsableCommand {
         // After the evaluator: the proxy evaluator pins the engine to 1 thread for a search's workers.
         _ = ExecutionContext(threads: threadOptions.threads)
         let start = Date()
+        if let proxy = evaluator as? ProxyEvaluator {
+            let scores: ProxyEvaluator.Scores
+            do {
+                scores = try proxy.scores(architecture)
+            } catch {
+                throw ValidationError("\(arch): evaluation failed: proxy: \(error)")
+            }
+            return Report(arch: arch, key: architecture.key(in: space), evaluator: evaluator.name, accuracy: scores.validationAccuracy,
+                          latency_ms: nil, seconds: Date().timeIntervalSince(start),
+                          validation_loss: scores.validationLoss, training_loss: scores.trainingLoss)
+        }
         switch evaluator.evaluate(architecture, trial: 0) {
         case .failure(let reason):
             throw ValidationError("\(arch): evaluation failed: \(reason)")
@@ -67,6 +82,7 @@ struct EvaluateCommand: ParsableCommand {
             return
         }
         let latencyText = report.latency_ms.map { String(format: ", latency %.3f ms", $0) } ?? ""
-        print("\(arch): accuracy \(String(format: "%.4f", report.accuracy))\(latencyText) in \(String(format: "%.1f", report.seconds)) s (\(report.evaluator))")
+        let lossText = report.validation_loss.map { String(format: ", validation loss %.4f", $0) } ?? ""
+        print("\(arch): accuracy \(String(format: "%.4f", report.accuracy))\(latencyText)\(lossText) in \(String(format: "%.1f", report.seconds)) s (\(report.evaluator))")
     }
 }

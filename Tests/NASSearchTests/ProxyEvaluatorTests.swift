@@ -54,6 +54,11 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
         #expect(accuracy > 0.3, "well above chance (0.1)")
         #expect(latency == nil)
         #expect(proxy.evaluate(arch, trial: 5) == first)
+        // The extra scores come from the same training: its accuracy, and losses below chance's ln 10.
+        let scores = try proxy.scores(arch)
+        #expect(scores.validationAccuracy == accuracy)
+        #expect(scores.validationLoss > 0 && scores.validationLoss < log(10.0))
+        #expect(scores.trainingLoss > 0 && scores.trainingLoss < log(10.0))
     }
 
     @Test func categoricalSpacesAreRefused() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import NASEngine
 import Testing
 @testable import NASTraining
@@ -47,6 +48,27 @@ func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
         #expect(losses.last! < losses.first! * 0.7, "loss \(losses.first!) → \(losses.last!)")
         #expect(after > 0.6, "validation accuracy \(before) → \(after)")
         #expect(result.steps == 8 * (400 / 32))
+    }
+
+    @Test func validationScoreIsAccuracyAndMeanCrossEntropy() {
+        let data = syntheticDataset(count: 70, seed: 5)
+        let specs = [LayerSpec(op: .conv, inChannels: 1, outChannels: 4, kernel: 3, stride: 2, activation: .relu),
+                     LayerSpec(op: .gap, inChannels: 4, outChannels: 4),
+                     LayerSpec(op: .fc, inChannels: 4, outChannels: 10)]
+        let network = TrainingNetwork(inputShape: Shape(h: 8, w: 8, c: 1), specs: specs, seed: 6)
+        // Reference: one forward pass over everything, then plain -log softmax[label] per image.
+        let logits = network.forward(data.pixels, batch: data.count, training: false)
+        var loss = 0.0, correct = 0
+        for r in 0..<data.count {
+            let row = (0..<10).map { Double(logits[r * 10 + $0]) }
+            loss -= log(exp(row[data.labels[r]]) / row.map(exp).reduce(0, +))
+            if row.firstIndex(of: row.max()!) == data.labels[r] { correct += 1 }
+        }
+        // Batches of 32 leave a partial last batch: the mean must weight images, not batches.
+        let (accuracy, meanLoss) = Trainer.score(network, on: data, batchSize: 32)
+        #expect(accuracy == Double(correct) / 70)
+        #expect(abs(meanLoss - loss / 70) < 1e-5 * max(1, loss / 70))
+        #expect(Trainer.accuracy(network, on: data) == accuracy)
     }
 
     @Test func residualBlocksStartAsTheIdentity() {

@@ -46,15 +46,29 @@ public struct ProxyEvaluator: Evaluator {
         self.adapted = try space.adapted(resolution: all.height, channels: 1, classes: all.classes)
     }
 
+    /// What one proxy training gave: validation accuracy (the search's score), validation
+    /// cross-entropy (nats per image) and the mean training loss over the last epoch's steps.
+    public struct Scores: Sendable, Equatable, Codable {
+        public var validationAccuracy: Double
+        public var validationLoss: Double
+        public var trainingLoss: Double
+    }
+
+    /// Trains `arch` on the proxy budget and scores it on the validation split.
+    public func scores(_ arch: Architecture) throws -> Scores {
+        let layers = try NetworkBuilder.layers(for: arch, in: adapted)
+        let seed = Digest.fnv1a64(arch.key(in: space))
+        let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed)
+        let settings = TrainingSettings(epochs: budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
+                                        warmupEpochs: min(0.2, budget.epochs / 4), gradientClipNorm: budget.clipNorm, seed: seed)
+        let trained = Trainer.train(network, on: train, settings: settings)
+        let (accuracy, loss) = Trainer.score(network, on: validation)
+        return Scores(validationAccuracy: accuracy, validationLoss: loss, trainingLoss: trained.finalLoss)
+    }
+
     public func evaluate(_ arch: Architecture, trial: Int) -> Evaluation {
         do {
-            let layers = try NetworkBuilder.layers(for: arch, in: adapted)
-            let seed = Digest.fnv1a64(arch.key(in: space))
-            let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed)
-            let settings = TrainingSettings(epochs: budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
-                                            warmupEpochs: min(0.2, budget.epochs / 4), gradientClipNorm: budget.clipNorm, seed: seed)
-            _ = Trainer.train(network, on: train, settings: settings)
-            return .success(accuracy: Trainer.accuracy(network, on: validation), latencyMs: nil)
+            return .success(accuracy: try scores(arch).validationAccuracy, latencyMs: nil)
         } catch {
             return .failure("proxy: \(error)")
         }
