@@ -109,7 +109,7 @@ extension SearchSpace {
     }
 
     private static func parseProxy(_ m: Node.Mapping, _ r: YAMLReader) throws -> ProxyBudget {
-        try r.onlyKeys(m, "proxy", allowed: ["epochs", "train_images", "validation_images", "batch_size", "learning_rate", "clip_norm"])
+        try r.onlyKeys(m, "proxy", allowed: ["epochs", "train_images", "validation_images", "batch_size", "learning_rate", "clip_norm", "warmup_epochs"])
         var budget = ProxyBudget()
         if let node = m["epochs"] {
             guard let v = node.float, v > 0 else { throw r.error(node, "proxy.epochs", "must be a positive number of epochs") }
@@ -125,6 +125,10 @@ extension SearchSpace {
         if let node = m["clip_norm"] {
             guard let v = node.float, v >= 0 else { throw r.error(node, "proxy.clip_norm", "must be 0 (no clipping) or a positive gradient norm") }
             budget.clipNorm = v
+        }
+        if let node = m["warmup_epochs"] {
+            guard let v = node.float, v >= 0 else { throw r.error(node, "proxy.warmup_epochs", "must be 0 (no warm-up) or a positive number of epochs") }
+            budget.warmupEpochs = v
         }
         return budget
     }

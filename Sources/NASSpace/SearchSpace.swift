@@ -10,10 +10,13 @@ public struct ProxyBudget: Codable, Sendable, Equatable {
     /// Largest global gradient norm (0: no clipping), as `nasctl train --clip-norm`. Off by
     /// default: a short proxy ranks candidates better unclipped (Benchmarks/README.md).
     public var clipNorm: Double = 0
+    /// Linear learning-rate warm-up, in epochs (capped at a quarter of `epochs`).
+    public var warmupEpochs: Double = 0.2
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case epochs, trainImages = "train_images", validationImages = "validation_images", batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm"
+        case epochs, trainImages = "train_images", validationImages = "validation_images", batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm",
+             warmupEpochs = "warmup_epochs"
     }
 }
 

@@ -73,15 +73,18 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
         }
     }
 
-    @Test(arguments: [("epochs: 4", "epochs: -1", "'proxy.epochs'"), ("learning_rate: 0.1", "learning_rate: 0.1, clip_norm: -2", "'proxy.clip_norm'")])
+    @Test(arguments: [("epochs: 4", "epochs: -1", "'proxy.epochs'"), ("learning_rate: 0.1", "learning_rate: 0.1, clip_norm: -2", "'proxy.clip_norm'"),
+                      ("learning_rate: 0.1", "learning_rate: 0.1, warmup_epochs: -1", "'proxy.warmup_epochs'")])
     func badProxySectionNamesTheField(field: String, bad: String, name: String) {
         let yaml = proxySpaceYAML.replacingOccurrences(of: field, with: bad)
         #expect { try SearchSpace.parse(yaml: yaml, source: "p.yaml") } throws: { "\($0)".contains(name) }
     }
 
-    @Test func clipNormIsReadFromTheProxySection() throws {
-        #expect(try SearchSpace.parse(yaml: proxySpaceYAML).proxy.clipNorm == 0, "default")
-        let yaml = proxySpaceYAML.replacingOccurrences(of: "learning_rate: 0.1", with: "learning_rate: 0.1, clip_norm: 2.5")
-        #expect(try SearchSpace.parse(yaml: yaml).proxy.clipNorm == 2.5)
+    @Test func clipNormAndWarmupAreReadFromTheProxySection() throws {
+        let defaults = try SearchSpace.parse(yaml: proxySpaceYAML).proxy
+        #expect(defaults.clipNorm == 0 && defaults.warmupEpochs == 0.2, "defaults")
+        let yaml = proxySpaceYAML.replacingOccurrences(of: "learning_rate: 0.1", with: "learning_rate: 0.1, clip_norm: 2.5, warmup_epochs: 0.5")
+        let budget = try SearchSpace.parse(yaml: yaml).proxy
+        #expect(budget.clipNorm == 2.5 && budget.warmupEpochs == 0.5)
     }
 }

@@ -30,6 +30,9 @@ struct EvaluatorOptions: ParsableArguments {
     @Option(help: "Proxy gradient-norm clipping, 0 for none (default: the space's proxy section).")
     var proxyClipNorm: Double?
 
+    @Option(help: "Proxy learning-rate warm-up in epochs, at most a quarter of the epochs (default: the space's proxy section).")
+    var proxyWarmupEpochs: Double?
+
     @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
     var trialTimeout: Double = 600
 
@@ -42,6 +45,7 @@ struct EvaluatorOptions: ParsableArguments {
             throw ValidationError("--proxy-train-images, --proxy-validation-images and --proxy-batch-size must be at least 1.")
         }
         guard (proxyClipNorm ?? 0) >= 0 else { throw ValidationError("--proxy-clip-norm must be 0 (no clipping) or positive.") }
+        guard (proxyWarmupEpochs ?? 0) >= 0 else { throw ValidationError("--proxy-warmup-epochs must be 0 (no warm-up) or positive.") }
     }
 
     /// The space's proxy budget with any `--proxy-*` flag applied.
@@ -53,6 +57,7 @@ struct EvaluatorOptions: ParsableArguments {
         if let proxyBatchSize { budget.batchSize = proxyBatchSize }
         if let proxyLearningRate { budget.learningRate = proxyLearningRate }
         if let proxyClipNorm { budget.clipNorm = proxyClipNorm }
+        if let proxyWarmupEpochs { budget.warmupEpochs = proxyWarmupEpochs }
         return budget
     }
 
