@@ -5,8 +5,9 @@ test accuracy after full training (`nasctl train --epochs E`).
   python3 Benchmarks/proxy_rank.py --study runs/search-... [--count 12] [--epochs 10] [--jobs 2] \
       [--out runs/proxy-rank] [--train-seeds 1,2] [--budgets 1:8000,2:8000,...] [--seeds 1,2,3]
 
-1. Picks --count done trials of the study spread evenly over its proxy-accuracy ranks and writes
-   them as architecture files into --out.
+1. Picks --count done trials of the study spread evenly over its proxy-accuracy ranks (with
+   --initial: from the search's initial population, uniform random samples of the space) and
+   writes them as architecture files into --out.
 2. Trains each with `nasctl train --epochs E --threads 1 --seed S` for every S of --train-seeds
    (--jobs processes at a time); the ground truth of an architecture is its mean test accuracy
    over those seeds. The metrics land next to each architecture (trial-N.json for seed 1,
@@ -54,12 +55,18 @@ def kendall_tau(a, b):
     return (concordant - discordant) / denominator if denominator else 0.0
 
 
-def pick_architectures(study, count, out):
-    """Writes trial-N.json for `count` done trials spread over the proxy-accuracy ranks."""
+def pick_architectures(study, count, out, initial=False):
+    """Writes trial-N.json for `count` done trials spread over the proxy-accuracy ranks, or with
+    `initial` for the first `count` of the search's initial population (uniform random samples
+    of the space, before evolution concentrates the trials)."""
     db = sqlite3.connect(os.path.join(study, "study.sqlite"))
     settings = json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0])
-    rows = db.execute("SELECT number, decisions, accuracy FROM trials WHERE status = 'done' ORDER BY accuracy").fetchall()
-    picks = [rows[round(i * (len(rows) - 1) / max(count - 1, 1))] for i in range(min(count, len(rows)))]
+    if initial:
+        picks = db.execute("SELECT number, decisions, accuracy FROM trials WHERE status = 'done' AND number < ? ORDER BY accuracy",
+                           (settings["population"],)).fetchall()[:count]
+    else:
+        rows = db.execute("SELECT number, decisions, accuracy FROM trials WHERE status = 'done' ORDER BY accuracy").fetchall()
+        picks = [rows[round(i * (len(rows) - 1) / max(count - 1, 1))] for i in range(min(count, len(rows)))]
     # Decision names in space order come from the study's trials.csv header.
     with open(os.path.join(study, "trials.csv")) as f:
         decision_names = f.readline().strip().split(",")[13:]
@@ -131,6 +138,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--study", required=True)
     ap.add_argument("--count", type=int, default=12)
+    ap.add_argument("--initial", action="store_true",
+                    help="pick from the search's initial population (random architectures) instead of over its proxy ranks")
     ap.add_argument("--epochs", type=float, default=10)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "runs/proxy-rank"))
@@ -139,7 +148,7 @@ def main():
     ap.add_argument("--trained-only", action="store_true", help="train nothing: use the architectures already trained with every seed")
     ap.add_argument("--seeds", default="1", help="comma-separated data seeds (train subset and validation split) per budget")
     args = ap.parse_args()
-    space, picks = pick_architectures(args.study, args.count, args.out)
+    space, picks = pick_architectures(args.study, args.count, args.out, args.initial)
 
     train_seeds = [int(s) for s in args.train_seeds.split(",")]
     jobs = [(pick, seed) for seed in train_seeds for pick in picks]
