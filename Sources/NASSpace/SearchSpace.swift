@@ -8,7 +8,7 @@ public struct ProxyBudget: Codable, Sendable, Equatable {
     public var batchSize: Int = 64
     public var learningRate: Double = 0.05
     /// Largest global gradient norm (0: no clipping), as `nasctl train --clip-norm`. Off by
-    /// default: a short proxy ranks candidates better unclipped (Benchmarks/README.md).
+    /// default: clipping slows a short proxy's start and ranked no better (Benchmarks/README.md).
     public var clipNorm: Double = 0
     /// Linear learning-rate warm-up, in epochs (capped at a quarter of `epochs`).
     public var warmupEpochs: Double = 0.2

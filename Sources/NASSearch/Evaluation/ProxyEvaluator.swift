@@ -8,8 +8,8 @@ import NASTraining
 /// training set. The test files are never read.
 ///
 /// Budget from the space's `proxy:` section: `train_images` images for `epochs` epochs at
-/// `batch_size`, peak `learning_rate` after `warmup_epochs` of linear warm-up, gradient norm clipped at `clip_norm`, accuracy on
-/// `validation_images`. The candidate's initial weights are seeded from its key, so one
+/// `batch_size`, peak `learning_rate` after `warmup_epochs` of linear warm-up, gradient norm
+/// clipped at `clip_norm`, accuracy on `validation_images`. The candidate's initial weights are seeded from its key, so one
 /// architecture always scores the same.
 public struct ProxyEvaluator: Evaluator {
     public let space: SearchSpace
