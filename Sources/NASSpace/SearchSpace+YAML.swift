@@ -109,7 +109,8 @@ extension SearchSpace {
     }
 
     private static func parseProxy(_ m: Node.Mapping, _ r: YAMLReader) throws -> ProxyBudget {
-        try r.onlyKeys(m, "proxy", allowed: ["epochs", "train_images", "validation_images", "batch_size", "learning_rate", "clip_norm", "warmup_epochs"])
+        try r.onlyKeys(m, "proxy", allowed: ["epochs", "train_images", "validation_images", "batch_size", "learning_rate", "clip_norm", "warmup_epochs",
+                                                    "adaptive_clip"])
         var budget = ProxyBudget()
         if let node = m["epochs"] {
             guard let v = node.float, v > 0 else { throw r.error(node, "proxy.epochs", "must be a positive number of epochs") }
@@ -129,6 +130,10 @@ extension SearchSpace {
         if let node = m["warmup_epochs"] {
             guard let v = node.float, v >= 0 else { throw r.error(node, "proxy.warmup_epochs", "must be 0 (no warm-up) or a positive number of epochs") }
             budget.warmupEpochs = v
+        }
+        if let node = m["adaptive_clip"] {
+            guard let v = node.float, v >= 0 else { throw r.error(node, "proxy.adaptive_clip", "must be 0 (off) or a positive ratio of gradient to weight norm") }
+            budget.adaptiveClip = v
         }
         return budget
     }

@@ -12,11 +12,14 @@ public struct ProxyBudget: Codable, Sendable, Equatable {
     public var clipNorm: Double = 0
     /// Linear learning-rate warm-up, in epochs (capped at a quarter of `epochs`).
     public var warmupEpochs: Double = 0.2
+    /// Adaptive gradient clipping λ, as `nasctl train --adaptive-clip`: each weight's gradient
+    /// norm at most λ times the weight's norm (0: off).
+    public var adaptiveClip: Double = 0
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case epochs, trainImages = "train_images", validationImages = "validation_images", batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm",
-             warmupEpochs = "warmup_epochs"
+             warmupEpochs = "warmup_epochs", adaptiveClip = "adaptive_clip"
     }
 }
 

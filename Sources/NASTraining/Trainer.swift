@@ -72,6 +72,7 @@ public enum Trainer {
             let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: network.classes,
                                                                       smoothing: Float(settings.labelSmoothing))
             network.backward(dLogits)
+            if settings.adaptiveClip > 0 { clipGradientsAdaptively(parameters, ratio: settings.adaptiveClip) }
             if settings.gradientClipNorm > 0 { clipGradients(parameters, maxNorm: settings.gradientClipNorm) }
             let lr = TrainingSettings.learningRate(base: settings.learningRate, step: step, totalSteps: totalSteps, warmupSteps: warmup)
             sgdStep(parameters, learningRate: Float(lr), momentum: Float(settings.momentum), weightDecay: Float(settings.weightDecay))
@@ -117,13 +118,7 @@ public enum Trainer {
     /// tensors). O(parameters).
     static func globalGradientNorm(_ parameters: [Parameter]) -> Double {
         var total = 0.0
-        for p in parameters {
-            p.gradient.withUnsafeBufferPointer { g in
-                var sum: Float = 0
-                for v in g { sum += v * v }
-                total += Double(sum)
-            }
-        }
+        for p in parameters { total += p.gradient.withUnsafeBufferPointer(squaredNorm) }
         return total.squareRoot()
     }
 
@@ -141,6 +136,29 @@ public enum Trainer {
             }
         }
         return norm
+    }
+
+    /// Adaptive clipping: scales each decaying parameter's (convolution and linear weight's)
+    /// gradient so that `‖g‖ ≤ ratio·max(‖w‖, 10⁻³)`; batch-norm scales and shifts and biases
+    /// are left alone (β starts at 0, so a ratio to it would freeze it). O(parameters).
+    static func clipGradientsAdaptively(_ parameters: [Parameter], ratio: Double) {
+        for p in parameters where p.decays {
+            let weightNorm = p.value.withUnsafeBufferPointer(squaredNorm).squareRoot()
+            let gradientNorm = p.gradient.withUnsafeBufferPointer(squaredNorm).squareRoot()
+            let limit = ratio * max(weightNorm, 1e-3)
+            guard gradientNorm > limit else { continue }
+            let factor = Float(limit / gradientNorm)
+            p.gradient.withUnsafeMutableBufferPointer { g in
+                for i in 0..<g.count { g[i] *= factor }
+            }
+        }
+    }
+
+    /// `Σ v²` (Float sum, returned as Double).
+    static func squaredNorm(_ values: UnsafeBufferPointer<Float>) -> Double {
+        var sum: Float = 0
+        for v in values { sum += v * v }
+        return Double(sum)
     }
 
     static func correctCount(_ logits: [Float], labels: [Int], classes: Int) -> Int {

@@ -1,6 +1,7 @@
 /// How a network is trained: SGD with momentum and weight decay (none on batch norm and
 /// biases), a linear warm-up then cosine learning-rate decay, optional label smoothing, and
-/// the gradient's global norm clipped at `gradientClipNorm` (2 by default, 0 for none).
+/// the gradient's global norm clipped at `gradientClipNorm` (2 by default, 0 for none) and,
+/// optionally, each weight tensor's gradient clipped relative to the weights (`adaptiveClip`).
 public struct TrainingSettings: Codable, Sendable, Equatable {
     public var epochs: Double
     public var batchSize: Int
@@ -12,14 +13,19 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Largest global L2 norm of the gradient (all parameters together); a larger gradient is
     /// scaled down to it before the momentum update. 0 turns clipping off.
     public var gradientClipNorm: Double
+    /// Adaptive gradient clipping λ (Brock et al. 2021, per tensor rather than per unit): each
+    /// convolution and linear weight's gradient norm is capped at `λ·max(‖w‖, 10⁻³)`, before the
+    /// global-norm clip. Plain stacks of conv + batch norm start with early-layer gradients
+    /// several times their weights; this tames those layers alone. 0 turns it off.
+    public var adaptiveClip: Double
     public var seed: UInt64
 
     public init(epochs: Double = 10, batchSize: Int = 128, learningRate: Double = 0.1, momentum: Double = 0.9,
                 weightDecay: Double = 5e-4, warmupEpochs: Double = 0.5, labelSmoothing: Double = 0.1, gradientClipNorm: Double = 2,
-                seed: UInt64 = 1) {
+                adaptiveClip: Double = 0, seed: UInt64 = 1) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate; self.momentum = momentum
         self.weightDecay = weightDecay; self.warmupEpochs = warmupEpochs; self.labelSmoothing = labelSmoothing
-        self.gradientClipNorm = gradientClipNorm; self.seed = seed
+        self.gradientClipNorm = gradientClipNorm; self.adaptiveClip = adaptiveClip; self.seed = seed
     }
 
     /// Learning rate at `step` of `totalSteps`: linear warm-up over `warmupSteps`, then

@@ -41,6 +41,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Clip the gradient's global L2 norm to this value (0: no clipping).")
     var clipNorm: Double = 2
 
+    @Option(help: "Adaptive gradient clipping: cap each convolution and linear weight's gradient norm at this times the weight's norm (0: off).")
+    var adaptiveClip: Double = 0
+
     @Option(help: "Directory with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (default: Debian's dataset-fashion-mnist).")
     var data: String = ImageDataset.fashionMNISTDirectory
 
@@ -61,6 +64,7 @@ struct TrainCommand: ParsableCommand {
         guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive.") }
         guard warmupEpochs >= 0 && warmupEpochs < epochs else { throw ValidationError("--warmup-epochs must be at least 0 and less than --epochs (got \(warmupEpochs)).") }
         guard clipNorm >= 0 else { throw ValidationError("--clip-norm must be 0 (off) or positive (got \(clipNorm)).") }
+        guard adaptiveClip >= 0 else { throw ValidationError("--adaptive-clip must be 0 (off) or positive (got \(adaptiveClip)).") }
     }
 
     struct Report: Encodable {
@@ -93,7 +97,8 @@ struct TrainCommand: ParsableCommand {
         let layers = try NetworkBuilder.layers(for: architecture, in: adapted)
         let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed, context: context)
         let settings = TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate,
-                                        warmupEpochs: warmupEpochs, gradientClipNorm: clipNorm, seed: seed)
+                                        warmupEpochs: warmupEpochs, gradientClipNorm: clipNorm,
+                                        adaptiveClip: adaptiveClip, seed: seed)
         let stem = (arch as NSString).deletingPathExtension
         let checkpoint = stem + ".checkpoint"
         let run = try runIdentity(architecture.key(in: space), settings: settings, trainImages: train.count)

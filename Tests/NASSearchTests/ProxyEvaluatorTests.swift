@@ -74,17 +74,20 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
     }
 
     @Test(arguments: [("epochs: 4", "epochs: -1", "'proxy.epochs'"), ("learning_rate: 0.1", "learning_rate: 0.1, clip_norm: -2", "'proxy.clip_norm'"),
-                      ("learning_rate: 0.1", "learning_rate: 0.1, warmup_epochs: -1", "'proxy.warmup_epochs'")])
+                      ("learning_rate: 0.1", "learning_rate: 0.1, warmup_epochs: -1", "'proxy.warmup_epochs'"),
+                      ("learning_rate: 0.1", "learning_rate: 0.1, adaptive_clip: -0.1", "'proxy.adaptive_clip'")])
     func badProxySectionNamesTheField(field: String, bad: String, name: String) {
         let yaml = proxySpaceYAML.replacingOccurrences(of: field, with: bad)
         #expect { try SearchSpace.parse(yaml: yaml, source: "p.yaml") } throws: { "\($0)".contains(name) }
     }
 
-    @Test func clipNormAndWarmupAreReadFromTheProxySection() throws {
+    @Test func clipNormWarmupAndAdaptiveClipAreReadFromTheProxySection() throws {
         let defaults = try SearchSpace.parse(yaml: proxySpaceYAML).proxy
-        #expect(defaults.clipNorm == 0 && defaults.warmupEpochs == 0.2, "defaults")
-        let yaml = proxySpaceYAML.replacingOccurrences(of: "learning_rate: 0.1", with: "learning_rate: 0.1, clip_norm: 2.5, warmup_epochs: 0.5")
+        let absent = ProxyBudget()
+        #expect(defaults.clipNorm == absent.clipNorm && defaults.warmupEpochs == absent.warmupEpochs
+                && defaults.adaptiveClip == absent.adaptiveClip, "absent keys keep the defaults")
+        let yaml = proxySpaceYAML.replacingOccurrences(of: "learning_rate: 0.1", with: "learning_rate: 0.1, clip_norm: 2.5, warmup_epochs: 0.5, adaptive_clip: 0.03")
         let budget = try SearchSpace.parse(yaml: yaml).proxy
-        #expect(budget.clipNorm == 2.5 && budget.warmupEpochs == 0.5)
+        #expect(budget.clipNorm == 2.5 && budget.warmupEpochs == 0.5 && budget.adaptiveClip == 0.03)
     }
 }

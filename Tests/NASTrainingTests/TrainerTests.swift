@@ -101,6 +101,41 @@ func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
         #expect(abs(a.gradient[0] - 1.2) < 1e-6 && abs(b.gradient[0] + 1.6) < 1e-6)
     }
 
+    @Test func adaptiveClippingCapsEachWeightGradientRelativeToItsWeight() {
+        // ‖w‖ = 5, ‖g‖ = 10: capped at 0.5·5 = 2.5, direction kept.
+        let big = Parameter([3, 4], decays: true, name: "conv.weight")
+        big.gradient = [6, -8]
+        // ‖w‖ = 10, ‖g‖ = 1: under 0.5·10, unchanged.
+        let small = Parameter([0, 10], decays: true, name: "linear.weight")
+        small.gradient = [1, 0]
+        // Zero weights: the floor 10⁻³ applies, so ‖g‖ = 1 is capped at 0.5·10⁻³.
+        let zero = Parameter([0, 0], decays: true, name: "conv.weight")
+        zero.gradient = [0, 1]
+        // Batch-norm shift (no decay): never clipped, even at zero value.
+        let beta = Parameter([0, 0], decays: false, name: "bn.beta")
+        beta.gradient = [30, 40]
+        Trainer.clipGradientsAdaptively([big, small, zero, beta], ratio: 0.5)
+        #expect(abs(big.gradient[0] - 1.5) < 1e-6 && abs(big.gradient[1] + 2) < 1e-6)
+        #expect(small.gradient == [1, 0])
+        #expect(zero.gradient[0] == 0 && abs(zero.gradient[1] - 0.0005) < 1e-9)
+        #expect(beta.gradient == [30, 40])
+    }
+
+    @Test func adaptiveClippingChangesTrainingOnlyWhenItBinds() {
+        let data = syntheticDataset(count: 100, seed: 5)
+        let specs = [LayerSpec(op: .conv, inChannels: 1, outChannels: 4, kernel: 3, stride: 2, activation: .relu),
+                     LayerSpec(op: .gap, inChannels: 4, outChannels: 4), LayerSpec(op: .fc, inChannels: 4, outChannels: 10)]
+        func weights(adaptiveClip: Double) -> [Float] {
+            let network = TrainingNetwork(inputShape: Shape(h: 8, w: 8, c: 1), specs: specs, seed: 6)
+            _ = Trainer.train(network, on: data, settings: TrainingSettings(epochs: 1, batchSize: 20, gradientClipNorm: 0,
+                                                                             adaptiveClip: adaptiveClip, seed: 7))
+            return network.parameters.flatMap(\.value)
+        }
+        let plain = weights(adaptiveClip: 0)
+        #expect(weights(adaptiveClip: 1e6) == plain, "a ratio that never binds changes nothing")
+        #expect(weights(adaptiveClip: 1e-4) != plain, "a tight ratio slows the weights")
+    }
+
     @Test func trainingIsReproducibleWithASeed() {
         let data = syntheticDataset(count: 100, seed: 5)
         let specs = [LayerSpec(op: .conv, inChannels: 1, outChannels: 4, kernel: 3, stride: 2, activation: .relu),

@@ -33,6 +33,7 @@ import Testing
     @Test(arguments: [
         (["train", "--arch", "a.json", "--epochs", "0"], "--epochs must be positive"),
         (["train", "--arch", "a.json", "--clip-norm=-1"], "--clip-norm must be 0 (off) or positive"),
+        (["train", "--arch", "a.json", "--adaptive-clip=-0.1"], "--adaptive-clip must be 0 (off) or positive"),
         (["train", "--arch", "a.json", "--epochs", "2", "--warmup-epochs", "2"], "--warmup-epochs must be at least 0 and less than --epochs"),
         (["train", "--arch", "a.json", "--warmup-epochs=-0.5"], "--warmup-epochs must be at least 0"),
     ])

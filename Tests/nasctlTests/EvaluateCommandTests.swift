@@ -66,17 +66,17 @@ import Testing
     @Test func proxyFlagsOverrideTheSpaceBudget() throws {
         let options = try EvaluatorOptions.parse(["--proxy-epochs", "3", "--proxy-train-images", "500", "--proxy-batch-size", "32",
                                                   "--proxy-learning-rate", "0.2", "--proxy-validation-images", "100",
-                                                  "--proxy-clip-norm", "3", "--proxy-warmup-epochs", "0.4"])
+                                                  "--proxy-clip-norm", "3", "--proxy-warmup-epochs", "0.4", "--proxy-adaptive-clip", "0.07"])
         var space = try nasctl.SpaceOptions.parse(["--space", spaceFile]).load()
         space.proxy.epochs = 1
         let budget = options.budget(for: space)
         #expect(budget.epochs == 3 && budget.trainImages == 500 && budget.batchSize == 32 && budget.learningRate == 0.2 && budget.validationImages == 100)
-        #expect(budget.clipNorm == 3 && budget.warmupEpochs == 0.4)
+        #expect(budget.clipNorm == 3 && budget.warmupEpochs == 0.4 && budget.adaptiveClip == 0.07)
         #expect(try EvaluatorOptions.parse([]).budget(for: space) == space.proxy)
     }
 
     @Test(arguments: [["--proxy-batch-size", "0"], ["--proxy-learning-rate", "0"], ["--proxy-epochs=-1"], ["--trial-timeout", "0"],
-                      ["--proxy-clip-norm=-1"], ["--proxy-warmup-epochs=-0.5"]])
+                      ["--proxy-clip-norm=-1"], ["--proxy-warmup-epochs=-0.5"], ["--proxy-adaptive-clip=-0.1"]])
     func nonPositiveBudgetsAreRefused(flags: [String]) {
         #expect(message(["--arch", archFile] + flags).contains("must be"))
     }

@@ -9,7 +9,8 @@ import NASTraining
 ///
 /// Budget from the space's `proxy:` section: `train_images` images for `epochs` epochs at
 /// `batch_size`, peak `learning_rate` after `warmup_epochs` of linear warm-up, gradient norm
-/// clipped at `clip_norm`, accuracy on `validation_images`. The candidate's initial weights are seeded from its key, so one
+/// clipped at `clip_norm` (and each weight's gradient relative to the weight at
+/// `adaptive_clip`), accuracy on `validation_images`. The candidate's initial weights are seeded from its key, so one
 /// architecture always scores the same.
 public struct ProxyEvaluator: Evaluator {
     public let space: SearchSpace
@@ -20,7 +21,7 @@ public struct ProxyEvaluator: Evaluator {
     let adapted: SearchSpace
 
     public var name: String {
-        "proxy:\(dataDirectory) epochs=\(budget.epochs) train=\(budget.trainImages) validation=\(budget.validationImages) batch=\(budget.batchSize) lr=\(budget.learningRate) clip=\(budget.clipNorm) warmup=\(budget.warmupEpochs)"
+        "proxy:\(dataDirectory) epochs=\(budget.epochs) train=\(budget.trainImages) validation=\(budget.validationImages) batch=\(budget.batchSize) lr=\(budget.learningRate) clip=\(budget.clipNorm) warmup=\(budget.warmupEpochs) agc=\(budget.adaptiveClip)"
     }
 
     public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1) throws {
@@ -60,7 +61,8 @@ public struct ProxyEvaluator: Evaluator {
         let seed = Digest.fnv1a64(arch.key(in: space))
         let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed)
         let settings = TrainingSettings(epochs: budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
-                                        warmupEpochs: min(budget.warmupEpochs, budget.epochs / 4), gradientClipNorm: budget.clipNorm, seed: seed)
+                                        warmupEpochs: min(budget.warmupEpochs, budget.epochs / 4), gradientClipNorm: budget.clipNorm,
+                                        adaptiveClip: budget.adaptiveClip, seed: seed)
         let trained = Trainer.train(network, on: train, settings: settings)
         let (accuracy, loss) = Trainer.score(network, on: validation)
         return Scores(validationAccuracy: accuracy, validationLoss: loss, trainingLoss: trained.finalLoss)

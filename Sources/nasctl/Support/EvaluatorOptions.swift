@@ -33,6 +33,9 @@ struct EvaluatorOptions: ParsableArguments {
     @Option(help: "Proxy learning-rate warm-up in epochs, at most a quarter of the epochs (default: the space's proxy section).")
     var proxyWarmupEpochs: Double?
 
+    @Option(help: "Proxy adaptive gradient clipping: each weight's gradient norm at most this times the weight's norm, 0 for none (default: the space's proxy section).")
+    var proxyAdaptiveClip: Double?
+
     @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
     var trialTimeout: Double = 600
 
@@ -46,6 +49,7 @@ struct EvaluatorOptions: ParsableArguments {
         }
         guard (proxyClipNorm ?? 0) >= 0 else { throw ValidationError("--proxy-clip-norm must be 0 (no clipping) or positive.") }
         guard (proxyWarmupEpochs ?? 0) >= 0 else { throw ValidationError("--proxy-warmup-epochs must be 0 (no warm-up) or positive.") }
+        guard (proxyAdaptiveClip ?? 0) >= 0 else { throw ValidationError("--proxy-adaptive-clip must be 0 (off) or positive.") }
     }
 
     /// The space's proxy budget with any `--proxy-*` flag applied.
@@ -58,6 +62,7 @@ struct EvaluatorOptions: ParsableArguments {
         if let proxyLearningRate { budget.learningRate = proxyLearningRate }
         if let proxyClipNorm { budget.clipNorm = proxyClipNorm }
         if let proxyWarmupEpochs { budget.warmupEpochs = proxyWarmupEpochs }
+        if let proxyAdaptiveClip { budget.adaptiveClip = proxyAdaptiveClip }
         return budget
     }
 
