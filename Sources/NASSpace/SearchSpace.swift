@@ -8,13 +8,16 @@ public struct ProxyBudget: Codable, Sendable, Equatable {
     public var batchSize: Int = 64
     public var learningRate: Double = 0.05
     /// Largest global gradient norm (0: no clipping), as `nasctl train --clip-norm`. Off by
-    /// default: clipping slows a short proxy's start and ranked no better (Benchmarks/README.md).
+    /// default: a global clip holds back every layer while a few early ones explode, which
+    /// slows a short proxy's start (Benchmarks/README.md).
     public var clipNorm: Double = 0
     /// Linear learning-rate warm-up, in epochs (capped at a quarter of `epochs`).
     public var warmupEpochs: Double = 0.2
     /// Adaptive gradient clipping λ, as `nasctl train --adaptive-clip`: each weight's gradient
-    /// norm at most λ times the weight's norm (0: off).
-    public var adaptiveClip: Double = 0
+    /// norm at most λ times the weight's norm (0: off). On by default: it tames the exploding
+    /// early layers of plain (skip-less) stacks alone, so no short proxy run collapses, and it
+    /// ranked a search's trials better (Benchmarks/README.md).
+    public var adaptiveClip: Double = 0.1
     public init() {}
 
     enum CodingKeys: String, CodingKey {
