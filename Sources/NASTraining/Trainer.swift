@@ -154,11 +154,24 @@ public enum Trainer {
         }
     }
 
-    /// `Σ v²` (Float sum, returned as Double).
+    /// `Σ v²` in 32 Float lanes (fused multiply-adds; a plain Float loop is one dependent add
+    /// per element, ~9% of a large proxy step), the lanes and the tail summed in Double. O(n).
     static func squaredNorm(_ values: UnsafeBufferPointer<Float>) -> Double {
-        var sum: Float = 0
-        for v in values { sum += v * v }
-        return Double(sum)
+        guard let base = values.baseAddress else { return 0 }
+        let raw = UnsafeRawPointer(base)
+        var low = SIMD16<Float>(), high = SIMD16<Float>()
+        var i = 0
+        while i + 32 <= values.count {
+            let a = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let b = raw.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD16<Float>.self)
+            low.addProduct(a, a)
+            high.addProduct(b, b)
+            i += 32
+        }
+        var sum = 0.0
+        for lane in 0..<16 { sum += Double(low[lane]) + Double(high[lane]) }
+        while i < values.count { sum += Double(base[i] * base[i]); i += 1 }
+        return sum
     }
 
     static func correctCount(_ logits: [Float], labels: [Int], classes: Int) -> Int {

@@ -101,6 +101,15 @@ func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
         #expect(abs(a.gradient[0] - 1.2) < 1e-6 && abs(b.gradient[0] + 1.6) < 1e-6)
     }
 
+    @Test(arguments: [0, 1, 31, 32, 33, 1000])
+    func squaredNormMatchesAPlainLoop(count: Int) {
+        var rng = SplitMix64(seed: UInt64(count) + 11)
+        let values = rng.uniform(count: count, scale: 3)
+        let expected = values.reduce(0.0) { $0 + Double($1) * Double($1) }
+        let got = values.withUnsafeBufferPointer(Trainer.squaredNorm)
+        #expect(abs(got - expected) <= 1e-5 * max(expected, 1), "\(count): \(got) vs \(expected)")
+    }
+
     @Test func adaptiveClippingCapsEachWeightGradientRelativeToItsWeight() {
         // ‖w‖ = 5, ‖g‖ = 10: capped at 0.5·5 = 2.5, direction kept.
         let big = Parameter([3, 4], decays: true, name: "conv.weight")
