@@ -114,7 +114,7 @@ public enum Trainer {
         }
     }
 
-    /// `sqrt(Σ g²)` over every parameter's gradient (Float sums per tensor, Double across
+    /// `sqrt(Σ g²)` over every parameter's gradient (`squaredNorm` per tensor, Double across
     /// tensors). O(parameters).
     static func globalGradientNorm(_ parameters: [Parameter]) -> Double {
         var total = 0.0
@@ -155,7 +155,7 @@ public enum Trainer {
     }
 
     /// `Σ v²` in 32 Float lanes (fused multiply-adds; a plain Float loop is one dependent add
-    /// per element, ~9% of a large proxy step), the lanes and the tail summed in Double. O(n).
+    /// per element: adaptive clipping then cost the largest proxy candidate 8% more time), the lanes and the tail summed in Double. O(n).
     static func squaredNorm(_ values: UnsafeBufferPointer<Float>) -> Double {
         guard let base = values.baseAddress else { return 0 }
         let raw = UnsafeRawPointer(base)
