@@ -74,7 +74,8 @@ let package = Package(
         .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace"], swiftSettings: hostCPU),
         .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency"], swiftSettings: hostCPU),
         .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"], swiftSettings: hostCPU),
-        .testTarget(name: "NASSearchTests", dependencies: ["NASSearch"], swiftSettings: hostCPU),
+        .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"],
+                    swiftSettings: hostCPU),
         .testTarget(name: "nasctlTests", dependencies: ["nasctl"], swiftSettings: hostCPU),
     ]
 )

@@ -13,10 +13,19 @@ public struct Architecture: Hashable, Sendable {
 
     /// Builds from `decision name → value`, checked against `space`.
     public init(space: SearchSpace, choices: [String: String], source: String = "<arch>") throws {
+        try self.init(space: space, values: choices.mapValues { DecisionValue.text($0) }, source: source)
+    }
+
+    /// Builds from `decision name → value` as JSON holds it (text or number), each value turned
+    /// into its decision's canonical text; checked against `space`.
+    public init(space: SearchSpace, values choices: [String: DecisionValue], source: String = "<arch>") throws {
         var values: [String] = []
         for d in space.decisions {
-            guard let v = choices[d.name] else {
-                throw SpaceError(file: source, field: "decisions.\(d.name)", problem: "missing; choose one of \(d.choices.joined(separator: ", "))")
+            guard let given = choices[d.name] else {
+                throw SpaceError(file: source, field: "decisions.\(d.name)", problem: "missing; choose one of \(d.allowedDescription)")
+            }
+            guard let v = d.canonical(given) else {
+                throw SpaceError(file: source, field: "decisions.\(d.name)", problem: "'\(given)' is not a choice; allowed: \(d.allowedDescription)")
             }
             values.append(v)
         }
@@ -45,9 +54,15 @@ public struct Architecture: Hashable, Sendable {
         return groups.joined(separator: "|")
     }
 
-    /// `decision name → value`.
+    /// `decision name → value` (canonical text).
     public func choices(in space: SearchSpace) -> [String: String] {
         Dictionary(uniqueKeysWithValues: zip(space.decisions.map(\.name), values))
+    }
+
+    /// `decision name → value` as JSON writes it (numbers as numbers once a space has numeric
+    /// decisions).
+    public func jsonValues(in space: SearchSpace) -> [String: DecisionValue] {
+        Dictionary(uniqueKeysWithValues: zip(space.decisions, values).map { ($0.name, $0.jsonValue($1)) })
     }
 
     /// Why this architecture does not fit `space`, as an error naming the decision.
@@ -58,14 +73,14 @@ public struct Architecture: Hashable, Sendable {
         guard values.count == space.decisions.count else {
             throw SpaceError(file: source, field: "decisions", problem: "has \(values.count) values; space '\(space.name)' has \(space.decisions.count) decisions")
         }
-        for (d, v) in zip(space.decisions, values) where !d.choices.contains(v) {
-            throw SpaceError(file: source, field: "decisions.\(d.name)", problem: "'\(v)' is not a choice; allowed: \(d.choices.joined(separator: ", "))")
+        for (d, v) in zip(space.decisions, values) where d.canonical(text: v) != v {
+            throw SpaceError(file: source, field: "decisions.\(d.name)", problem: "'\(v)' is not a choice; allowed: \(d.allowedDescription)")
         }
     }
 
     /// Uniformly random: each decision's choice drawn independently.
     public static func random<G: RandomNumberGenerator>(in space: SearchSpace, using rng: inout G) -> Architecture {
-        Architecture(spaceName: space.name, values: space.decisions.map { $0.choices.randomElement(using: &rng)! })
+        Architecture(spaceName: space.name, values: space.decisions.map { $0.randomValue(using: &rng) })
     }
 
     /// Random, except for the decisions in `fixed` (`name → value`), which are set as given.
@@ -80,11 +95,10 @@ public struct Architecture: Hashable, Sendable {
     /// A copy with exactly one decision changed to a different valid value (decisions with a
     /// single choice are never picked). Returns self when no decision has two choices.
     public func mutated<G: RandomNumberGenerator>(in space: SearchSpace, using rng: inout G) -> Architecture {
-        let mutable = space.decisions.indices.filter { space.decisions[$0].choices.count > 1 }
+        let mutable = space.decisions.indices.filter { space.decisions[$0].isMutable }
         guard let index = mutable.randomElement(using: &rng) else { return self }
         var copy = self
-        let others = space.decisions[index].choices.filter { $0 != values[index] }
-        copy.values[index] = others.randomElement(using: &rng)!
+        copy.values[index] = space.decisions[index].mutatedValue(from: values[index], using: &rng)
         return copy
     }
 }
@@ -93,14 +107,14 @@ extension Architecture {
     /// The JSON file form: `{"space": NAME, "decisions": {name: value, …}}`.
     struct FileForm: Codable {
         var space: String
-        var decisions: [String: String]
+        var decisions: [String: DecisionValue]
     }
 
     /// JSON text (keys sorted) that `load` reads back to the same architecture.
     public func json(in space: SearchSpace) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(FileForm(space: spaceName, decisions: choices(in: space))), as: UTF8.self)
+        return String(decoding: try encoder.encode(FileForm(space: spaceName, decisions: jsonValues(in: space))), as: UTF8.self)
     }
 
     /// Parses and validates an architecture JSON against `space`.
@@ -114,7 +128,7 @@ extension Architecture {
         guard form.space == space.name else {
             throw SpaceError(file: source, field: "space", problem: "architecture is for space '\(form.space)', but the space in use is '\(space.name)' (pass the matching --space)")
         }
-        return try Architecture(space: space, choices: form.decisions, source: source)
+        return try Architecture(space: space, values: form.decisions, source: source)
     }
 
     /// Reads an architecture file.

@@ -66,13 +66,13 @@ struct EvaluateCommand: ParsableCommand {
                           latency_ms: nil, seconds: Date().timeIntervalSince(start),
                           validation_loss: scores.validationLoss, training_loss: scores.trainingLoss)
         }
-        switch evaluator.evaluate(architecture, trial: 0) {
-        case .failure(let reason):
-            throw ValidationError("\(arch): evaluation failed: \(reason)")
-        case .success(let accuracy, let latency):
-            return Report(arch: arch, key: architecture.key(in: space), evaluator: evaluator.name, accuracy: accuracy,
-                          latency_ms: latency, seconds: Date().timeIntervalSince(start))
+        let evaluation = evaluator.evaluate(architecture, trial: 0)
+        if let failure = evaluation.failure {
+            throw ValidationError("\(arch): evaluation failed: \(failure.message)")
         }
+        guard let accuracy = evaluation.accuracy else { throw ValidationError("\(arch): the evaluator reported no accuracy") }
+        return Report(arch: arch, key: architecture.key(in: space), evaluator: evaluator.name, accuracy: accuracy,
+                      latency_ms: evaluation.latencyMs, seconds: Date().timeIntervalSince(start))
     }
 
     func run() throws {

@@ -21,7 +21,7 @@ struct ParetoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try Study(existing: study)
+        let store = try StudyLocator(parsing: study).openExisting()
         let spaceFile = space ?? store.settings.spaceFile
         let loaded = try SearchSpace.load(file: spaceFile)
         guard loaded.digest == store.settings.spaceDigest else {

@@ -76,8 +76,9 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         _ = ExecutionContext(threads: threadOptions.threads)
+        let locator = try StudyLocator(parsing: study ?? "runs/search-\(Self.timestamp())")
         let space = try spaceOptions.load()
-        let studyDir = study ?? "runs/search-\(Self.timestamp())"
+        let studyDir = locator.reportDirectory
         let accuracy = try evaluatorOptions.make(space: space, workDirectory: (studyDir as NSString).appendingPathComponent("evaluator"), seed: seed)
         var latency: LatencyModel = { _ in nil }
         var tablePath: String?
@@ -99,11 +100,11 @@ struct SearchCommand: ParsableCommand {
         let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath,
                                      evaluator: accuracy.name, strategy: strategy, reward: reward, population: population,
                                      sample: sample, budget: cycles, seed: seed)
-        let store = try Study(directory: studyDir, settings: settings, forceResume: forceResume)
-        let searcher = try Searcher(space: space, strategy: searchStrategy, evaluator: accuracy, latency: latency, reward: reward,
-                                    study: store, budget: cycles, workers: workers, seed: seed)
+        let store = try locator.open(settings: settings, forceResume: forceResume)
+        let searcher = try WorkerLoop(space: space, strategy: searchStrategy, scheduler: FlatScheduler(), evaluator: accuracy, latency: latency,
+                                      reward: reward, store: store, budget: cycles, workers: workers, seed: seed)
         if !json {
-            FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy), \(accuracy.name), target \(targetMs) ms, study \(studyDir)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
+            FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy), \(accuracy.name), target \(targetMs) ms, study \(locator)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
         }
         let bar = LockedProgress(ProgressLine(label: "search", total: cycles))
         try searcher.run { p in

@@ -11,8 +11,8 @@ import Testing
     /// Deterministic stand-in for training: accuracy from an FNV-1a hash of the key.
     struct HashEvaluator: Evaluator {
         var name: String { "hash" }
-        func evaluate(_ arch: Architecture, trial: Int) -> Evaluation {
-            let key = arch.values.joined(separator: ",")
+        func evaluate(_ request: EvaluationRequest) -> Evaluation {
+            let key = request.arch.values.joined(separator: ",")
             var h: UInt64 = 0xcbf2_9ce4_8422_2325
             for b in key.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
             return .success(accuracy: 0.5 + 0.4 * Double(h % 10_000) / 10_000, latencyMs: nil)
@@ -43,9 +43,9 @@ import Testing
 
     func search(_ space: SearchSpace, evaluator: any Evaluator, strategy: any SearchStrategy, latency: @escaping LatencyModel,
                 budget: Int, seed: UInt64) throws -> [TrialRecord] {
-        let study = try Study(directory: temporaryDirectory("golden"), settings: settings(space, strategy: strategy.name, budget: budget, seed: seed))
-        try Searcher(space: space, strategy: strategy, evaluator: evaluator, latency: latency, reward: .soft(targetMs: 5),
-                     study: study, budget: budget, workers: 1, seed: seed).run()
+        let study = try SQLiteStudyStore(directory: temporaryDirectory("golden"), settings: settings(space, strategy: strategy.name, budget: budget, seed: seed))
+        try WorkerLoop(space: space, strategy: strategy, evaluator: evaluator, latency: latency, reward: .soft(targetMs: 5),
+                     store: study, budget: budget, workers: 1, seed: seed).run()
         return try study.trials()
     }
 

@@ -7,9 +7,9 @@ import Testing
 @Suite struct SearcherTests {
     func run(_ space: SearchSpace, table: TableEvaluator, strategy: any SearchStrategy, budget: Int, workers: Int = 1,
              seed: UInt64 = 1, directory: String) throws -> [TrialRecord] {
-        let study = try Study(directory: directory, settings: settings(space, strategy: strategy.name, budget: budget, seed: seed))
-        let searcher = try Searcher(space: space, strategy: strategy, evaluator: table, latency: { _ in nil }, reward: .soft(targetMs: 5),
-                                    study: study, budget: budget, workers: workers, seed: seed)
+        let study = try SQLiteStudyStore(directory: directory, settings: settings(space, strategy: strategy.name, budget: budget, seed: seed))
+        let searcher = try WorkerLoop(space: space, strategy: strategy, evaluator: table, latency: { _ in nil }, reward: .soft(targetMs: 5),
+                                    store: study, budget: budget, workers: workers, seed: seed)
         try searcher.run()
         return try study.trials()
     }
@@ -69,12 +69,12 @@ import Testing
         let evolution = RegularizedEvolution(space: space, population: 10, sample: 3)
         let first = try run(space, table: table, strategy: evolution, budget: 25, directory: dir)
         // Simulate a crash: trial 24 was still running when the process died.
-        let study = try Study(directory: dir, settings: settings(space, budget: 40), forceResume: true)
+        let study = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 40), forceResume: true)
         var leftover = first.last!
         leftover.status = .running; leftover.accuracy = nil; leftover.reward = nil; leftover.finishedAt = nil; leftover.finishOrder = nil
         try study.finish(leftover)
-        let searcher = try Searcher(space: space, strategy: evolution, evaluator: table, latency: { _ in nil }, reward: .soft(targetMs: 5),
-                                    study: study, budget: 40, workers: 1, seed: 1)
+        let searcher = try WorkerLoop(space: space, strategy: evolution, evaluator: table, latency: { _ in nil }, reward: .soft(targetMs: 5),
+                                    store: study, budget: 40, workers: 1, seed: 1)
         try searcher.run()
         let all = try study.trials()
         #expect(all.count == 40)
@@ -87,11 +87,11 @@ import Testing
     @Test func resumingWithOtherSettingsIsRefused() throws {
         let space = try nasbench201()
         let dir = temporaryDirectory("mismatch")
-        _ = try Study(directory: dir, settings: settings(space, budget: 10, seed: 1))
-        #expect { try Study(directory: dir, settings: settings(space, budget: 10, seed: 2)) } throws: { error in
+        _ = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 10, seed: 1))
+        #expect { try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 10, seed: 2)) } throws: { error in
             "\(error)".contains("seed: study has 1, now 2") && "\(error)".contains("--force-resume")
         }
-        _ = try Study(directory: dir, settings: settings(space, budget: 10, seed: 2), forceResume: true)
+        _ = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 10, seed: 2), forceResume: true)
     }
 
     @Test func failedTrialsAreRecordedWithTheirReason() throws {
@@ -99,9 +99,9 @@ import Testing
         let dir = temporaryDirectory("fail")
         let evaluator = try CommandEvaluator(command: #"grep -q '"x"' "$NASCTL_ARCH" && exit 4; echo '{"accuracy": 0.5}'; :"#, timeoutSeconds: 10,
                                              space: space, workDirectory: URL(fileURLWithPath: dir).appendingPathComponent("eval"))
-        let study = try Study(directory: dir, settings: settings(space, strategy: "random", budget: 12))
-        let searcher = try Searcher(space: space, strategy: RandomSearch(space: space), evaluator: evaluator, latency: { _ in nil },
-                                    reward: .soft(targetMs: 5), study: study, budget: 12, workers: 2, seed: 3)
+        let study = try SQLiteStudyStore(directory: dir, settings: settings(space, strategy: "random", budget: 12))
+        let searcher = try WorkerLoop(space: space, strategy: RandomSearch(space: space), evaluator: evaluator, latency: { _ in nil },
+                                    reward: .soft(targetMs: 5), store: study, budget: 12, workers: 2, seed: 3)
         try searcher.run()
         let trials = try study.trials()
         #expect(trials.count == 12)
@@ -119,9 +119,9 @@ import Testing
         let space = try nasbench201()
         let table = try TableEvaluator(csv: syntheticTableCSV(space: space, latency: true), space: space, source: "t.csv")
         let dir = temporaryDirectory("report")
-        let study = try Study(directory: dir, settings: settings(space, budget: 60))
-        try Searcher(space: space, strategy: RegularizedEvolution(space: space, population: 10, sample: 3), evaluator: table,
-                     latency: { _ in nil }, reward: .soft(targetMs: 5), study: study, budget: 60, workers: 1, seed: 1).run()
+        let study = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 60))
+        try WorkerLoop(space: space, strategy: RegularizedEvolution(space: space, population: 10, sample: 3), evaluator: table,
+                     latency: { _ in nil }, reward: .soft(targetMs: 5), store: study, budget: 60, workers: 1, seed: 1).run()
         let report = StudyReport(space: space, settings: study.settings, trials: try study.trials())
         try report.write(to: dir)
         let trialsCSV = try String(contentsOfFile: dir + "/trials.csv", encoding: .utf8).split(separator: "\n")

@@ -124,3 +124,44 @@ import Testing
         }
     }
 }
+
+/// Decision values: one canonical text, read from JSON numbers and table cells.
+@Suite struct DecisionValueTests {
+    @Test func numbersInJSONMatchNumericChoices() throws {
+        let space = try defaultSpace()
+        var rng = SplitMix64(seed: 4)
+        let arch = Architecture.random(in: space, using: &rng)
+        var choices = arch.jsonValues(in: space)
+        choices["block1.kernel"] = .number(5)
+        choices["block1.se"] = .number(0.25)
+        choices["block1.layers"] = .number(1)
+        let json = try JSONEncoder().encode(["space": AnyEncodable(space.name), "decisions": AnyEncodable(choices)])
+        let read = try Architecture.parse(json: json, space: space)
+        let c = read.choices(in: space)
+        #expect(c["block1.kernel"] == "5" && c["block1.se"] == "0.25" && c["block1.layers"] == "+1")
+        // Written back, categorical values stay text, so the file reads back to the same key.
+        let again = try Architecture.parse(json: Data(try read.json(in: space).utf8), space: space)
+        #expect(again.key(in: space) == read.key(in: space))
+        #expect(try read.json(in: space).contains("\"block1.kernel\" : \"5\""))
+    }
+
+    @Test func valuesThatAreNoChoiceAreRefusedByName() throws {
+        let space = try defaultSpace()
+        let d = try #require(space.decisions.first { $0.name == "block1.kernel" })
+        #expect(d.canonical(text: "5") == "5" && d.canonical(text: "5.0") == "5" && d.canonical(text: "7") == nil)
+        #expect(d.canonical(.number(4)) == nil && d.canonical(.text("three")) == nil)
+        var rng = SplitMix64(seed: 1)
+        var choices = Architecture.random(in: space, using: &rng).jsonValues(in: space)
+        choices["block1.kernel"] = .number(4)
+        let json = try JSONEncoder().encode(["space": AnyEncodable(space.name), "decisions": AnyEncodable(choices)])
+        #expect { try Architecture.parse(json: json, space: space, source: "a.json") } throws: {
+            "\($0)".contains("a.json") && "\($0)".contains("decisions.block1.kernel") && "\($0)".contains("'4' is not a choice")
+        }
+    }
+}
+
+private struct AnyEncodable: Encodable {
+    let value: any Encodable
+    init(_ value: any Encodable) { self.value = value }
+    func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}

@@ -43,6 +43,17 @@ import Testing
         #expect(result.code != 0)
     }
 
+    @Test(arguments: [
+        (["search", "--target-ms", "30", "--space", "Configs/nasbench201.yaml", "--evaluator", "table:t.csv", "--study", "postgresql://u@h/db?study=s"],
+         "'postgresql://' studies are not supported by this build"),
+        (["pareto", "--study", "sqlite://x"], "'sqlite://' studies are not supported by this build"),
+    ])
+    func studyURLsAreAClearError(arguments: [String], message: String) throws {
+        let result = try #require(failure(arguments))
+        #expect(result.message.contains(message), "got: \(result.message)")
+        #expect(result.code != 0)
+    }
+
     @Test func measureJSONHasTheBenchmarkModelFields() throws {
         let report = try MeasureCommand.measureReport(model: "mobilenetv2", resolution: 32, width: 0.35, threads: 1, runs: 3, warmup: 1, seed: 1, profile: true)
         let text = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)

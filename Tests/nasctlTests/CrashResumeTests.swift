@@ -45,13 +45,13 @@ import Testing
             }
             // Everything that had finished is still there, unchanged.
             if FileManager.default.fileExists(atPath: dir + "/study.sqlite") {
-                let trials = try Study(existing: dir).trials()
+                let trials = try SQLiteStudyStore(existing: dir).trials()
                 for (number, old) in finishedBefore { #expect(trials.first { $0.number == number } == old, "trial \(number) changed") }
                 for t in trials where t.status != .running { finishedBefore[t.number] = t }
             }
             if process.terminationReason == .exit && process.terminationStatus == 0 { break }
         }
-        let trials = try Study(existing: dir).trials()
+        let trials = try SQLiteStudyStore(existing: dir).trials()
         #expect(kills >= 1)
         #expect(trials.count == budget)
         #expect(Set(trials.map(\.number)) == Set(0..<budget))

@@ -25,7 +25,11 @@ public struct CommandEvaluator: Evaluator {
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
     }
 
-    public func evaluate(_ arch: Architecture, trial: Int) -> Evaluation {
+    /// Runs the command once; files it could not create or a shell that could not start are
+    /// transient failures, everything the command itself does wrong is deterministic.
+    public func evaluate(_ request: EvaluationRequest) -> Evaluation {
+        if let fidelity = request.fidelity { return .unsupported(fidelity, by: name) }
+        let arch = request.arch, trial = request.trial
         let archFile = workDirectory.appendingPathComponent("trial-\(trial).json")
         let outFile = workDirectory.appendingPathComponent("trial-\(trial).out")
         let errFile = workDirectory.appendingPathComponent("trial-\(trial).err")
@@ -33,10 +37,10 @@ public struct CommandEvaluator: Evaluator {
         do {
             try arch.json(in: space).write(to: archFile, atomically: true, encoding: .utf8)
             for file in [outFile, errFile] where !FileManager.default.createFile(atPath: file.path, contents: nil) {
-                return .failure("cannot create \(file.path) for the evaluator's output")
+                return .failure("cannot create \(file.path) for the evaluator's output", kind: .transient)
             }
         } catch {
-            return .failure("cannot write the architecture file: \(error)")
+            return .failure("cannot write the architecture file: \(error)", kind: .transient)
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -46,7 +50,7 @@ public struct CommandEvaluator: Evaluator {
         environment["NASCTL_TRIAL"] = "\(trial)"
         process.environment = environment
         guard let out = FileHandle(forWritingAtPath: outFile.path), let err = FileHandle(forWritingAtPath: errFile.path) else {
-            return .failure("cannot open output files in \(workDirectory.path)")
+            return .failure("cannot open output files in \(workDirectory.path)", kind: .transient)
         }
         defer { try? out.close(); try? err.close() }
         process.standardOutput = out
@@ -57,7 +61,7 @@ public struct CommandEvaluator: Evaluator {
         do {
             try process.run()
         } catch {
-            return .failure("cannot start /bin/sh: \(error)")
+            return .failure("cannot start /bin/sh: \(error)", kind: .transient)
         }
         if finished.wait(timeout: .now() + timeoutSeconds) == .timedOut {
             kill(-process.processIdentifier, SIGKILL)

@@ -68,9 +68,11 @@ public struct ProxyEvaluator: Evaluator {
         return Scores(validationAccuracy: accuracy, validationLoss: loss, trainingLoss: trained.finalLoss)
     }
 
-    public func evaluate(_ arch: Architecture, trial: Int) -> Evaluation {
+    /// Trains at the space's proxy budget; the fidelity reported is its epochs.
+    public func evaluate(_ request: EvaluationRequest) -> Evaluation {
+        if let fidelity = request.fidelity, fidelity.value != budget.epochs { return .unsupported(fidelity, by: "the proxy") }
         do {
-            return .success(accuracy: try scores(arch).validationAccuracy, latencyMs: nil)
+            return .success(accuracy: try scores(request.arch).validationAccuracy, latencyMs: nil, fidelity: Fidelity(budget.epochs))
         } catch {
             return .failure("proxy: \(error)")
         }

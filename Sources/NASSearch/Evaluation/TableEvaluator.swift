@@ -46,10 +46,10 @@ public struct TableEvaluator: Evaluator {
             }
             var key: [String] = []
             for (d, c) in zip(space.decisions, decisionColumns) {
-                guard d.choices.contains(fields[c]) else {
-                    throw SearchError.badTable(source, line: n, "'\(fields[c])' is not a choice of '\(d.name)' (allowed: \(d.choices.joined(separator: ", ")))")
+                guard let value = d.canonical(text: fields[c]) else {
+                    throw SearchError.badTable(source, line: n, "'\(fields[c])' is not a choice of '\(d.name)' (allowed: \(d.allowedDescription))")
                 }
-                key.append(fields[c])
+                key.append(value)
             }
             guard let accuracy = Double(fields[accuracyColumn]), accuracy.isFinite else {
                 throw SearchError.badTable(source, line: n, "accuracy '\(fields[accuracyColumn])' is not a number")
@@ -73,8 +73,9 @@ public struct TableEvaluator: Evaluator {
 
     public var count: Int { rows.count }
 
-    public func evaluate(_ arch: Architecture, trial: Int) -> Evaluation {
-        guard let row = rows[arch.values] else { return .failure("not in \(name)") }
+    public func evaluate(_ request: EvaluationRequest) -> Evaluation {
+        if let fidelity = request.fidelity { return .unsupported(fidelity, by: name) }
+        guard let row = rows[request.arch.values] else { return .failure("not in \(name)") }
         return .success(accuracy: row.accuracy, latencyMs: row.latency)
     }
 }

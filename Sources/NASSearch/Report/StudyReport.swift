@@ -107,7 +107,7 @@ public struct StudyReport: Sendable {
     public func bestJSON(_ t: TrialRecord) throws -> String {
         struct Best: Encodable {
             var space: String
-            var decisions: [String: String]
+            var decisions: [String: DecisionValue]
             var trial: Int
             var key: String
             var accuracy: Double?
@@ -118,7 +118,7 @@ public struct StudyReport: Sendable {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let best = Best(space: space.name, decisions: Dictionary(uniqueKeysWithValues: zip(space.decisions.map(\.name), t.values)),
+        let best = Best(space: space.name, decisions: Architecture(spaceName: space.name, values: t.values).jsonValues(in: space),
                         trial: t.number, key: t.key, accuracy: t.accuracy, latency_ms: t.latencyMs, reward: t.reward, macs: t.macs, params: t.params)
         return String(decoding: try encoder.encode(best), as: UTF8.self) + "\n"
     }

@@ -1,40 +1,50 @@
 import Foundation
 import GRDB
 
-/// One row of a study: an architecture proposed, evaluated (or failed, or found in the cache).
+/// One row of a study: an architecture proposed, evaluated (or failed, pruned, or found in the
+/// cache).
 public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
-    public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
-        /// Proposed and being evaluated (a leftover after a crash is run again on resume).
-        case running
-        case done
-        case failed
-        /// Already evaluated in an earlier trial: result reused, not counted against the budget.
-        case cached
-    }
+    public typealias Status = TrialStatus
 
     public static let databaseTableName = "trials"
 
     public var number: Int
     public var key: String
-    /// The decision values as a JSON array, in the space's order.
+    /// The decision values (canonical text) as a JSON array, in the space's order.
     public var decisions: String
-    public var status: Status
+    public var status: TrialStatus
     public var accuracy: Double?
     public var latencyMs: Double?
     public var reward: Double?
     public var macs: Int?
     public var params: Int?
+    /// The failure's message (or, for a cached failure, which trial it repeats).
     public var error: String?
     public var startedAt: Double
     public var finishedAt: Double?
-    /// Order in which trials finished (the aging population follows it).
+    /// Order in which trials finished (the aging population follows it); assigned by the store.
     public var finishOrder: Int?
     public var worker: Int
     public var parent: Int?
+    /// The fidelity of the recorded result (nil: the evaluator's only one).
+    public var fidelity: Double?
+    /// For a failed trial: deterministic, transient or interrupted.
+    public var failureKind: FailureKind?
+
+    public init(number: Int, key: String, decisions: String, status: TrialStatus, accuracy: Double? = nil, latencyMs: Double? = nil,
+                reward: Double? = nil, macs: Int? = nil, params: Int? = nil, error: String? = nil, startedAt: Double,
+                finishedAt: Double? = nil, finishOrder: Int? = nil, worker: Int, parent: Int? = nil, fidelity: Double? = nil,
+                failureKind: FailureKind? = nil) {
+        self.number = number; self.key = key; self.decisions = decisions; self.status = status; self.accuracy = accuracy
+        self.latencyMs = latencyMs; self.reward = reward; self.macs = macs; self.params = params; self.error = error
+        self.startedAt = startedAt; self.finishedAt = finishedAt; self.finishOrder = finishOrder; self.worker = worker
+        self.parent = parent; self.fidelity = fidelity; self.failureKind = failureKind
+    }
 
     enum CodingKeys: String, CodingKey {
         case number, key, decisions, status, accuracy, latencyMs = "latency_ms", reward, macs, params, error,
-             startedAt = "started_at", finishedAt = "finished_at", finishOrder = "finish_order", worker, parent
+             startedAt = "started_at", finishedAt = "finished_at", finishOrder = "finish_order", worker, parent,
+             fidelity, failureKind = "failure_kind"
     }
 
     public var values: [String] {
@@ -44,4 +54,30 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     static func encode(values: [String]) -> String {
         String(decoding: (try? JSONEncoder().encode(values)) ?? Data("[]".utf8), as: UTF8.self)
     }
+}
+
+extension FailureKind: DatabaseValueConvertible {}
+
+/// An intermediate result of a trial at one fidelity (a rung), kept for the scheduler.
+public struct TrialReport: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "reports"
+    public var trial: Int
+    public var fidelity: Double
+    /// Metric name → value, as JSON.
+    public var metrics: String
+    public var reward: Double?
+    public var recordedAt: Double
+
+    public init(trial: Int, fidelity: Double, metrics: [String: Double], reward: Double?, recordedAt: Double) {
+        self.trial = trial; self.fidelity = fidelity; self.reward = reward; self.recordedAt = recordedAt
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        self.metrics = String(decoding: (try? encoder.encode(metrics)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    public var metricValues: [String: Double] {
+        (try? JSONDecoder().decode([String: Double].self, from: Data(metrics.utf8))) ?? [:]
+    }
+
+    enum CodingKeys: String, CodingKey { case trial, fidelity, metrics, reward, recordedAt = "recorded_at" }
 }

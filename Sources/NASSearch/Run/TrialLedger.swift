@@ -1,0 +1,77 @@
+import NASSpace
+
+/// The worker loop's in-memory view of a study: every trial by number, the history the strategy
+/// sees (successful trials in finish order), the result cache by key, the trials in flight and
+/// the leftovers to re-run. Not thread-safe: the worker loop keeps it under its lock.
+struct TrialLedger {
+    let space: SearchSpace
+    private(set) var records: [Int: TrialRecord] = [:]
+    private(set) var history: [Member] = []
+    /// The latest evaluated (or deterministically failed) trial of each key.
+    private(set) var resultsByKey: [String: TrialRecord] = [:]
+    /// Keys being evaluated now → (trial number, architecture).
+    private(set) var inFlight: [String: (number: Int, arch: Architecture)] = [:]
+    /// Trials a crash or an interrupt left unfinished, to run first, by number.
+    private(set) var leftovers: [TrialRecord] = []
+    private(set) var bestReward: Double?
+
+    init(space: SearchSpace) { self.space = space }
+
+    /// Trials in the order they must be replayed: finished ones by finish order (leftovers
+    /// collected, not replayed).
+    mutating func load(_ trials: [TrialRecord], onFinished: (TrialRecord) -> Void) {
+        for trial in trials {
+            records[trial.number] = trial
+            if trial.status.needsEvaluation { leftovers.append(trial) }
+        }
+        for trial in trials.sorted(by: { ($0.finishOrder ?? .max) < ($1.finishOrder ?? .max) }) where !trial.status.needsEvaluation {
+            remember(trial)
+            onFinished(trial)
+        }
+    }
+
+    mutating func takeLeftover() -> TrialRecord? { leftovers.isEmpty ? nil : leftovers.removeFirst() }
+
+    var pendingArchitectures: [Architecture] { inFlight.values.sorted { $0.number < $1.number }.map(\.arch) }
+
+    func isInFlight(_ key: String) -> Bool { inFlight[key] != nil }
+
+    mutating func start(_ trial: TrialRecord) {
+        records[trial.number] = trial
+        inFlight[trial.key] = (trial.number, Architecture(spaceName: space.name, values: trial.values))
+    }
+
+    mutating func end(_ trial: TrialRecord) {
+        inFlight[trial.key] = nil
+        records[trial.number] = trial
+        remember(trial)
+    }
+
+    /// A recorded earlier result for `key` that a repeat proposal reuses.
+    func earlierResult(for key: String) -> TrialRecord? { resultsByKey[key] }
+
+    private mutating func remember(_ trial: TrialRecord) {
+        records[trial.number] = trial
+        switch trial.status {
+        case .done, .pruned:
+            resultsByKey[trial.key] = trial
+        case .failed where trial.failureKind == nil || trial.failureKind == .deterministic:
+            resultsByKey[trial.key] = trial  // it would fail again: a repeat reuses the failure
+        default:
+            break
+        }
+        if trial.status == .done, let r = trial.reward { bestReward = max(bestReward ?? r, r) }
+        if trial.status == .done || trial.status == .cached, let r = trial.reward {
+            history.append(Member(trial: trial.number, arch: Architecture(spaceName: space.name, values: trial.values), reward: r,
+                                  objectives: Self.objectives(of: trial), fidelity: trial.fidelity.map(Fidelity.init)))
+        }
+    }
+
+    /// Accuracy, then latency when known.
+    static func objectives(of trial: TrialRecord) -> [ObjectiveValue] {
+        var values: [ObjectiveValue] = []
+        if let a = trial.accuracy { values.append(ObjectiveValue(.accuracy, a)) }
+        if let l = trial.latencyMs { values.append(ObjectiveValue(.latency, l)) }
+        return values
+    }
+}

@@ -1,0 +1,46 @@
+import NASSpace
+
+/// Latency and cost of an architecture from the device table (network spaces), or nothing.
+public typealias LatencyModel = @Sendable (Architecture) throws -> (latencyMs: Double, macs: Int, params: Int)?
+
+/// Turns an evaluation into a trial's result: latency from the device table when there is one
+/// (else the evaluator's), cost, and the MNasNet reward.
+struct TrialScorer: Sendable {
+    let latency: LatencyModel
+    let reward: Reward
+
+    /// `trial` with the result of `evaluation` filled in: `done` with accuracy, latency, cost and
+    /// reward, or `failed` with the failure's message and kind (a latency that cannot be
+    /// predicted fails the trial deterministically).
+    func score(_ trial: TrialRecord, arch: Architecture, evaluation: Evaluation) -> TrialRecord {
+        var scored = trial
+        scored.fidelity = evaluation.fidelity?.value
+        if let failure = evaluation.failure {
+            scored.status = .failed
+            scored.error = failure.message
+            scored.failureKind = failure.kind
+            return scored
+        }
+        guard let accuracy = evaluation.accuracy else {
+            scored.status = .failed
+            scored.error = "the evaluator reported no accuracy (metrics: \(evaluation.metrics.keys.sorted().joined(separator: ", ")))"
+            scored.failureKind = .deterministic
+            return scored
+        }
+        do {
+            let cost = try latency(arch)
+            let ms = cost?.latencyMs ?? evaluation.latencyMs
+            scored.status = .done
+            scored.accuracy = accuracy
+            scored.latencyMs = ms
+            scored.macs = cost?.macs
+            scored.params = cost?.params
+            scored.reward = reward(accuracy: accuracy, latencyMs: ms)
+        } catch {
+            scored.status = .failed
+            scored.error = "latency: \(error)"
+            scored.failureKind = .deterministic
+        }
+        return scored
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import NASEngine
+import NASSpace
+
+/// Runs a search: `workers` threads each take the next trial as soon as they are free
+/// (asynchronous, as in Real et al.) until the budget is reached. The loop owns the budget and
+/// the in-flight bookkeeping; it asks the strategy for proposals, the scheduler for fidelities
+/// and the store to record, each only through its protocol.
+///
+/// Budget: `budget` counts every trial (cycle), the initial population included. A proposal
+/// already evaluated is not evaluated again: it is recorded as `cached` with the earlier result
+/// (reusing it costs no evaluation but still uses up a cycle, as a repeated child does in
+/// Real et al.) and joins the population again. A resumed study re-runs what was left running
+/// first, under the same numbers.
+/// With one worker and a seed a run is exactly reproducible: proposal n draws from a generator
+/// seeded by (seed, n) and sees exactly the trials before it.
+public final class WorkerLoop: @unchecked Sendable {
+    public typealias Progress = SearchProgress
+
+    let space: SearchSpace
+    let strategy: any SearchStrategy
+    let scheduler: any Scheduler
+    let evaluator: any Evaluator
+    let scorer: TrialScorer
+    let store: any StudyStore
+    let workers: Int
+    let seed: UInt64
+
+    /// Guards everything below; workers wait on it for an identical proposal still in flight.
+    private let lock = NSCondition()
+    private var ledger: TrialLedger
+    private var budget: TrialBudget
+    private var reports: [TrialReport]
+    private var firstError: Error?
+
+    public init(space: SearchSpace, strategy: any SearchStrategy, scheduler: any Scheduler = FlatScheduler(), evaluator: any Evaluator,
+                latency: @escaping LatencyModel, reward: Reward, store: any StudyStore, budget: Int, workers: Int, seed: UInt64) throws {
+        self.space = space; self.strategy = strategy; self.scheduler = scheduler; self.evaluator = evaluator
+        self.scorer = TrialScorer(latency: latency, reward: reward)
+        self.store = store; self.workers = max(1, workers); self.seed = seed
+        var ledger = TrialLedger(space: space)
+        var counted = TrialBudget(total: budget)
+        ledger.load(try store.trials()) { counted.count($0.status) }
+        self.ledger = ledger
+        self.budget = counted
+        self.reports = try store.reports()
+    }
+
+    /// Trials that spent an evaluation so far (done, failed, pruned).
+    public var evaluatedCount: Int { lock.lock(); defer { lock.unlock() }; return budget.evaluated }
+
+    /// Runs until the budget is reached, owning the study meanwhile; `progress` after each trial
+    /// that ends (called under the loop's lock: keep it short).
+    public func run(progress: @escaping @Sendable (Progress) -> Void = { _ in }) throws {
+        let ownership = try store.acquireOwnership()
+        defer { ownership.release() }
+        let start = Date()
+        let evaluatedBefore = evaluatedCount
+        let group = DispatchGroup()
+        for worker in 0..<workers {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                defer { group.leave() }
+                while case let (trial, arch)? = nextTrial(worker: worker) {
+                    let finished = evaluate(trial, arch: arch)
+                    complete(finished, start: start, evaluatedBefore: evaluatedBefore, progress: progress)
+                }
+            }
+        }
+        group.wait()
+        if let firstError { throw firstError }
+    }
+
+    /// Evaluates one trial through the scheduler's rungs: from its starting fidelity until it
+    /// completes, is pruned or fails. Every rung's result but a single one's is kept as a report.
+    private func evaluate(_ trial: TrialRecord, arch: Architecture) -> TrialRecord {
+        var fidelity = scheduler.startingFidelity(trial: trial.number)
+        var rung = 0
+        while true {
+            let evaluation = evaluator.evaluate(EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity))
+            var scored = scorer.score(trial, arch: arch, evaluation: evaluation)
+            guard scored.status == .done, let reward = scored.reward else { return scored }
+            let decision = scheduler.decide(trial: trial.number, evaluation: evaluation, reward: reward, reports: reportsSoFar())
+            if decision != .complete || rung > 0 { record(scored, evaluation) }
+            rung += 1
+            switch decision {
+            case .complete:
+                return scored
+            case let .continueTo(next):
+                fidelity = next
+            case let .prune(reason):
+                scored.status = .pruned
+                scored.error = reason
+                return scored
+            }
+        }
+    }
+
+    private func reportsSoFar() -> [TrialReport] {
+        lock.lock(); defer { lock.unlock() }
+        return reports
+    }
+
+    /// Keeps an intermediate result in the study and for the scheduler.
+    private func record(_ scored: TrialRecord, _ evaluation: Evaluation) {
+        let report = TrialReport(trial: scored.number, fidelity: evaluation.fidelity?.value ?? 0, metrics: evaluation.metrics,
+                                 reward: scored.reward, recordedAt: Date().timeIntervalSince1970)
+        lock.lock(); defer { lock.unlock() }
+        do { try store.report(report) } catch { if firstError == nil { firstError = error } }
+        reports.append(report)
+    }
+
+    /// The next trial to evaluate (a leftover from a crash first), recorded as running; nil when
+    /// the budget is reached. Cached proposals are recorded and skipped here.
+    private func nextTrial(worker: Int) -> (TrialRecord, Architecture)? {
+        lock.lock()
+        defer { lock.unlock() }
+        while firstError == nil {
+            if var trial = ledger.takeLeftover() {
+                trial.worker = worker
+                trial.status = .running
+                do { try store.begin(trial) } catch { firstError = error; return nil }
+                budget.claim()
+                ledger.start(trial)
+                return (trial, Architecture(spaceName: space.name, values: trial.values))
+            }
+            guard !budget.isExhausted else { return nil }
+            let number: Int
+            do { number = try store.claimTrialNumber() } catch { firstError = error; return nil }
+            var rng = SplitMix64(seed: seed &+ UInt64(number) &* 0x9E37_79B9_7F4A_7C15)
+            let proposal = strategy.propose(history: ledger.history, pending: ledger.pendingArchitectures, rng: &rng)
+            let key = proposal.arch.key(in: space)
+            // The same architecture is being evaluated by another worker: wait for its result.
+            // (Counted as running meanwhile, so other workers see the budget taken.)
+            if ledger.isInFlight(key) {
+                budget.claim()
+                while ledger.isInFlight(key) && firstError == nil { lock.wait() }
+                budget.release()
+            }
+            var trial = TrialRecord(number: number, key: key, decisions: TrialRecord.encode(values: proposal.arch.values), status: .running,
+                                    startedAt: Date().timeIntervalSince1970, worker: worker, parent: proposal.parent)
+            if let earlier = ledger.earlierResult(for: key) {
+                trial.status = .cached
+                trial.accuracy = earlier.accuracy; trial.latencyMs = earlier.latencyMs; trial.reward = earlier.reward
+                trial.macs = earlier.macs; trial.params = earlier.params; trial.fidelity = earlier.fidelity
+                if earlier.status == .failed {
+                    trial.error = "cached failure of trial \(earlier.number): \(earlier.error ?? "")"
+                    trial.failureKind = earlier.failureKind
+                }
+                trial.finishedAt = trial.startedAt
+                do { trial = try store.finish(trial) } catch { firstError = error; return nil }
+                ledger.end(trial)
+                budget.count(trial.status)
+                continue
+            }
+            do { try store.begin(trial) } catch { firstError = error; return nil }
+            budget.claim()
+            ledger.start(trial)
+            return (trial, proposal.arch)
+        }
+        return nil
+    }
+
+    private func complete(_ trial: TrialRecord, start: Date, evaluatedBefore: Int, progress: @Sendable (Progress) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        var trial = trial
+        trial.finishedAt = Date().timeIntervalSince1970
+        budget.release()
+        do { trial = try store.finish(trial) } catch { if firstError == nil { firstError = error } }
+        ledger.end(trial)
+        budget.count(trial.status)
+        lock.broadcast()
+        let elapsed = Date().timeIntervalSince(start)
+        progress(Progress(trials: budget.used, evaluated: budget.evaluated, failed: budget.failed, budget: budget.total,
+                          bestReward: ledger.bestReward, elapsedSeconds: elapsed,
+                          etaSeconds: budget.eta(elapsed: elapsed, evaluatedThisRun: budget.evaluated - evaluatedBefore)))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A lease on a study: while it is held no other process can own the study. For a folder study
+/// it is an exclusive `flock` on `DIR/study.lock`, which the kernel drops when the process
+/// ends however it ends, so a crashed search never leaves a stale lock behind. The file names
+/// the holder (pid, host, start time) for the error another process gets.
+public final class StudyOwnership: @unchecked Sendable {
+    private var descriptor: Int32
+    private let lock = NSLock()
+
+    /// Takes the lease on `path` (created if needed) or throws `SearchError.study` naming the
+    /// holder.
+    public init(lockFile path: String, study: String) throws {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw SearchError.study(study, "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let why = errno
+            var holder = ""
+            if let data = FileManager.default.contents(atPath: path) {
+                holder = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            close(fd)
+            if why == EWOULDBLOCK {
+                throw SearchError.study(study, "the study is in use by another nasctl process (\(holder.isEmpty ? "holder unknown" : holder)); wait for it to finish, or use another --study")
+            }
+            throw SearchError.study(study, "cannot lock \(path): \(String(cString: strerror(why)))")
+        }
+        let host = ProcessInfo.processInfo.hostName
+        let started = ISO8601DateFormatter().string(from: Date())
+        let text = "pid \(getpid()) on \(host), since \(started)\n"
+        _ = ftruncate(fd, 0)
+        _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
+        descriptor = fd
+    }
+
+    /// Gives the lease up (also done when the lease is freed).
+    public func release() {
+        lock.lock(); defer { lock.unlock() }
+        guard descriptor >= 0 else { return }
+        _ = ftruncate(descriptor, 0)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    deinit { release() }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// What a study was started with; a resume with different values is refused.
+///
+/// Stored as JSON in the study; fields added after wave 1 decode with their defaults, so an old
+/// study opens with the settings it was started with.
+public struct StudySettings: Codable, Sendable, Equatable {
+    public var space: String
+    public var spaceDigest: String
+    /// Where the space was read from (not compared on resume: only the digest is).
+    public var spaceFile: String
+    public var table: String?
+    public var evaluator: String
+    public var strategy: String
+    /// The scheduler's name (`none`: every proposal evaluated once at full fidelity).
+    public var scheduler: String
+    public var reward: Reward
+    public var population: Int
+    public var sample: Int
+    public var budget: Int
+    public var seed: UInt64
+
+    public init(space: String, spaceDigest: String, spaceFile: String, table: String?, evaluator: String, strategy: String,
+                scheduler: String = FlatScheduler.schedulerName, reward: Reward, population: Int, sample: Int, budget: Int, seed: UInt64) {
+        self.space = space; self.spaceDigest = spaceDigest; self.spaceFile = spaceFile; self.table = table; self.evaluator = evaluator
+        self.strategy = strategy; self.scheduler = scheduler; self.reward = reward; self.population = population; self.sample = sample
+        self.budget = budget; self.seed = seed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case space, spaceDigest, spaceFile, table, evaluator, strategy, scheduler, reward, population, sample, budget, seed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        space = try c.decode(String.self, forKey: .space)
+        spaceDigest = try c.decode(String.self, forKey: .spaceDigest)
+        spaceFile = try c.decode(String.self, forKey: .spaceFile)
+        table = try c.decodeIfPresent(String.self, forKey: .table)
+        evaluator = try c.decode(String.self, forKey: .evaluator)
+        strategy = try c.decode(String.self, forKey: .strategy)
+        scheduler = try c.decodeIfPresent(String.self, forKey: .scheduler) ?? FlatScheduler.schedulerName
+        reward = try c.decode(Reward.self, forKey: .reward)
+        population = try c.decode(Int.self, forKey: .population)
+        sample = try c.decode(Int.self, forKey: .sample)
+        budget = try c.decode(Int.self, forKey: .budget)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+    }
+
+    func differences(from other: StudySettings) -> [String] {
+        var d: [String] = []
+        func check<T: Equatable>(_ name: String, _ a: T, _ b: T) { if a != b { d.append("\(name): study has \(a), now \(b)") } }
+        check("space", space, other.space)
+        check("space digest", spaceDigest, other.spaceDigest)
+        check("table", table ?? "none", other.table ?? "none")
+        check("evaluator", evaluator, other.evaluator)
+        check("strategy", strategy, other.strategy)
+        check("scheduler", scheduler, other.scheduler)
+        check("target ms", reward.targetMs, other.reward.targetMs)
+        check("alpha", reward.alpha, other.reward.alpha)
+        check("beta", reward.beta, other.reward.beta)
+        check("population", population, other.population)
+        check("sample", sample, other.sample)
+        check("cycles", budget, other.budget)
+        check("seed", seed, other.seed)
+        return d
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import NASEngine
+import NASSpace
+import Testing
+@testable import NASSearch
+
+/// The worker loop's seams: a scheduler's rungs, failure kinds, pending trials for the strategy.
+@Suite struct WorkerLoopSeamTests {
+    /// Accuracy rises with fidelity: `base(key) * fidelity / 3` (fidelity 1, 2, 3).
+    struct RungEvaluator: Evaluator {
+        var name: String { "rungs" }
+        func evaluate(_ request: EvaluationRequest) -> Evaluation {
+            let fidelity = request.fidelity ?? Fidelity(3)
+            let base = 0.3 + 0.6 * Double(Digest.fnv1a64(request.arch.values.joined()) % 1000) / 1000
+            return .success(accuracy: base * fidelity.value / 3, latencyMs: nil, fidelity: fidelity)
+        }
+    }
+
+    /// Two rungs then the top: a trial below the mean reward of the reports at its rung is pruned.
+    struct ThreeRungs: Scheduler {
+        var name: String { "three-rungs" }
+        func startingFidelity(trial: Int) -> Fidelity? { Fidelity(1) }
+        func decide(trial: Int, evaluation: Evaluation, reward: Double, reports: [TrialReport]) -> SchedulerDecision {
+            let rung = evaluation.fidelity!.value
+            guard rung < 3 else { return .complete }
+            let peers = reports.filter { $0.fidelity == rung && $0.trial != trial }.compactMap(\.reward)
+            if peers.count >= 2 && reward < peers.reduce(0, +) / Double(peers.count) { return .prune(reason: "below the mean at fidelity \(rung)") }
+            return .continueTo(Fidelity(rung + 1))
+        }
+    }
+
+    @Test func aSchedulerRunsRungsPrunesAndKeepsReports() throws {
+        let space = try nasbench201()
+        let store = try SQLiteStudyStore(directory: temporaryDirectory("rungs"), settings: settings(space, strategy: "random", budget: 12))
+        try WorkerLoop(space: space, strategy: RandomSearch(space: space), scheduler: ThreeRungs(), evaluator: RungEvaluator(),
+                       latency: { _ in nil }, reward: .soft(targetMs: 5), store: store, budget: 12, workers: 1, seed: 3).run()
+        let trials = try store.trials()
+        let reports = try store.reports()
+        #expect(trials.count == 12)
+        let pruned = trials.filter { $0.status == .pruned }, done = trials.filter { $0.status == .done }
+        #expect(!pruned.isEmpty && !done.isEmpty && pruned.count + done.count == 12)
+        #expect(done.allSatisfy { $0.fidelity == 3 })
+        #expect(pruned.allSatisfy { ($0.fidelity ?? 3) < 3 && $0.error?.hasPrefix("below the mean") == true })
+        // Every rung of every trial was reported: 3 for a finished trial, 1 or 2 for a pruned one.
+        for t in trials {
+            let rungs = reports.filter { $0.trial == t.number }.map(\.fidelity)
+            #expect(rungs == Array(stride(from: 1.0, through: t.fidelity!, by: 1)), "trial \(t.number)")
+        }
+        // Pruned trials spent an evaluation: they count against the budget, and only finished ones rank.
+        let report = StudyReport(space: space, settings: store.settings, trials: trials)
+        #expect(report.done.count == done.count)
+    }
+
+    @Test func theFlatSchedulerKeepsNoReportsAndEvaluatorsRefuseOtherFidelities() throws {
+        let space = try nasbench201()
+        let table = try TableEvaluator(csv: syntheticTableCSV(space: space, latency: true), space: space, source: "t.csv")
+        let store = try SQLiteStudyStore(directory: temporaryDirectory("flat"), settings: settings(space, budget: 5))
+        try WorkerLoop(space: space, strategy: RandomSearch(space: space), evaluator: table, latency: { _ in nil }, reward: .soft(targetMs: 5),
+                       store: store, budget: 5, workers: 1, seed: 1).run()
+        #expect(try store.reports().isEmpty)
+        var rng = SplitMix64(seed: 1)
+        let refused = table.evaluate(EvaluationRequest(arch: .random(in: space, using: &rng), trial: 0, fidelity: Fidelity(2)))
+        #expect(refused.failure?.kind == .deterministic && refused.failure?.message.contains("one fidelity only") == true)
+    }
+
+    /// Fails `x` transiently the first time it is evaluated, `y` deterministically every time.
+    final class FlakyEvaluator: Evaluator, @unchecked Sendable {
+        private let lock = NSLock()
+        private var seen: [String: Int] = [:]
+        var name: String { "flaky" }
+        func evaluate(_ request: EvaluationRequest) -> Evaluation {
+            let key = request.arch.values[0]
+            lock.lock(); seen[key, default: 0] += 1; let count = seen[key]!; lock.unlock()
+            if key == "x" && count == 1 { return .failure("disk full", kind: .transient) }
+            if key == "y" { return .failure("diverged") }
+            return .success(accuracy: 0.5, latencyMs: nil)
+        }
+        func count(_ key: String) -> Int { lock.lock(); defer { lock.unlock() }; return seen[key] ?? 0 }
+    }
+
+    @Test func transientFailuresAreRetriedDeterministicOnesCached() throws {
+        let space = try SearchSpace.parse(yaml: "name: three\nkind: categorical\ndecisions: {a: [x, y, z]}")
+        let evaluator = FlakyEvaluator()
+        let store = try SQLiteStudyStore(directory: temporaryDirectory("flaky"), settings: settings(space, strategy: "random", budget: 20))
+        try WorkerLoop(space: space, strategy: RandomSearch(space: space), evaluator: evaluator, latency: { _ in nil },
+                       reward: .soft(targetMs: 5), store: store, budget: 20, workers: 1, seed: 2).run()
+        let trials = try store.trials()
+        #expect(evaluator.count("x") == 2 && evaluator.count("y") == 1 && evaluator.count("z") == 1)
+        let x = trials.filter { $0.key == "x" }
+        #expect(x.first?.status == .failed && x.first?.failureKind == .transient)
+        #expect(x.dropFirst().first?.status == .done)
+        let y = trials.filter { $0.key == "y" }
+        #expect(y.count >= 2 && y.dropFirst().allSatisfy { $0.status == .cached && $0.failureKind == .deterministic })
+    }
+
+    /// Proposes at random; records how many trials were pending at each proposal, and holds
+    /// trial 0's evaluation until the second proposal has been made.
+    final class PendingRecorder: SearchStrategy, Evaluator, @unchecked Sendable {
+        let space: SearchSpace
+        let condition = NSCondition()
+        var pendingCounts: [Int] = []
+        init(space: SearchSpace) { self.space = space }
+        var name: String { "pending-recorder" }
+        func propose(history: [Member], pending: [Architecture], rng: inout SplitMix64) -> Proposal {
+            condition.lock(); pendingCounts.append(pending.count); condition.broadcast(); condition.unlock()
+            return Proposal(arch: .random(in: space, using: &rng))
+        }
+        func evaluate(_ request: EvaluationRequest) -> Evaluation {
+            condition.lock()
+            let deadline = Date().addingTimeInterval(30)
+            while request.trial == 0 && pendingCounts.count < 2 && condition.wait(until: deadline) {}
+            condition.unlock()
+            return .success(accuracy: 0.5, latencyMs: nil)
+        }
+    }
+
+    @Test func theStrategySeesTheTrialsInFlight() throws {
+        let space = try nasbench201()
+        let recorder = PendingRecorder(space: space)
+        let store = try SQLiteStudyStore(directory: temporaryDirectory("pending"), settings: settings(space, strategy: "random", budget: 6))
+        try WorkerLoop(space: space, strategy: recorder, evaluator: recorder, latency: { _ in nil }, reward: .soft(targetMs: 5),
+                       store: store, budget: 6, workers: 2, seed: 1).run()
+        #expect(recorder.pendingCounts.count == 6)
+        #expect(recorder.pendingCounts[0] == 0 && recorder.pendingCounts[1] == 1)
+        #expect(recorder.pendingCounts.allSatisfy { $0 <= 1 })
+    }
+}
