@@ -28,8 +28,9 @@ struct TrialBudget: Sendable {
         if status == .cached { cached += 1 }
     }
 
-    /// Seconds left, extrapolated from `evaluatedThisRun` evaluations in `elapsed` seconds.
-    func eta(elapsed: Double, evaluatedThisRun: Int) -> Double? {
-        evaluatedThisRun > 0 ? elapsed / Double(evaluatedThisRun) * Double(max(0, total - used)) : nil
+    /// Seconds left, extrapolated from the `usedThisRun` trials that ended in `elapsed` seconds
+    /// (cached trials included: they are part of the mix the remaining trials will have too).
+    func eta(elapsed: Double, usedThisRun: Int) -> Double? {
+        usedThisRun > 0 ? elapsed / Double(usedThisRun) * Double(max(0, total - used)) : nil
     }
 }

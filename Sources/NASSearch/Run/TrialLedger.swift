@@ -25,32 +25,36 @@ struct TrialLedger {
             if trial.status.needsEvaluation { leftovers.append(trial) }
         }
         for trial in trials.sorted(by: { ($0.finishOrder ?? .max) < ($1.finishOrder ?? .max) }) where !trial.status.needsEvaluation {
-            remember(trial)
+            remember(trial, arch: Architecture(spaceName: space.name, values: trial.values))
             onFinished(trial)
         }
     }
 
     mutating func takeLeftover() -> TrialRecord? { leftovers.isEmpty ? nil : leftovers.removeFirst() }
 
-    var pendingArchitectures: [Architecture] { inFlight.values.sorted { $0.number < $1.number }.map(\.arch) }
+    /// The architectures being evaluated, by trial number. - Complexity: O(k log k), k in flight.
+    var pendingArchitectures: [Architecture] {
+        inFlight.count < 2 ? inFlight.values.map(\.arch) : inFlight.values.sorted { $0.number < $1.number }.map(\.arch)
+    }
 
     func isInFlight(_ key: String) -> Bool { inFlight[key] != nil }
 
-    mutating func start(_ trial: TrialRecord) {
+    /// `arch` is `trial`'s architecture (passed, not decoded again from the record).
+    mutating func start(_ trial: TrialRecord, arch: Architecture) {
         records[trial.number] = trial
-        inFlight[trial.key] = (trial.number, Architecture(spaceName: space.name, values: trial.values))
+        inFlight[trial.key] = (trial.number, arch)
     }
 
-    mutating func end(_ trial: TrialRecord) {
+    mutating func end(_ trial: TrialRecord, arch: Architecture) {
         inFlight[trial.key] = nil
         records[trial.number] = trial
-        remember(trial)
+        remember(trial, arch: arch)
     }
 
     /// A recorded earlier result for `key` that a repeat proposal reuses.
     func earlierResult(for key: String) -> TrialRecord? { resultsByKey[key] }
 
-    private mutating func remember(_ trial: TrialRecord) {
+    private mutating func remember(_ trial: TrialRecord, arch: Architecture) {
         records[trial.number] = trial
         switch trial.status {
         case .done, .pruned:
@@ -62,7 +66,7 @@ struct TrialLedger {
         }
         if trial.status == .done, let r = trial.reward { bestReward = max(bestReward ?? r, r) }
         if trial.status == .done || trial.status == .cached, let r = trial.reward {
-            history.append(Member(trial: trial.number, arch: Architecture(spaceName: space.name, values: trial.values), reward: r,
+            history.append(Member(trial: trial.number, arch: arch, reward: r,
                                   objectives: Self.objectives(of: trial), fidelity: trial.fidelity.map(Fidelity.init)))
         }
     }

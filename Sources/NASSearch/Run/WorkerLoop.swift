@@ -48,6 +48,8 @@ public final class WorkerLoop: @unchecked Sendable {
 
     /// Trials that spent an evaluation so far (done, failed, pruned).
     public var evaluatedCount: Int { lock.lock(); defer { lock.unlock() }; return budget.evaluated }
+    /// Trials that ended so far (evaluated and cached): what `--cycles` counts.
+    public var trialsUsed: Int { lock.lock(); defer { lock.unlock() }; return budget.used }
 
     /// Runs until the budget is reached, owning the study meanwhile; `progress` after each trial
     /// that ends (called under the loop's lock: keep it short).
@@ -55,7 +57,7 @@ public final class WorkerLoop: @unchecked Sendable {
         let ownership = try store.acquireOwnership()
         defer { ownership.release() }
         let start = Date()
-        let evaluatedBefore = evaluatedCount
+        let usedBefore = trialsUsed
         let group = DispatchGroup()
         for worker in 0..<workers {
             group.enter()
@@ -63,7 +65,7 @@ public final class WorkerLoop: @unchecked Sendable {
                 defer { group.leave() }
                 while case let (trial, arch)? = nextTrial(worker: worker) {
                     let finished = evaluate(trial, arch: arch)
-                    complete(finished, start: start, evaluatedBefore: evaluatedBefore, progress: progress)
+                    complete(finished, arch: arch, start: start, usedBefore: usedBefore, progress: progress)
                 }
             }
         }
@@ -121,8 +123,9 @@ public final class WorkerLoop: @unchecked Sendable {
                 trial.status = .running
                 do { try store.begin(trial) } catch { firstError = error; return nil }
                 budget.claim()
-                ledger.start(trial)
-                return (trial, Architecture(spaceName: space.name, values: trial.values))
+                let arch = Architecture(spaceName: space.name, values: trial.values)
+                ledger.start(trial, arch: arch)
+                return (trial, arch)
             }
             guard !budget.isExhausted else { return nil }
             let number: Int
@@ -149,31 +152,31 @@ public final class WorkerLoop: @unchecked Sendable {
                 }
                 trial.finishedAt = trial.startedAt
                 do { trial = try store.finish(trial) } catch { firstError = error; return nil }
-                ledger.end(trial)
+                ledger.end(trial, arch: proposal.arch)
                 budget.count(trial.status)
                 continue
             }
             do { try store.begin(trial) } catch { firstError = error; return nil }
             budget.claim()
-            ledger.start(trial)
+            ledger.start(trial, arch: proposal.arch)
             return (trial, proposal.arch)
         }
         return nil
     }
 
-    private func complete(_ trial: TrialRecord, start: Date, evaluatedBefore: Int, progress: @Sendable (Progress) -> Void) {
+    private func complete(_ trial: TrialRecord, arch: Architecture, start: Date, usedBefore: Int, progress: @Sendable (Progress) -> Void) {
         lock.lock()
         defer { lock.unlock() }
         var trial = trial
         trial.finishedAt = Date().timeIntervalSince1970
         budget.release()
         do { trial = try store.finish(trial) } catch { if firstError == nil { firstError = error } }
-        ledger.end(trial)
+        ledger.end(trial, arch: arch)
         budget.count(trial.status)
         lock.broadcast()
         let elapsed = Date().timeIntervalSince(start)
         progress(Progress(trials: budget.used, evaluated: budget.evaluated, failed: budget.failed, budget: budget.total,
                           bestReward: ledger.bestReward, elapsedSeconds: elapsed,
-                          etaSeconds: budget.eta(elapsed: elapsed, evaluatedThisRun: budget.evaluated - evaluatedBefore)))
+                          etaSeconds: budget.eta(elapsed: elapsed, usedThisRun: budget.used - usedBefore)))
     }
 }
