@@ -59,6 +59,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Resume a study even though its settings differ.")
     var forceResume = false
 
+    @Option(help: "Retries of a transient evaluation failure (a time-out, a signal, files that could not be written) before the trial fails.")
+    var retries: Int = 1
+
     @Option(help: "Seed: with --workers 1 a run is exactly reproducible.")
     var seed: UInt64 = 1
 
@@ -71,13 +74,15 @@ struct SearchCommand: ParsableCommand {
         guard population >= 1, sample >= 1 else { throw ValidationError("--population and --sample must be at least 1.") }
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
+        guard retries >= 0 else { throw ValidationError("--retries must be 0 or more (got \(retries)).") }
         guard w <= 0 else { throw ValidationError("--w must be 0 or negative (got \(w)): a positive exponent rewards slowness.") }
     }
 
     func run() throws {
         _ = ExecutionContext(threads: threadOptions.threads)
-        let locator = try StudyLocator(parsing: study ?? "runs/search-\(Self.timestamp())")
+        let explicitStudy = try study.map(StudyLocator.init(parsing:))  // a bad --study fails before any work
         let space = try spaceOptions.load()
+        let locator = try explicitStudy ?? .folder(try Self.newStudyFolder(under: "runs"))
         let studyDir = locator.reportDirectory
         let accuracy = try evaluatorOptions.make(space: space, workDirectory: (studyDir as NSString).appendingPathComponent("evaluator"), seed: seed)
         var latency: LatencyModel = { _ in nil }
@@ -100,9 +105,11 @@ struct SearchCommand: ParsableCommand {
         let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath,
                                      evaluator: accuracy.name, strategy: strategy, reward: reward, population: population,
                                      sample: sample, budget: cycles, seed: seed)
+        let ownership = try locator.acquireOwnership()  // before anything is written to the study
+        defer { ownership.release() }
         let store = try locator.open(settings: settings, forceResume: forceResume)
         let searcher = try WorkerLoop(space: space, strategy: searchStrategy, scheduler: FlatScheduler(), evaluator: accuracy, latency: latency,
-                                      reward: reward, store: store, budget: cycles, workers: workers, seed: seed)
+                                      reward: reward, store: store, budget: cycles, workers: workers, seed: seed, retries: retries)
         if !json {
             FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy), \(accuracy.name), target \(targetMs) ms, study \(locator)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
         }
@@ -114,6 +121,23 @@ struct SearchCommand: ParsableCommand {
         let report = StudyReport(space: space, settings: store.settings, trials: try store.trials())
         try report.write(to: studyDir)
         try printSummary(report.summary(studyDirectory: studyDir), json: json)
+    }
+
+    /// A new folder `parent/search-<UTC time>` (with `-2`, `-3`, … when another search started in
+    /// the same second), created here so that no other search can take it.
+    static func newStudyFolder(under parent: String) throws -> String {
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create \(parent)/ for the study: \(error.localizedDescription); pass --study DIR")
+        }
+        let base = (parent as NSString).appendingPathComponent("search-\(timestamp())")
+        for attempt in 1...1000 {
+            let path = attempt == 1 ? base : "\(base)-\(attempt)"
+            if mkdir(path, 0o755) == 0 { return path }
+            guard errno == EEXIST else { throw ValidationError("cannot create \(path): \(String(cString: strerror(errno))); pass --study DIR") }
+        }
+        throw ValidationError("cannot find a free study folder next to \(base); pass --study DIR")
     }
 
     static func timestamp() -> String {

@@ -54,21 +54,50 @@ import Testing
     @Test func oneOwnerAtATime() throws {
         let space = try nasbench201()
         let dir = temporaryDirectory("owner")
-        let first = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 10))
-        let second = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 10))
-        let lease = try first.acquireOwnership()
-        #expect { try second.acquireOwnership() } throws: { error in
-            "\(error)".contains("in use by another nasctl process") && "\(error)".contains("pid \(getpid())")
-        }
+        let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 10))
+        // Another process holds the lock (util-linux flock, as a second nasctl would).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = ["--exclusive", "--close", dir + "/study.lock", "sleep", "3"]
+        try holder.run()
+        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) }; holder.waitUntilExit() }
+        var held = false
+        for _ in 0..<1000 where !held { held = FileManager.default.fileExists(atPath: dir + "/study.lock") && flockHeld(dir + "/study.lock"); usleep(10_000) }
+        #expect(held, "flock did not take the lock")
+        try "pid \(holder.processIdentifier) on test-host, since now\n".write(toFile: dir + "/study.lock", atomically: false, encoding: .utf8)
+        var refused = false
+        do { try store.acquireOwnership().release() } catch { refused = "\(error)".contains("in use by another nasctl process (pid \(holder.processIdentifier) on test-host") }
+        #expect(refused)
         // A search on the owned study is refused before it proposes anything.
         let table = try TableEvaluator(csv: syntheticTableCSV(space: space, latency: false), space: space, source: "t.csv")
         let loop = try WorkerLoop(space: space, strategy: RandomSearch(space: space), evaluator: table, latency: { _ in nil },
-                                  reward: .soft(targetMs: 5), store: second, budget: 10, workers: 1, seed: 1)
-        #expect { try loop.run() } throws: { "\($0)".contains("in use") }
-        #expect(try second.trials().isEmpty)
-        lease.release()
+                                  reward: .soft(targetMs: 5), store: store, budget: 10, workers: 1, seed: 1)
+        #expect { try loop.run() } throws: { "\($0)".contains("in use by another nasctl process") }
+        #expect(try store.trials().isEmpty)
+        // The holder dies: its lock goes with it, and the study can be owned again.
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
         try loop.run()
-        #expect(try second.trials().count == 10)
+        #expect(try store.trials().count == 10)
+    }
+
+    @Test func leasesInOneProcessShareTheLock() throws {
+        let dir = temporaryDirectory("lease")
+        let locator = StudyLocator.folder(dir)
+        let a = try locator.acquireOwnership(), b = try locator.acquireOwnership()
+        #expect(try String(contentsOfFile: dir + "/study.lock", encoding: .utf8).hasPrefix("pid \(getpid()) on "))
+        a.release()
+        #expect(flockHeld(dir + "/study.lock"))
+        b.release()
+        #expect(!flockHeld(dir + "/study.lock"))
+    }
+
+    /// True when another open file description cannot take the lock.
+    func flockHeld(_ path: String) -> Bool {
+        let fd = open(path, O_RDWR)
+        defer { close(fd) }
+        if flock(fd, LOCK_EX | LOCK_NB) == 0 { flock(fd, LOCK_UN); return false }
+        return true
     }
 
     @Test func theStoreNumbersTrialsAndOrdersFinishes() throws {
@@ -89,6 +118,14 @@ import Testing
         #expect(try reopened.trials().map(\.failureKind) == [nil, .transient])
         try reopened.report(TrialReport(trial: 2, fidelity: 1, metrics: ["accuracy": 0.5], reward: 0.4, recordedAt: 1))
         #expect(try reopened.reports().map(\.metricValues) == [["accuracy": 0.5]])
+    }
+
+    @Test func resultsAreCommittedWithSynchronousFull() throws {
+        let space = try nasbench201()
+        let store = try SQLiteStudyStore(directory: temporaryDirectory("durable"), settings: settings(space, budget: 10))
+        #expect(try store.resultSynchronousLevel() == 2)  // FULL
+        try store.begin(TrialRecord(number: 0, key: "k", decisions: "[]", status: .running, startedAt: 0, worker: 0))
+        #expect(try store.resultSynchronousLevel() == 2)  // back to FULL after a running row
     }
 
     @Test func locatorsTakeFoldersAndRefuseURLs() throws {

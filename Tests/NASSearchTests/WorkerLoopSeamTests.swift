@@ -78,19 +78,36 @@ import Testing
         func count(_ key: String) -> Int { lock.lock(); defer { lock.unlock() }; return seen[key] ?? 0 }
     }
 
-    @Test func transientFailuresAreRetriedDeterministicOnesCached() throws {
+    @Test(arguments: [0, 1])
+    func transientFailuresAreRetriedDeterministicOnesCached(retries: Int) throws {
         let space = try SearchSpace.parse(yaml: "name: three\nkind: categorical\ndecisions: {a: [x, y, z]}")
         let evaluator = FlakyEvaluator()
-        let store = try SQLiteStudyStore(directory: temporaryDirectory("flaky"), settings: settings(space, strategy: "random", budget: 20))
+        let dir = temporaryDirectory("flaky")
+        let store = try SQLiteStudyStore(directory: dir, settings: settings(space, strategy: "random", budget: 20))
         try WorkerLoop(space: space, strategy: RandomSearch(space: space), evaluator: evaluator, latency: { _ in nil },
-                       reward: .soft(targetMs: 5), store: store, budget: 20, workers: 1, seed: 2).run()
+                       reward: .soft(targetMs: 5), store: store, budget: 20, workers: 1, seed: 2, retries: retries).run()
         let trials = try store.trials()
         #expect(evaluator.count("x") == 2 && evaluator.count("y") == 1 && evaluator.count("z") == 1)
         let x = trials.filter { $0.key == "x" }
-        #expect(x.first?.status == .failed && x.first?.failureKind == .transient)
-        #expect(x.dropFirst().first?.status == .done)
+        if retries == 0 {
+            // Not cached: the next proposal of x evaluates it again.
+            #expect(x.first?.status == .failed && x.first?.failureKind == .transient)
+            #expect(x.dropFirst().first?.status == .done)
+        } else {
+            #expect(x.first?.status == .done)  // retried within the trial
+        }
         let y = trials.filter { $0.key == "y" }
         #expect(y.count >= 2 && y.dropFirst().allSatisfy { $0.status == .cached && $0.failureKind == .deterministic })
+
+        // Across a resume no failure is cached: y is evaluated again when proposed again.
+        let resumed = try SQLiteStudyStore(directory: dir, settings: settings(space, strategy: "random", budget: 30), forceResume: true)
+        let again = FlakyEvaluator()
+        try WorkerLoop(space: space, strategy: RandomSearch(space: space), evaluator: again, latency: { _ in nil },
+                       reward: .soft(targetMs: 5), store: resumed, budget: 30, workers: 1, seed: 2, retries: retries).run()
+        let later = try resumed.trials().dropFirst(20)
+        #expect(later.contains { $0.key == "y" })
+        #expect(again.count("y") == 1)
+        #expect(later.first { $0.key == "y" }?.status == .failed)
     }
 
     /// Proposes at random; records how many trials were pending at each proposal, and holds

@@ -69,3 +69,13 @@ import Testing
         try command.run()
     }
 }
+
+@Suite struct DefaultStudyFolderTests {
+    @Test func searchesStartedInTheSameSecondGetTheirOwnFolders() throws {
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-runs-\(UUID().uuidString)").path
+        let folders = try (0..<3).map { _ in try SearchCommand.newStudyFolder(under: parent) }
+        #expect(Set(folders).count == 3)
+        #expect(folders.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+        #expect(folders[1] == folders[0] + "-2" || !folders[1].hasPrefix(folders[0]))  // same second: suffixed
+    }
+}

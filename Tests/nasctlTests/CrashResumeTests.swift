@@ -5,18 +5,10 @@ import Testing
 
 /// `kill -9` at random moments during a search with a slow command evaluator, then resume.
 @Suite struct CrashResumeTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// The nasctl binary `swift test` built next to this test bundle.
-    static func binary() -> String? {
-        let build = root.appendingPathComponent(".build")
-        let candidates = [build.appendingPathComponent("debug/nasctl").path] +
-            ((try? FileManager.default.contentsOfDirectory(atPath: build.path)) ?? []).map { build.appendingPathComponent("\($0)/debug/nasctl").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static let root = repositoryRoot
 
     @Test func killedSearchesResumeWithoutLosingOrDuplicatingTrials() throws {
-        let nasctl = try #require(Self.binary(), "nasctl binary not built")
+        let nasctl = try nasctlBinaryOrThrow()
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-kill-\(UUID().uuidString)").path
         let space = Self.root.appendingPathComponent("Configs/nasbench201.yaml").path
         // A slow evaluator whose accuracy depends on the architecture only.

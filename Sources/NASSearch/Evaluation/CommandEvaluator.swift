@@ -25,8 +25,9 @@ public struct CommandEvaluator: Evaluator {
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
     }
 
-    /// Runs the command once; files it could not create or a shell that could not start are
-    /// transient failures, everything the command itself does wrong is deterministic.
+    /// Runs the command once. Transient failures (worth a retry): files that could not be
+    /// created, a shell that could not start, a time-out, death by a signal (the out-of-memory
+    /// killer's SIGKILL among them). Deterministic: a non-zero exit status, unreadable output.
     public func evaluate(_ request: EvaluationRequest) -> Evaluation {
         if let fidelity = request.fidelity { return .unsupported(fidelity, by: name) }
         let arch = request.arch, trial = request.trial
@@ -68,13 +69,13 @@ public struct CommandEvaluator: Evaluator {
             process.terminate()
             kill(process.processIdentifier, SIGKILL)
             _ = finished.wait(timeout: .now() + 5)
-            return .failure("timed out after \(timeoutSeconds) s")
+            return .failure("timed out after \(timeoutSeconds) s", kind: .transient)
         }
         let stdout = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
         let lastError = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         if process.terminationReason == .uncaughtSignal {
-            return .failure("killed by signal \(process.terminationStatus)" + (lastError.isEmpty ? "" : ": \(lastError)"))
+            return .failure("killed by signal \(process.terminationStatus)" + (lastError.isEmpty ? "" : ": \(lastError)"), kind: .transient)
         }
         guard process.terminationStatus == 0 else {
             return .failure("exit status \(process.terminationStatus)" + (lastError.isEmpty ? "" : ": \(lastError)"))

@@ -17,15 +17,16 @@ struct TrialLedger {
 
     init(space: SearchSpace) { self.space = space }
 
-    /// Trials in the order they must be replayed: finished ones by finish order (leftovers
-    /// collected, not replayed).
+    /// Replays a stored study: finished trials by finish order; leftovers collected to run
+    /// first. A failure recorded in an earlier run is not cached: whatever made it fail may be
+    /// fixed by now, so a repeat proposal evaluates the architecture again.
     mutating func load(_ trials: [TrialRecord], onFinished: (TrialRecord) -> Void) {
         for trial in trials {
             records[trial.number] = trial
             if trial.status.needsEvaluation { leftovers.append(trial) }
         }
         for trial in trials.sorted(by: { ($0.finishOrder ?? .max) < ($1.finishOrder ?? .max) }) where !trial.status.needsEvaluation {
-            remember(trial, arch: Architecture(spaceName: space.name, values: trial.values))
+            remember(trial, arch: Architecture(spaceName: space.name, values: trial.values), cacheFailures: false)
             onFinished(trial)
         }
     }
@@ -54,13 +55,13 @@ struct TrialLedger {
     /// A recorded earlier result for `key` that a repeat proposal reuses.
     func earlierResult(for key: String) -> TrialRecord? { resultsByKey[key] }
 
-    private mutating func remember(_ trial: TrialRecord, arch: Architecture) {
+    private mutating func remember(_ trial: TrialRecord, arch: Architecture, cacheFailures: Bool = true) {
         records[trial.number] = trial
         switch trial.status {
         case .done, .pruned:
             resultsByKey[trial.key] = trial
-        case .failed where trial.failureKind == nil || trial.failureKind == .deterministic:
-            resultsByKey[trial.key] = trial  // it would fail again: a repeat reuses the failure
+        case .failed where cacheFailures && (trial.failureKind == nil || trial.failureKind == .deterministic):
+            resultsByKey[trial.key] = trial  // it would fail again in this run: a repeat reuses the failure
         default:
             break
         }

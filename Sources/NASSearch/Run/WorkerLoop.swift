@@ -25,6 +25,7 @@ public final class WorkerLoop: @unchecked Sendable {
     let store: any StudyStore
     let workers: Int
     let seed: UInt64
+    let retries: Int
 
     /// Guards everything below; workers wait on it for an identical proposal still in flight.
     private let lock = NSCondition()
@@ -34,8 +35,10 @@ public final class WorkerLoop: @unchecked Sendable {
     private var firstError: Error?
 
     public init(space: SearchSpace, strategy: any SearchStrategy, scheduler: any Scheduler = FlatScheduler(), evaluator: any Evaluator,
-                latency: @escaping LatencyModel, reward: Reward, store: any StudyStore, budget: Int, workers: Int, seed: UInt64) throws {
-        self.space = space; self.strategy = strategy; self.scheduler = scheduler; self.evaluator = evaluator
+                latency: @escaping LatencyModel, reward: Reward, store: any StudyStore, budget: Int, workers: Int, seed: UInt64,
+                retries: Int = 1) throws {
+        precondition(retries >= 0, "WorkerLoop: retries must be >= 0")
+        self.space = space; self.strategy = strategy; self.scheduler = scheduler; self.evaluator = evaluator; self.retries = retries
         self.scorer = TrialScorer(latency: latency, reward: reward)
         self.store = store; self.workers = max(1, workers); self.seed = seed
         var ledger = TrialLedger(space: space)
@@ -75,11 +78,21 @@ public final class WorkerLoop: @unchecked Sendable {
 
     /// Evaluates one trial through the scheduler's rungs: from its starting fidelity until it
     /// completes, is pruned or fails. Every rung's result but a single one's is kept as a report.
+    /// A transient failure is retried up to `retries` times.
     private func evaluate(_ trial: TrialRecord, arch: Architecture) -> TrialRecord {
         var fidelity = scheduler.startingFidelity(trial: trial.number)
         var rung = 0
         while true {
-            let evaluation = evaluator.evaluate(EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity))
+            var evaluation = evaluator.evaluate(EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity))
+            var attempt = 0
+            while evaluation.failure?.kind == .transient && attempt < retries {
+                attempt += 1
+                evaluation = evaluator.evaluate(EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity))
+            }
+            if attempt > 0, var failure = evaluation.failure {
+                failure.message += " (after \(attempt) \(attempt == 1 ? "retry" : "retries"))"
+                evaluation.failure = failure
+            }
             var scored = scorer.score(trial, arch: arch, evaluation: evaluation)
             guard scored.status == .done, let reward = scored.reward else { return scored }
             let decision = scheduler.decide(trial: trial.number, evaluation: evaluation, reward: reward, reports: reportsSoFar())

@@ -3,9 +3,12 @@ import GRDB
 
 /// A study in one SQLite file, `DIR/study.sqlite`: the embedded default, one owner at a time.
 ///
-/// Every trial is committed the moment it starts and again when it finishes (WAL journal), so
-/// a killed search loses nothing finished; trials left `running` by a crash are evaluated again
-/// on resume under the same number. The schema is versioned (`meta.schema_version`, GRDB
+/// Every trial is committed the moment it starts and again when it finishes (WAL journal).
+/// Results (finished trials, reports, settings) are committed with `synchronous = FULL`, so they
+/// survive a power cut as well as a killed process; the start of a trial with `NORMAL` (a
+/// process kill loses nothing; a power cut may lose the row of a trial that was only running,
+/// which a resume then simply does not re-run). Trials left `running` by a crash are evaluated
+/// again on resume under the same number. The schema is versioned (`meta.schema_version`, GRDB
 /// migrations): a study written by an older nasctl is migrated when it is opened for a search.
 public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
     /// Schema version written by this build. 1: wave 1 (meta, trials); 2: trial fidelity and
@@ -35,7 +38,7 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")  // durable across process crashes, cheap commits
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let path = Self.databasePath(directory)
         do {
@@ -82,6 +85,7 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
     }
 
     static func databasePath(_ directory: String) -> String { (directory as NSString).appendingPathComponent("study.sqlite") }
+    static func lockPath(_ directory: String) -> String { (directory as NSString).appendingPathComponent("study.lock") }
 
     /// Version 1 is the wave-1 schema exactly (`ifNotExists`: a wave-1 file has the tables but no
     /// migration record); later versions only add.
@@ -159,7 +163,19 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
 
     public func begin(_ trial: TrialRecord) throws {
         try writable()
-        try db.write { db in try trial.upsert(db) }
+        try db.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")  // a running row: cheap, durable across process kills
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+            try db.inTransaction {
+                try trial.upsert(db)
+                return .commit
+            }
+        }
+    }
+
+    /// The `synchronous` level results are committed with (2: FULL), read back from SQLite.
+    public func resultSynchronousLevel() throws -> Int {
+        try db.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     @discardableResult
@@ -190,7 +206,7 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
 
     public func acquireOwnership() throws -> StudyOwnership {
         try writable()
-        return try StudyOwnership(lockFile: (directory as NSString).appendingPathComponent("study.lock"), study: directory)
+        return try StudyOwnership(lockFile: Self.lockPath(directory), study: directory)
     }
 
     /// The schema version of the file (1 for a wave-1 file, which recorded none).

@@ -28,6 +28,20 @@ public enum StudyLocator: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Makes this process the study's owner (see `StudyOwnership`); take it before opening the
+    /// study for a search, so that nothing is written while another process owns it.
+    public func acquireOwnership() throws -> StudyOwnership {
+        switch self {
+        case let .folder(path):
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw SearchError.study(path, "cannot create the study folder: \(error.localizedDescription)")
+            }
+            return try StudyOwnership(lockFile: SQLiteStudyStore.lockPath(path), study: path)
+        }
+    }
+
     /// Opens the study for a search: created when absent, resumed when present (its settings
     /// must equal `settings` unless `forceResume`).
     public func open(settings: StudySettings, forceResume: Bool = false) throws -> any StudyStore {

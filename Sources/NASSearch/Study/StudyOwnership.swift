@@ -9,13 +9,27 @@ import Darwin
 /// it is an exclusive `flock` on `DIR/study.lock`, which the kernel drops when the process
 /// ends however it ends, so a crashed search never leaves a stale lock behind. The file names
 /// the holder (pid, host, start time) for the error another process gets.
+///
+/// Ownership is per process: leases on one file taken in the same process share the one lock,
+/// which is dropped when the last of them is released.
 public final class StudyOwnership: @unchecked Sendable {
-    private var descriptor: Int32
+    private let path: String
+    private var released = false
     private let lock = NSLock()
+
+    /// Held locks by lock-file path: descriptor and the number of live leases.
+    nonisolated(unsafe) private static var held: [String: (descriptor: Int32, leases: Int)] = [:]
+    private static let registryLock = NSLock()
 
     /// Takes the lease on `path` (created if needed) or throws `SearchError.study` naming the
     /// holder.
     public init(lockFile path: String, study: String) throws {
+        self.path = path
+        Self.registryLock.lock(); defer { Self.registryLock.unlock() }
+        if let entry = Self.held[path] {
+            Self.held[path] = (entry.descriptor, entry.leases + 1)
+            return
+        }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw SearchError.study(study, "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
@@ -32,21 +46,27 @@ public final class StudyOwnership: @unchecked Sendable {
             }
             throw SearchError.study(study, "cannot lock \(path): \(String(cString: strerror(why)))")
         }
-        let host = ProcessInfo.processInfo.hostName
         let started = ISO8601DateFormatter().string(from: Date())
-        let text = "pid \(getpid()) on \(host), since \(started)\n"
+        let text = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName), since \(started)\n"
         _ = ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
-        descriptor = fd
+        Self.held[path] = (fd, 1)
     }
 
     /// Gives the lease up (also done when the lease is freed).
     public func release() {
         lock.lock(); defer { lock.unlock() }
-        guard descriptor >= 0 else { return }
-        _ = ftruncate(descriptor, 0)
-        close(descriptor)
-        descriptor = -1
+        guard !released else { return }
+        released = true
+        Self.registryLock.lock(); defer { Self.registryLock.unlock() }
+        guard let entry = Self.held[path] else { return }
+        if entry.leases > 1 {
+            Self.held[path] = (entry.descriptor, entry.leases - 1)
+        } else {
+            _ = ftruncate(entry.descriptor, 0)
+            close(entry.descriptor)
+            Self.held[path] = nil
+        }
     }
 
     deinit { release() }
