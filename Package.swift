@@ -42,6 +42,10 @@ let package = Package(
             providers: [.apt(["libcpuinfo-dev"])]
         ),
 
+        // Command evaluators' guard process (fork, process group, kill on parent death): C, since
+        // nothing between fork and exec may allocate.
+        .target(name: "CGuardedSpawn"),
+
         // Bottom: tensors, kernels, layers, network executor.
         .target(name: "NASEngine", dependencies: ["CBLAS"], swiftSettings: hostCPU),
         // Decisions, architectures, YAML search spaces, network builder.
@@ -51,7 +55,7 @@ let package = Package(
         // Data sets (IDX, gzip through zlib); later: trainer and the proxy evaluator.
         .target(name: "NASTraining", dependencies: ["NASEngine", "NASSpace", "CZlib"], swiftSettings: hostCPU),
         // Evolution, random search, reward, evaluators, study store (SQLite), Pareto reports.
-        .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", "NASTraining", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", "NASTraining", "CGuardedSpawn", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: hostCPU),
         // Top: one subcommand per file.
         .executableTarget(

@@ -21,6 +21,8 @@ public enum Trainer {
         public var seconds: Double
         public var imagesPerSecond: Double
         public var steps: Int
+        /// True when `shouldStop` ended the training before its last step.
+        public var stopped: Bool = false
     }
 
     /// Steps in one epoch of `data` at `settings.batchSize` (the last partial batch is dropped).
@@ -35,9 +37,12 @@ public enum Trainer {
     /// there); a network restored from it (parameters, momentum, buffers) and trained with
     /// `startStep: step` continues exactly as an uninterrupted run would (at one thread). The
     /// data order of earlier epochs is replayed from the seed.
+    ///
+    /// `shouldStop` is polled before every step; when it turns true training ends there and the
+    /// result says `stopped`.
     public static func train(_ network: TrainingNetwork, on data: ImageDataset, settings: TrainingSettings,
                              startStep: Int = 0, progress: (Progress) -> Void = { _ in },
-                             epochEnd: (Int) -> Void = { _ in }) -> Result {
+                             epochEnd: (Int) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> Result {
         let batch = min(settings.batchSize, data.count)
         let stepsPerEpoch = stepsPerEpoch(data, settings: settings)
         let totalSteps = max(1, Int((settings.epochs * Double(stepsPerEpoch)).rounded()))
@@ -53,7 +58,12 @@ public enum Trainer {
         var x = [Float](repeating: 0, count: batch * imageSize)
         var labels = [Int](repeating: 0, count: batch)
         for _ in 0..<(min(startStep, totalSteps) / stepsPerEpoch) { order.shuffle(using: &rng) }
+        var stopped = false
         for step in min(startStep, totalSteps)..<totalSteps {
+            if shouldStop() {
+                stopped = true
+                break
+            }
             if step % stepsPerEpoch == 0 { order.shuffle(using: &rng) }
             let offset = (step % stepsPerEpoch) * batch
             // Copy through raw pointers: touching the shared data set's storage element by
@@ -91,7 +101,7 @@ public enum Trainer {
         let seconds = Date().timeIntervalSince(start)
         return Result(finalLoss: lossWindow.reduce(0, +) / Double(max(lossWindow.count, 1)),
                       trainAccuracy: Double(correctWindow.reduce(0, +)) / Double(max(correctWindow.count * batch, 1)),
-                      seconds: seconds, imagesPerSecond: Double(imagesSeen) / max(seconds, 1e-9), steps: totalSteps)
+                      seconds: seconds, imagesPerSecond: Double(imagesSeen) / max(seconds, 1e-9), steps: totalSteps, stopped: stopped)
     }
 
     /// `v = μv + (g + λw)`, `w −= lr·v` (λ only where the parameter decays).

@@ -114,13 +114,18 @@ struct SearchCommand: ParsableCommand {
             FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy), \(accuracy.name), target \(targetMs) ms, study \(locator)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
         }
         let bar = LockedProgress(ProgressLine(label: "search", total: cycles))
-        try searcher.run { p in
+        InterruptTrap.install()
+        try searcher.run(shouldStop: { InterruptTrap.stopRequested }) { p in
             let best = p.bestReward.map { String(format: "best reward %.4f", $0) } ?? "no reward yet"
             bar.update(done: p.trials, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.failed) failed, \(best)")
         }
         let report = StudyReport(space: space, settings: store.settings, trials: try store.trials())
         try report.write(to: studyDir)
         try printSummary(report.summary(studyDirectory: studyDir), json: json)
+        if InterruptTrap.stopRequested {
+            FileHandle.standardError.write(Data("nasctl: interrupted with \(searcher.leftoverCount) trial(s) to re-run; run the same command with --study \(locator) to resume\n".utf8))
+            throw ExitCode(InterruptTrap.exitCode)
+        }
     }
 
     /// A new folder `parent/search-<UTC time>` (with `-2`, `-3`, … when another search started in

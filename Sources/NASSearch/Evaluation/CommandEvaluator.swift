@@ -43,44 +43,38 @@ public struct CommandEvaluator: Evaluator {
         } catch {
             return .failure("cannot write the architecture file: \(error)", kind: .transient)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\(command) \"$NASCTL_ARCH\"", "nasctl-evaluator"]
         var environment = ProcessInfo.processInfo.environment
         environment["NASCTL_ARCH"] = archFile.path
         environment["NASCTL_TRIAL"] = "\(trial)"
-        process.environment = environment
         guard let out = FileHandle(forWritingAtPath: outFile.path), let err = FileHandle(forWritingAtPath: errFile.path) else {
             return .failure("cannot open output files in \(workDirectory.path)", kind: .transient)
         }
         defer { try? out.close(); try? err.close() }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
+        let nullInput = open("/dev/null", O_RDONLY)
+        defer { if nullInput >= 0 { close(nullInput) } }
+        let process: GuardedProcess
         do {
-            try process.run()
+            process = try GuardedProcess(executable: "/bin/sh", arguments: ["-c", "\(command) \"$NASCTL_ARCH\"", "nasctl-evaluator"],
+                                         environment: environment, stdin: nullInput, stdout: out.fileDescriptor, stderr: err.fileDescriptor)
         } catch {
             return .failure("cannot start /bin/sh: \(error)", kind: .transient)
         }
-        if finished.wait(timeout: .now() + timeoutSeconds) == .timedOut {
-            kill(-process.processIdentifier, SIGKILL)
-            process.terminate()
-            kill(process.processIdentifier, SIGKILL)
-            _ = finished.wait(timeout: .now() + 5)
-            return .failure("timed out after \(timeoutSeconds) s", kind: .transient)
-        }
+        let outcome = process.wait(seconds: timeoutSeconds, shouldStop: request.shouldStop)
         let stdout = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
         let lastError = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
-        if process.terminationReason == .uncaughtSignal {
-            return .failure("killed by signal \(process.terminationStatus)" + (lastError.isEmpty ? "" : ": \(lastError)"), kind: .transient)
+        switch outcome {
+        case .stopped:
+            return .interrupted
+        case .timedOut:
+            return .failure("timed out after \(timeoutSeconds) s", kind: .transient)
+        case let .signalled(signal):
+            return .failure("killed by signal \(signal)" + (lastError.isEmpty ? "" : ": \(lastError)"), kind: .transient)
+        case let .exited(status) where status != 0:
+            return .failure("exit status \(status)" + (lastError.isEmpty ? "" : ": \(lastError)"))
+        case .exited:
+            return Self.parse(stdout: stdout)
         }
-        guard process.terminationStatus == 0 else {
-            return .failure("exit status \(process.terminationStatus)" + (lastError.isEmpty ? "" : ": \(lastError)"))
-        }
-        return Self.parse(stdout: stdout)
     }
 
     /// The last stdout line that is a JSON object with a numeric `accuracy`, checked.

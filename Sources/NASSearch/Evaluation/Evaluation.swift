@@ -65,17 +65,22 @@ public struct Evaluation: Sendable, Equatable {
         .failure("\(evaluator) evaluates at one fidelity only; it cannot train to fidelity \(fidelity) (use a scheduler of 'none')")
     }
 
+    /// Stopped from outside before it finished: no verdict (the trial is re-run on resume).
+    public static let interrupted = Evaluation.failure("interrupted", kind: .interrupted)
+
     public var accuracy: Double? { metrics[Objective.accuracy.name] }
     public var succeeded: Bool { failure == nil }
 }
 
 /// What the worker loop asks an evaluator for: an architecture, its trial number (for file
-/// names and seeds) and the fidelity to reach (nil: the evaluator's full budget).
+/// names and seeds) and the fidelity to reach (nil: the evaluator's full budget). An evaluator
+/// polls `shouldStop` while it works (Ctrl-C) and then returns `Evaluation.interrupted`.
 public struct EvaluationRequest: Sendable {
     public var arch: Architecture
     public var trial: Int
     public var fidelity: Fidelity?
-    public init(arch: Architecture, trial: Int, fidelity: Fidelity? = nil) {
-        self.arch = arch; self.trial = trial; self.fidelity = fidelity
+    public var shouldStop: @Sendable () -> Bool
+    public init(arch: Architecture, trial: Int, fidelity: Fidelity? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) {
+        self.arch = arch; self.trial = trial; self.fidelity = fidelity; self.shouldStop = shouldStop
     }
 }

@@ -57,13 +57,20 @@ public struct ProxyEvaluator: Evaluator {
 
     /// Trains `arch` on the proxy budget and scores it on the validation split.
     public func scores(_ arch: Architecture) throws -> Scores {
+        try scores(arch, shouldStop: { false })!
+    }
+
+    /// Trains `arch` on the proxy budget and scores it on the validation split; nil when
+    /// `shouldStop` ended the training early.
+    public func scores(_ arch: Architecture, shouldStop: () -> Bool) throws -> Scores? {
         let layers = try NetworkBuilder.layers(for: arch, in: adapted)
         let seed = Digest.fnv1a64(arch.key(in: space))
         let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed)
         let settings = TrainingSettings(epochs: budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
                                         warmupEpochs: min(budget.warmupEpochs, budget.epochs / 4), gradientClipNorm: budget.clipNorm,
                                         adaptiveClip: budget.adaptiveClip, seed: seed)
-        let trained = Trainer.train(network, on: train, settings: settings)
+        let trained = Trainer.train(network, on: train, settings: settings, shouldStop: shouldStop)
+        if trained.stopped { return nil }
         let (accuracy, loss) = Trainer.score(network, on: validation)
         return Scores(validationAccuracy: accuracy, validationLoss: loss, trainingLoss: trained.finalLoss)
     }
@@ -72,7 +79,8 @@ public struct ProxyEvaluator: Evaluator {
     public func evaluate(_ request: EvaluationRequest) -> Evaluation {
         if let fidelity = request.fidelity, fidelity.value != budget.epochs { return .unsupported(fidelity, by: "the proxy") }
         do {
-            return .success(accuracy: try scores(request.arch).validationAccuracy, latencyMs: nil, fidelity: Fidelity(budget.epochs))
+            guard let scores = try scores(request.arch, shouldStop: request.shouldStop) else { return .interrupted }
+            return .success(accuracy: scores.validationAccuracy, latencyMs: nil, fidelity: Fidelity(budget.epochs))
         } catch {
             return .failure("proxy: \(error)")
         }

@@ -32,6 +32,7 @@ struct TrialLedger {
     }
 
     mutating func takeLeftover() -> TrialRecord? { leftovers.isEmpty ? nil : leftovers.removeFirst() }
+    var leftoverCount: Int { leftovers.count + records.values.filter { $0.status == .interrupted }.count }
 
     /// The architectures being evaluated, by trial number. - Complexity: O(k log k), k in flight.
     var pendingArchitectures: [Architecture] {

@@ -10,11 +10,16 @@ struct TrialScorer: Sendable {
     let reward: Reward
 
     /// `trial` with the result of `evaluation` filled in: `done` with accuracy, latency, cost and
-    /// reward, or `failed` with the failure's message and kind (a latency that cannot be
-    /// predicted fails the trial deterministically).
+    /// reward; `failed` with the failure's message and kind (a latency that cannot be predicted
+    /// fails the trial deterministically); or `interrupted`.
     func score(_ trial: TrialRecord, arch: Architecture, evaluation: Evaluation) -> TrialRecord {
         var scored = trial
         scored.fidelity = evaluation.fidelity?.value
+        if let failure = evaluation.failure, failure.kind == .interrupted {
+            scored.status = .interrupted  // no verdict: run again on resume
+            scored.error = failure.message
+            return scored
+        }
         if let failure = evaluation.failure {
             scored.status = .failed
             scored.error = failure.message

@@ -33,6 +33,8 @@ public final class WorkerLoop: @unchecked Sendable {
     private var budget: TrialBudget
     private var reports: [TrialReport]
     private var firstError: Error?
+    /// Set by `run`: true once the user asked the search to stop (Ctrl-C).
+    private var shouldStop: @Sendable () -> Bool = { false }
 
     public init(space: SearchSpace, strategy: any SearchStrategy, scheduler: any Scheduler = FlatScheduler(), evaluator: any Evaluator,
                 latency: @escaping LatencyModel, reward: Reward, store: any StudyStore, budget: Int, workers: Int, seed: UInt64,
@@ -51,12 +53,17 @@ public final class WorkerLoop: @unchecked Sendable {
 
     /// Trials that spent an evaluation so far (done, failed, pruned).
     public var evaluatedCount: Int { lock.lock(); defer { lock.unlock() }; return budget.evaluated }
+    /// Trials left to re-run (running when a crash or an interrupt stopped them).
+    public var leftoverCount: Int { lock.lock(); defer { lock.unlock() }; return ledger.leftoverCount }
     /// Trials that ended so far (evaluated and cached): what `--cycles` counts.
     public var trialsUsed: Int { lock.lock(); defer { lock.unlock() }; return budget.used }
 
-    /// Runs until the budget is reached, owning the study meanwhile; `progress` after each trial
-    /// that ends (called under the loop's lock: keep it short).
-    public func run(progress: @escaping @Sendable (Progress) -> Void = { _ in }) throws {
+    /// Runs until the budget is reached or `shouldStop()` turns true, owning the study meanwhile;
+    /// `progress` after each trial that ends (called under the loop's lock: keep it short).
+    /// When stopped, no trial is started any more and the running ones are asked to stop (their
+    /// evaluators see `shouldStop`); they are recorded `interrupted` and re-run on resume.
+    public func run(shouldStop: @escaping @Sendable () -> Bool = { false }, progress: @escaping @Sendable (Progress) -> Void = { _ in }) throws {
+        self.shouldStop = shouldStop
         let ownership = try store.acquireOwnership()
         defer { ownership.release() }
         let start = Date()
@@ -83,11 +90,12 @@ public final class WorkerLoop: @unchecked Sendable {
         var fidelity = scheduler.startingFidelity(trial: trial.number)
         var rung = 0
         while true {
-            var evaluation = evaluator.evaluate(EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity))
+            let request = EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity, shouldStop: shouldStop)
+            var evaluation = evaluator.evaluate(request)
             var attempt = 0
-            while evaluation.failure?.kind == .transient && attempt < retries {
+            while evaluation.failure?.kind == .transient && attempt < retries && !shouldStop() {
                 attempt += 1
-                evaluation = evaluator.evaluate(EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity))
+                evaluation = evaluator.evaluate(request)
             }
             if attempt > 0, var failure = evaluation.failure {
                 failure.message += " (after \(attempt) \(attempt == 1 ? "retry" : "retries"))"
@@ -130,7 +138,7 @@ public final class WorkerLoop: @unchecked Sendable {
     private func nextTrial(worker: Int) -> (TrialRecord, Architecture)? {
         lock.lock()
         defer { lock.unlock() }
-        while firstError == nil {
+        while firstError == nil && !shouldStop() {
             if var trial = ledger.takeLeftover() {
                 trial.worker = worker
                 trial.status = .running
