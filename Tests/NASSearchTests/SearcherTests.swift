@@ -5,7 +5,7 @@ import Testing
 @testable import NASSearch
 
 @Suite struct SearcherTests {
-    func run(_ space: SearchSpace, table: TableEvaluator, strategy: any SearchStrategy, budget: Int, workers: Int = 1,
+    func run(_ space: SearchSpace, table: any Evaluator, strategy: any SearchStrategy, budget: Int, workers: Int = 1,
              seed: UInt64 = 1, directory: String) throws -> [TrialRecord] {
         let study = try SQLiteStudyStore(directory: directory, settings: settings(space, strategy: strategy.name, budget: budget, seed: seed))
         let searcher = try WorkerLoop(space: space, strategy: strategy, evaluator: table, latency: { _ in nil }, reward: .soft(targetMs: 5),
@@ -46,7 +46,9 @@ import Testing
     @Test func asynchronousWorkersStopExactlyAtTheBudget() throws {
         let space = try nasbench201()
         let table = try TableEvaluator(csv: syntheticTableCSV(space: space, latency: false), space: space, source: "t.csv")
-        let trials = try run(space, table: table, strategy: RandomSearch(space: space), budget: 50, workers: 3, directory: temporaryDirectory("async"))
+        // 2 ms per evaluation: an instant one lets a single worker take every trial on a busy machine.
+        let trials = try run(space, table: SlowEvaluator(base: table, seconds: 0.002), strategy: RandomSearch(space: space), budget: 50, workers: 3,
+                             directory: temporaryDirectory("async"))
         #expect(trials.count == 50)
         #expect(Set(trials.map(\.number)) == Set(0..<50))
         #expect(trials.allSatisfy { $0.status == .done || $0.status == .cached })

@@ -34,3 +34,14 @@ func settings(_ space: SearchSpace, strategy: String = "evolution", budget: Int,
     StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: nil, evaluator: evaluator,
                   strategy: strategy, reward: .soft(targetMs: 5), population: 10, sample: 3, budget: budget, seed: seed)
 }
+
+/// `base`, after sleeping `seconds` per evaluation.
+struct SlowEvaluator: Evaluator {
+    let base: any Evaluator
+    let seconds: Double
+    var name: String { base.name }
+    func evaluate(_ request: EvaluationRequest) -> Evaluation {
+        usleep(UInt32(seconds * 1e6))
+        return base.evaluate(request)
+    }
+}
