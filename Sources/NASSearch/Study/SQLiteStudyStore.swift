@@ -4,10 +4,10 @@ import GRDB
 /// A study in one SQLite file, `DIR/study.sqlite`: the embedded default, one owner at a time.
 ///
 /// Every trial is committed the moment it starts and again when it finishes (WAL journal).
-/// Results (finished trials, reports, settings) are committed with `synchronous = FULL`, so they
-/// survive a power cut as well as a killed process; the start of a trial with `NORMAL` (a
-/// process kill loses nothing; a power cut may lose the row of a trial that was only running,
-/// which a resume then simply does not re-run). Trials left `running` by a crash are evaluated
+/// Results (evaluated trials, reports, settings) are committed with `synchronous = FULL`, so they
+/// survive a power cut as well as a killed process; the start of a trial and a cached repeat
+/// with `NORMAL` (a process kill loses nothing; a power cut may lose the last such rows, which
+/// carry no evaluation: a resume simply proposes again). Trials left `running` by a crash are evaluated
 /// again on resume under the same number. The schema is versioned (`meta.schema_version`, GRDB
 /// migrations): a study written by an older nasctl is migrated when it is opened for a search.
 public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
@@ -163,8 +163,19 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
 
     public func begin(_ trial: TrialRecord) throws {
         try writable()
+        try write(trial, durable: false)  // a running row: durable across process kills is enough
+    }
+
+    /// Upserts `trial` in its own transaction; `durable: false` commits it with `synchronous =
+    /// NORMAL` (fsync deferred to the next durable commit, which makes it durable too, since the
+    /// WAL is written in order).
+    private func write(_ trial: TrialRecord, durable: Bool) throws {
+        if durable {
+            try db.write { db in try trial.upsert(db) }
+            return
+        }
         try db.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")  // a running row: cheap, durable across process kills
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             try db.inTransaction {
                 try trial.upsert(db)
@@ -188,7 +199,9 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
             nextFinishOrder += 1
             counters.unlock()
         }
-        try db.write { db in try trial.upsert(db) }
+        // A cached trial copies a result already stored durably: losing it to a power cut loses
+        // no evaluation.
+        try write(trial, durable: trial.status != .cached && !trial.status.needsEvaluation)
         return trial
     }
 
