@@ -35,6 +35,18 @@ public struct BlockDefinition: Hashable, Sendable {
 /// A network space: fixed stem and head around blocks whose ops, kernels, SE, skips, widths
 /// and depths are searched.
 public struct NetworkSpace: Hashable, Sendable {
+    /// Bounds on what a space file may ask for: far beyond any real network, small enough that
+    /// shapes, counts and buffer sizes derived from them never overflow (a 4096x4096 input with
+    /// 16,384 channels after the widest multiplier is about 2^38 floats).
+    public enum Limits {
+        public static let resolution = 1...4096
+        public static let channels = 1...64
+        public static let classes = 1...100_000
+        public static let filters = 1...4096
+        public static let layers = 1...64
+        public static let blocks = 32
+    }
+
     public var resolution: Int
     public var inputChannels: Int
     public var classes: Int

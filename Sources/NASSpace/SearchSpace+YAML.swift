@@ -48,6 +48,7 @@ extension SearchSpace {
             for (keyNode, valueNode) in decisionsNode {
                 let key = try reader.string(keyNode, "decisions")
                 let field = "decisions.\(key)"
+                guard !decisions.contains(where: { $0.name == key }) else { throw reader.error(keyNode, field, "appears twice; every decision needs its own name") }
                 let choices = try reader.sequence(valueNode, field).map { try reader.string($0, field) }
                 guard !choices.isEmpty else { throw reader.error(valueNode, field, "needs at least one choice") }
                 guard Set(choices).count == choices.count else { throw reader.error(valueNode, field, "has a repeated choice") }
@@ -63,32 +64,35 @@ extension SearchSpace {
     private static func parseNetwork(_ top: Node.Mapping, _ r: YAMLReader) throws -> NetworkSpace {
         let input = try r.mapping(r.required(top, "input", in: ""), "input")
         try r.onlyKeys(input, "input", allowed: ["resolution", "channels"])
-        let resolution = try r.int(r.required(input, "resolution", in: "input"), "input.resolution", min: 1)
-        let channels = try r.int(r.required(input, "channels", in: "input"), "input.channels", min: 1)
-        let classes = try r.int(r.required(top, "classes", in: ""), "classes", min: 1)
+        let resolution = try r.int(r.required(input, "resolution", in: "input"), "input.resolution", in: NetworkSpace.Limits.resolution)
+        let channels = try r.int(r.required(input, "channels", in: "input"), "input.channels", in: NetworkSpace.Limits.channels)
+        let classes = try r.int(r.required(top, "classes", in: ""), "classes", in: NetworkSpace.Limits.classes)
         let activationText = try top["activation"].map { try r.string($0, "activation") } ?? "relu6"
         guard let activation = Activation(rawValue: activationText), activation != .sigmoid else {
             throw r.error(top["activation"], "activation", "is '\(activationText)'; allowed: none, relu, relu6, hswish")
         }
         let stem = try r.mapping(r.required(top, "stem", in: ""), "stem")
         try r.onlyKeys(stem, "stem", allowed: ["filters", "kernel", "stride"])
-        let stemFilters = try r.int(r.required(stem, "filters", in: "stem"), "stem.filters", min: 1)
+        let stemFilters = try r.int(r.required(stem, "filters", in: "stem"), "stem.filters", in: NetworkSpace.Limits.filters)
         let stemKernel = try stem["kernel"].map { try r.int($0, "stem.kernel", allowed: [1, 3, 5, 7]) } ?? 3
         let stemStride = try stem["stride"].map { try r.int($0, "stem.stride", allowed: [1, 2]) } ?? 2
         let head = try r.mapping(r.required(top, "head", in: ""), "head")
         try r.onlyKeys(head, "head", allowed: ["filters"])
-        let headFilters = try r.int(r.required(head, "filters", in: "head"), "head.filters", min: 1)
+        let headFilters = try r.int(r.required(head, "filters", in: "head"), "head.filters", in: NetworkSpace.Limits.filters)
 
         let defaults = try top["choices"].map { try parseChoices(r.mapping($0, "choices"), "choices", base: nil, r) }
         let blocksNode = try r.sequence(r.required(top, "blocks", in: ""), "blocks")
         guard !blocksNode.isEmpty else { throw r.error(top["blocks"], "blocks", "needs at least one block") }
+        guard blocksNode.count <= NetworkSpace.Limits.blocks else {
+            throw r.error(top["blocks"], "blocks", "has \(blocksNode.count) blocks; at most \(NetworkSpace.Limits.blocks)")
+        }
         var blocks: [BlockDefinition] = []
         for (i, node) in blocksNode.enumerated() {
             let field = "blocks[\(i)]"
             let block = try r.mapping(node, field)
             try r.onlyKeys(block, field, allowed: ["filters", "layers", "stride", "choices"])
-            let filters = try r.int(r.required(block, "filters", in: field), field + ".filters", min: 1)
-            let layers = try r.int(r.required(block, "layers", in: field), field + ".layers", min: 1)
+            let filters = try r.int(r.required(block, "filters", in: field), field + ".filters", in: NetworkSpace.Limits.filters)
+            let layers = try r.int(r.required(block, "layers", in: field), field + ".layers", in: NetworkSpace.Limits.layers)
             let stride = try r.int(r.required(block, "stride", in: field), field + ".stride", allowed: [1, 2])
             let choices = try block["choices"].map { try parseChoices(r.mapping($0, field + ".choices"), field + ".choices", base: defaults, r) } ?? defaults
             guard let choices else {
@@ -96,6 +100,9 @@ extension SearchSpace {
             }
             if let delta = choices.layerDeltas.first(where: { layers + $0 < 1 }) {
                 throw r.error(node, field + ".layers", "base \(layers) with layer choice \(delta) leaves \(layers + delta) layers; every block needs at least 1 (use a layer choice of at least \(1 - layers))")
+            }
+            if let delta = choices.layerDeltas.first(where: { layers + $0 > NetworkSpace.Limits.layers.upperBound }) {
+                throw r.error(node, field + ".layers", "base \(layers) with layer choice +\(delta) gives \(layers + delta) layers; at most \(NetworkSpace.Limits.layers.upperBound) per block")
             }
             blocks.append(BlockDefinition(filters: filters, layers: layers, stride: stride, choices: choices))
         }
@@ -109,31 +116,15 @@ extension SearchSpace {
     }
 
     private static func parseProxy(_ m: Node.Mapping, _ r: YAMLReader) throws -> ProxyBudget {
-        try r.onlyKeys(m, "proxy", allowed: ["epochs", "train_images", "validation_images", "batch_size", "learning_rate", "clip_norm", "warmup_epochs",
-                                                    "adaptive_clip"])
+        try r.onlyKeys(m, "proxy", allowed: Set(ProxyBudget.Field.allCases.map(\.rawValue)))
         var budget = ProxyBudget()
-        if let node = m["epochs"] {
-            guard let v = node.float, v > 0 else { throw r.error(node, "proxy.epochs", "must be a positive number of epochs") }
-            budget.epochs = v
-        }
-        if let node = m["train_images"] { budget.trainImages = try r.int(node, "proxy.train_images", min: 1) }
-        if let node = m["validation_images"] { budget.validationImages = try r.int(node, "proxy.validation_images", min: 1) }
-        if let node = m["batch_size"] { budget.batchSize = try r.int(node, "proxy.batch_size", min: 1) }
-        if let node = m["learning_rate"] {
-            guard let v = node.float, v > 0 else { throw r.error(node, "proxy.learning_rate", "must be a positive number") }
-            budget.learningRate = v
-        }
-        if let node = m["clip_norm"] {
-            guard let v = node.float, v >= 0 else { throw r.error(node, "proxy.clip_norm", "must be 0 (no clipping) or a positive gradient norm") }
-            budget.clipNorm = v
-        }
-        if let node = m["warmup_epochs"] {
-            guard let v = node.float, v >= 0 else { throw r.error(node, "proxy.warmup_epochs", "must be 0 (no warm-up) or a positive number of epochs") }
-            budget.warmupEpochs = v
-        }
-        if let node = m["adaptive_clip"] {
-            guard let v = node.float, v >= 0 else { throw r.error(node, "proxy.adaptive_clip", "must be 0 (off) or a positive ratio of gradient to weight norm") }
-            budget.adaptiveClip = v
+        for field in ProxyBudget.Field.allCases {
+            guard let node = m[field.rawValue] else { continue }
+            guard let value = node.float, field.isInteger ? value == value.rounded() : true else {
+                throw r.error(node, "proxy.\(field.rawValue)", "'\(node.string ?? "?")' must be \(field.isInteger ? "an integer" : "a number"); allowed: \(field.allowed)")
+            }
+            budget[field] = value
+            if let problem = budget.problem(field) { throw r.error(node, "proxy.\(field.rawValue)", problem) }
         }
         return budget
     }
@@ -174,7 +165,7 @@ extension SearchSpace {
                 guard let v = node.float, v > 0, v <= 4 else { throw r.error(node, f, "'\(node.string ?? "?")' must be a width multiplier in (0, 4]") }
                 return v
             },
-            layerDeltas: try list("layers", base?.layerDeltas) { node, f in try r.int(node, f, min: -100) })
+            layerDeltas: try list("layers", base?.layerDeltas) { node, f in try r.int(node, f, in: -NetworkSpace.Limits.layers.upperBound...NetworkSpace.Limits.layers.upperBound) })
     }
 }
 
@@ -210,9 +201,9 @@ struct YAMLReader {
         return node
     }
 
-    func int(_ node: Node, _ field: String, min: Int) throws -> Int {
+    func int(_ node: Node, _ field: String, in range: ClosedRange<Int>) throws -> Int {
         guard let v = node.int else { throw error(node, field, "'\(node.string ?? "?")' must be an integer") }
-        guard v >= min else { throw error(node, field, "is \(v); must be at least \(min)") }
+        guard range.contains(v) else { throw error(node, field, "is \(v); allowed: \(range.lowerBound) to \(range.upperBound)") }
         return v
     }
 

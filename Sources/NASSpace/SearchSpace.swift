@@ -20,6 +20,79 @@ public struct ProxyBudget: Codable, Sendable, Equatable {
     public var adaptiveClip: Double = 0.1
     public init() {}
 
+    /// The budget's fields by their YAML names (`--proxy-` + the name with '-' for '_' on the
+    /// command line), each with its allowed range.
+    public enum Field: String, CaseIterable, Sendable {
+        case epochs, trainImages = "train_images", validationImages = "validation_images", batchSize = "batch_size",
+             learningRate = "learning_rate", clipNorm = "clip_norm", warmupEpochs = "warmup_epochs", adaptiveClip = "adaptive_clip"
+
+        public var isInteger: Bool { self == .trainImages || self == .validationImages || self == .batchSize }
+        /// The allowed values, e.g. `0 < x <= 1000`.
+        public var allowed: String {
+            let (low, high) = bounds
+            return "\(opensAtZero ? "0 < x" : "\(Self.text(low)) <= x") <= \(Self.text(high))"
+        }
+        public var flag: String { "--proxy-" + rawValue.replacingOccurrences(of: "_", with: "-") }
+
+        /// Epochs and the learning rate must be above 0; the rest may be 0 (off) or start at 1.
+        var opensAtZero: Bool { self == .epochs || self == .learningRate }
+        var bounds: (Double, Double) {
+            switch self {
+            case .epochs, .warmupEpochs: return (0, 1000)
+            case .trainImages, .validationImages: return (1, 10_000_000)
+            case .batchSize: return (1, 65_536)
+            case .learningRate: return (0, 100)
+            case .clipNorm: return (0, 1e6)
+            case .adaptiveClip: return (0, 1000)
+            }
+        }
+        static func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
+    }
+
+    public subscript(field: Field) -> Double {
+        get {
+            switch field {
+            case .epochs: return epochs
+            case .trainImages: return Double(trainImages)
+            case .validationImages: return Double(validationImages)
+            case .batchSize: return Double(batchSize)
+            case .learningRate: return learningRate
+            case .clipNorm: return clipNorm
+            case .warmupEpochs: return warmupEpochs
+            case .adaptiveClip: return adaptiveClip
+            }
+        }
+        set {
+            // Integers are range-checked (and so representable) by `problem` before use; clamp so
+            // that an out-of-range value can be stored and then reported.
+            let integer = Int(max(-1, min(newValue.isFinite ? newValue : -1, 1e12)))
+            switch field {
+            case .epochs: epochs = newValue
+            case .trainImages: trainImages = integer
+            case .validationImages: validationImages = integer
+            case .batchSize: batchSize = integer
+            case .learningRate: learningRate = newValue
+            case .clipNorm: clipNorm = newValue
+            case .warmupEpochs: warmupEpochs = newValue
+            case .adaptiveClip: adaptiveClip = newValue
+            }
+        }
+    }
+
+    /// What is wrong with `field`'s value (nil: it is in range).
+    public func problem(_ field: Field) -> String? {
+        let value = self[field]
+        let (low, high) = field.bounds
+        let ok = value.isFinite && (field.opensAtZero ? value > low : value >= low) && value <= high
+        return ok ? nil : "is \(Field.text(value)); allowed: \(field.allowed)"
+    }
+
+    /// The first field out of range, with its problem.
+    public var firstProblem: (field: Field, problem: String)? {
+        for field in Field.allCases { if let p = problem(field) { return (field, p) } }
+        return nil
+    }
+
     enum CodingKeys: String, CodingKey {
         case epochs, trainImages = "train_images", validationImages = "validation_images", batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm",
              warmupEpochs = "warmup_epochs", adaptiveClip = "adaptive_clip"

@@ -97,8 +97,9 @@ public enum TrainedModel {
             guard tensor.name == want.name, tensor.kind == want.kind, tensor.count == count else {
                 throw DataError(file: path + ".json", problem: "tensor \(i) is \(tensor.kind) '\(tensor.name)' [\(tensor.count)], the network has \(want.kind) '\(want.name)' [\(count)]")
             }
-            guard (tensor.offset + tensor.count) * 4 <= data.count else {
-                throw DataError(file: path, problem: "is \(data.count) bytes, too short for tensor \(i) '\(tensor.name)'")
+            let floats = data.count / 4
+            guard tensor.offset >= 0, tensor.offset <= floats, tensor.count <= floats - tensor.offset else {
+                throw DataError(file: path + ".json", problem: "tensor \(i) '\(tensor.name)': offset \(tensor.offset) and count \(tensor.count) do not fit the \(floats) floats of \(path) (allowed: 0 <= offset, offset + count <= \(floats))")
             }
             values.append(data.withUnsafeBytes { raw in
                 Array(raw.bindMemory(to: Float.self)[tensor.offset..<(tensor.offset + tensor.count)])

@@ -69,12 +69,13 @@ struct SearchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard targetMs > 0 else { throw ValidationError("--target-ms must be positive (got \(targetMs)).") }
+        guard targetMs > 0, targetMs.isFinite else { throw ValidationError("--target-ms must be a positive number of milliseconds (got \(targetMs)).") }
         guard ["evolution", "random"].contains(strategy) else { throw ValidationError("--strategy must be evolution or random (got \(strategy)).") }
         guard population >= 1, sample >= 1 else { throw ValidationError("--population and --sample must be at least 1.") }
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
         guard retries >= 0 else { throw ValidationError("--retries must be 0 or more (got \(retries)).") }
+        guard w.isFinite else { throw ValidationError("--w must be a finite number (got \(w)).") }
         guard w <= 0 else { throw ValidationError("--w must be 0 or negative (got \(w)): a positive exponent rewards slowness.") }
     }
 

@@ -52,6 +52,7 @@ import Testing
         ("name: x\nkind: categorical\ndecisions: {a: []}", "'decisions.a': needs at least one choice"),
         ("name: x\nkind: categorical\ndecisions: {a: [p, p]}", "'decisions.a': has a repeated choice"),
         ("name: x\nkind: categorical\ndecisions: {a: [p]}\ncolour: red", "'colour': unknown field"),
+        ("name: x\nkind: categorical\ndecisions: {1: [p], '1': [q]}", "'decisions.1': appears twice"),
     ])
     func malformedFilesAreClearErrors(yaml: String, message: String) {
         #expect {
@@ -68,11 +69,20 @@ import Testing
         ("kernel: [3, 5]", "kernel: [3, 4]", "", "'choices.kernel': '4' is not allowed; allowed: 3, 5, 7"),
         ("resolution: 32", "resolution: 4", "", "'input.resolution': 4 is too small: the 3 stride-2 layers need at least 5x5"),
         ("layers: [-1, 0, 1]", "layers: [-2, 0, 1]", "", "'blocks[1].layers': base 2 with layer choice -2 leaves 0 layers"),
-        ("{filters: 24, layers: 2, stride: 2}", "{filters: 24, layers: -1, stride: 2}", "", "'blocks[1].layers': is -1; must be at least 1"),
+        ("{filters: 24, layers: 2, stride: 2}", "{filters: 24, layers: -1, stride: 2}", "", "'blocks[1].layers': is -1; allowed: 1 to 64"),
         ("{filters: 24, layers: 2, stride: 2}", "{filters: 24, layers: 2, stride: 3}", "", "'blocks[1].stride': '3' is not allowed; allowed: 1, 2"),
         ("se: [0, 0.25]", "se: [0, 1.5]", "", "'choices.se': '1.5' must be a ratio in [0, 1)"),
         ("width: [0.75, 1.0, 1.25]", "width: wide", "", "'choices.width': must be a list"),
         ("activation: relu6", "activation: gelu", "", "'activation': is 'gelu'"),
+        // Sizes a user controls are bounded where they enter (no overflow, no out-of-memory kill).
+        ("resolution: 32", "resolution: 100000", "", "'input.resolution': is 100000; allowed: 1 to 4096"),
+        ("head: {filters: 64}", "head: {filters: 9223372036854775807}", "", "'head.filters': is 9223372036854775807; allowed: 1 to 4096"),
+        ("{filters: 24, layers: 2, stride: 2}", "{filters: 24, layers: 1000000, stride: 2}", "", "'blocks[1].layers': is 1000000; allowed: 1 to 64"),
+        ("layers: [-1, 0, 1]", "layers: [-1, 0, 63]", "", "'blocks[1].layers': base 2 with layer choice +63 gives 65 layers; at most 64"),
+        ("classes: 10", "classes: 10000000", "", "'classes': is 10000000; allowed: 1 to 100000"),
+        ("classes: 10", "classes: 10\nproxy: {epochs: .inf}", "", "'proxy.epochs': is inf; allowed: 0 < x <= 1000"),
+        ("classes: 10", "classes: 10\nproxy: {train_images: 2.5}", "", "'proxy.train_images': '2.5' must be an integer"),
+        ("classes: 10", "classes: 10\nproxy: {batch_size: 100000000000000000000}", "", "'proxy.batch_size'"),
     ])
     func badNetworkFieldsNameTheField(old: String, new: String, _: String, message: String) throws {
         var yaml = smallSpaceYAML

@@ -72,4 +72,16 @@ import Testing
         try Data("{not json".utf8).write(to: URL(fileURLWithPath: path + ".json"))
         #expect { try TrainedModel.read(into: network(seed: 1), from: path) } throws: { "\($0)".contains("not a nasctl weights index") }
     }
+
+    @Test(arguments: [-5, Int.min, Int.max - 3, 1_000_000])
+    func anIndexOffsetOutsideTheDataIsAClearError(offset: Int) throws {
+        try TrainedModel.write(network(seed: 1), to: path)
+        var index = try TrainedModel.index(at: path)
+        index.tensors[1].offset = offset
+        try JSONEncoder().encode(index).write(to: URL(fileURLWithPath: path + ".json"))
+        let target = network(seed: 2)
+        let before = state(target)
+        #expect { try TrainedModel.read(into: target, from: path) } throws: { "\($0)".contains("offset \(offset)") && "\($0)".contains("do not fit") }
+        #expect(state(target) == before, "nothing changes on a failed read")
+    }
 }

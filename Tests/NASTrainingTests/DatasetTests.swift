@@ -51,6 +51,28 @@ func temporaryDataDirectory() -> String {
         #expect { try IDXFile.load(dir + "/missing") } throws: { "\($0)".contains("no such file") }
     }
 
+    @Test func headerSizesThatOverflowAreAClearError() throws {
+        let dir = temporaryDataDirectory()
+        let path = try writeIDX([0x7FFF_FFFF, 0x7FFF_FFFF, 0x7FFF_FFFF], bytes: [1, 2, 3], in: dir, name: "huge")
+        #expect { try IDXFile.load(path) } throws: { "\($0)".contains("more than any file can hold") }
+    }
+
+    @Test(arguments: [([0, 28, 28], 0, 0, "holds no images"), ([3, 28, 20], 3 * 28 * 20, 3, "images are 28x20"),
+                      ([3, 5000, 5000], 3 * 5000 * 5000, 3, "the side must be 1 to 4096")])
+    func unusableImageFilesAreClearErrors(dimensions: [Int], pixels: Int, labels: Int, message: String) throws {
+        let dir = temporaryDataDirectory()
+        _ = try writeIDX(dimensions, bytes: [UInt8](repeating: 1, count: pixels), in: dir, name: "train-images-idx3-ubyte")
+        _ = try writeIDX([labels], bytes: (0..<labels).map { UInt8($0 % 2) }, in: dir, name: "train-labels-idx1-ubyte")
+        #expect { try ImageDataset.load(.train, directory: dir) } throws: { "\($0)".contains(message) }
+    }
+
+    @Test func oneClassIsAClearError() throws {
+        let dir = temporaryDataDirectory()
+        _ = try writeIDX([4, 8, 8], bytes: [UInt8](repeating: 1, count: 256), in: dir, name: "train-images-idx3-ubyte")
+        _ = try writeIDX([4], bytes: [0, 0, 0, 0], in: dir, name: "train-labels-idx1-ubyte")
+        #expect { try ImageDataset.load(.train, directory: dir) } throws: { "\($0)".contains("at least 2 classes") }
+    }
+
     @Test func imageAndLabelCountsMustMatch() throws {
         let dir = temporaryDataDirectory()
         _ = try writeIDX([3, 2, 2], bytes: [UInt8](repeating: 0, count: 12), in: dir, name: "train-images-idx3-ubyte")

@@ -76,8 +76,12 @@ import Testing
     }
 
     @Test(arguments: [["--proxy-batch-size", "0"], ["--proxy-learning-rate", "0"], ["--proxy-epochs=-1"], ["--trial-timeout", "0"],
-                      ["--proxy-clip-norm=-1"], ["--proxy-warmup-epochs=-0.5"], ["--proxy-adaptive-clip=-0.1"]])
-    func nonPositiveBudgetsAreRefused(flags: [String]) {
-        #expect(message(["--arch", archFile] + flags).contains("must be"))
+                      ["--proxy-clip-norm=-1"], ["--proxy-warmup-epochs=-0.5"], ["--proxy-adaptive-clip=-0.1"],
+                      ["--proxy-epochs", "inf"], ["--proxy-epochs", "nan"], ["--proxy-train-images", "100000000"], ["--proxy-batch-size", "1000000"],
+                      ["--proxy-learning-rate", "inf"]])
+    func outOfRangeBudgetsAreRefused(flags: [String]) {
+        let text = message(["--arch", archFile] + flags)
+        let flag = flags[0].split(separator: "=")[0]
+        #expect(text.contains(flag) && (text.contains("allowed:") || text.contains("must be")), "\(text)")
     }
 }

@@ -45,7 +45,17 @@ public final class WorkerLoop: @unchecked Sendable {
         self.store = store; self.workers = max(1, workers); self.seed = seed
         var ledger = TrialLedger(space: space)
         var counted = TrialBudget(total: budget)
-        ledger.load(try store.trials()) { counted.count($0.status) }
+        let stored = try store.trials()
+        // A study resumed with --force-resume after its space changed its decisions cannot go on:
+        // its architectures are not architectures of this space.
+        for trial in stored {
+            do {
+                try Architecture(spaceName: space.name, values: trial.values).validate(in: space, source: "trial \(trial.number)")
+            } catch {
+                throw SearchError.study(store.locator.description, "\(error); the study's trials do not fit the space '\(space.name)' as it is now, so it cannot be resumed even with --force-resume: start another --study")
+            }
+        }
+        ledger.load(stored) { counted.count($0.status) }
         self.ledger = ledger
         self.budget = counted
         self.reports = try store.reports()

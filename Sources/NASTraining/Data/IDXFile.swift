@@ -37,7 +37,14 @@ public struct IDXFile: Sendable {
             let o = 4 + 4 * d
             dimensions.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
         }
-        let expected = dimensions.reduce(1, *)
+        var expected = 1
+        for d in dimensions {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: d)
+            guard !overflow else {
+                throw DataError(file: source, problem: "the header declares \(dimensions.map(String.init).joined(separator: "x")) bytes, more than any file can hold")
+            }
+            expected = product
+        }
         let actual = bytes.count - headerBytes
         guard actual == expected else {
             throw DataError(file: source, problem: actual < expected

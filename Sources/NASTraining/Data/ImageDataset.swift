@@ -18,6 +18,10 @@ public struct ImageDataset: Sendable {
 
     public enum Split: String, Sendable { case train, test }
 
+    /// The largest image side accepted (pixels): far above any proxy resolution, small enough
+    /// that sizes derived from it never overflow.
+    public static let maximumSide = 4096
+
     /// File names of a split in an MNIST-layout directory (gzipped or not).
     static func files(_ split: Split, in directory: String) -> (images: String, labels: String)? {
         let stem = split == .train ? "train" : "t10k"
@@ -50,7 +54,18 @@ public struct ImageDataset: Sendable {
         guard images.dimensions[0] == labels.dimensions[0] else {
             throw DataError(file: files.labels, problem: "\(labels.dimensions[0]) labels for \(images.dimensions[0]) images in \(files.images)")
         }
+        let (n, h, w) = (images.dimensions[0], images.dimensions[1], images.dimensions[2])
+        guard n >= 1 else { throw DataError(file: files.images, problem: "holds no images (the header declares 0)") }
+        guard h == w else {
+            throw DataError(file: files.images, problem: "images are \(h)x\(w); nasctl trains square images (resize them to one side, e.g. \(min(h, w))x\(min(h, w)))")
+        }
+        guard (1...maximumSide).contains(h) else {
+            throw DataError(file: files.images, problem: "images are \(h)x\(w); the side must be 1 to \(maximumSide) pixels")
+        }
         let classes = Int(labels.bytes.max() ?? 0) + 1
+        guard classes >= 2 else {
+            throw DataError(file: files.labels, problem: "every label is 0: a classifier needs at least 2 classes")
+        }
         return ImageDataset(height: images.dimensions[1], width: images.dimensions[2],
                             pixels: images.bytes.map { Float($0) / 255 }, labels: labels.bytes.map(Int.init), classes: classes)
     }

@@ -41,15 +41,18 @@ struct EvaluatorOptions: ParsableArguments {
 
     func validate() throws {
         guard trialTimeout > 0 else { throw ValidationError("--trial-timeout must be positive.") }
-        guard (proxyEpochs ?? 1) > 0, (proxyLearningRate ?? 1) > 0 else {
-            throw ValidationError("--proxy-epochs and --proxy-learning-rate must be positive.")
+        // Each flag on its own, against the budget's ranges (the same as the space file's).
+        var probe = ProxyBudget()
+        let given: [(ProxyBudget.Field, Double?)] = [
+            (.epochs, proxyEpochs), (.trainImages, proxyTrainImages.map(Double.init)), (.validationImages, proxyValidationImages.map(Double.init)),
+            (.batchSize, proxyBatchSize.map(Double.init)), (.learningRate, proxyLearningRate), (.clipNorm, proxyClipNorm),
+            (.warmupEpochs, proxyWarmupEpochs), (.adaptiveClip, proxyAdaptiveClip),
+        ]
+        for (field, value) in given {
+            guard let value else { continue }
+            probe[field] = value
+            if let problem = probe.problem(field) { throw ValidationError("\(field.flag) \(problem).") }
         }
-        guard (proxyTrainImages ?? 1) >= 1, (proxyValidationImages ?? 1) >= 1, (proxyBatchSize ?? 1) >= 1 else {
-            throw ValidationError("--proxy-train-images, --proxy-validation-images and --proxy-batch-size must be at least 1.")
-        }
-        guard (proxyClipNorm ?? 0) >= 0 else { throw ValidationError("--proxy-clip-norm must be 0 (no clipping) or positive.") }
-        guard (proxyWarmupEpochs ?? 0) >= 0 else { throw ValidationError("--proxy-warmup-epochs must be 0 (no warm-up) or positive.") }
-        guard (proxyAdaptiveClip ?? 0) >= 0 else { throw ValidationError("--proxy-adaptive-clip must be 0 (off) or positive.") }
     }
 
     /// The space's proxy budget with any `--proxy-*` flag applied.
