@@ -31,6 +31,14 @@ import Testing
         #expect { try TableEvaluator(csv: csv, space: space, source: "t.csv") } throws: { "\($0)".contains(message) }
     }
 
+    @Test func aFileThatIsNotUTF8NamesItsLine() throws {
+        let path = temporaryDirectory("latin1") + ".csv"
+        var data = Data("edge0,edge1,edge2,edge3,edge4,edge5,accuracy\nnone,none,none,none,none,none,0.5\n".utf8)
+        data.append(contentsOf: [0x6e, 0xe9, 0x0a])  // "né" in Latin-1 on line 3
+        try data.write(to: URL(fileURLWithPath: path))
+        #expect { try TableEvaluator(file: path, space: try nasbench201()) } throws: { "\($0)" == "\(path):3: is not UTF-8 text; save the CSV as UTF-8" }
+    }
+
     @Test func missingFile() throws {
         #expect { try TableEvaluator(file: "/nonexistent.csv", space: try nasbench201()) } throws: { "\($0)".contains("/nonexistent.csv") }
     }
@@ -62,6 +70,9 @@ import Testing
         ("echo '{\"accuracy\": 1.5}'", "outside [0, 1]"),
         ("echo '{\"accuracy\": \"high\"}'", "not a number"),
         ("true", "it was empty"),
+        ("echo '{\"accuracy\": true}'", "output 'accuracy' is not a number: {\"accuracy\": true}"),
+        ("echo '{\"accuracy\": 0.5, \"latency_ms\": \"fast\"}'", "output 'latency_ms' is not a positive number"),
+        ("printf '\\377\\376 no json\\n'", "no JSON object with 'accuracy' on standard output: \u{FFFD}\u{FFFD} no json"),
     ])
     func failuresFailTheTrialWithAReason(command: String, reason: String) throws {
         let result = try evaluate(command + "; :")
@@ -78,5 +89,19 @@ import Testing
 
     @Test func emptyCommandIsRejected() throws {
         #expect(throws: SearchError.self) { try evaluate("  ") }
+    }
+
+    @Test func outputInAnotherEncodingStillHasItsJSONLineRead() throws {
+        #expect(try evaluate(#"printf '\377 r\351sultat\n{"accuracy": 0.5}\n'; :"#) == .success(accuracy: 0.5, latencyMs: nil))
+    }
+
+    @Test(arguments: [("python3 train.py;", "ends with ';'"), ("python3 train.py &", "ends with '&'"), ("python3 train.py # tuned", "'#' comment")])
+    func commandsThatWouldLoseTheAppendedPathAreRefused(command: String, message: String) throws {
+        #expect { try evaluate(command) } throws: { "\($0)".contains(message) }
+    }
+
+    @Test(arguments: ["echo '# not a comment'; :", "echo a#b; :", "case x in x) echo '{\"accuracy\": 0.5}';; esac; :", "grep -c '#' \"$NASCTL_ARCH\"; :"])
+    func quotedHashesAndTrailingColonsAreFine(command: String) throws {
+        #expect(CommandEvaluator.appendingProblem(command) == nil)
     }
 }

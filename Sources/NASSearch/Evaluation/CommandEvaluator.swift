@@ -20,6 +20,7 @@ public struct CommandEvaluator: Evaluator {
             throw SearchError.badEvaluator("command:CMD needs a command, e.g. command:'python3 train.py'")
         }
         guard timeoutSeconds > 0 else { throw SearchError.badEvaluator("--trial-timeout must be positive") }
+        if let problem = Self.appendingProblem(command) { throw SearchError.badEvaluator(problem) }
         self.command = command; self.timeoutSeconds = timeoutSeconds; self.space = space
         self.workDirectory = workDirectory
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
@@ -60,8 +61,9 @@ public struct CommandEvaluator: Evaluator {
             return .failure("cannot start /bin/sh: \(error)", kind: .transient)
         }
         let outcome = process.wait(seconds: timeoutSeconds, shouldStop: request.shouldStop)
-        let stdout = (try? String(contentsOf: outFile, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: errFile, encoding: .utf8)) ?? ""
+        // Lossy: a program that prints other encodings still gets its JSON line read.
+        let stdout = (try? Data(contentsOf: outFile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let stderr = (try? Data(contentsOf: errFile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let lastError = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         switch outcome {
         case .stopped:
@@ -77,27 +79,62 @@ public struct CommandEvaluator: Evaluator {
         }
     }
 
+    /// What a command's output line must hold: JSON numbers (a `true` is not an accuracy).
+    private struct Output: Decodable {
+        var accuracy: Double
+        var latency_ms: Double?
+    }
+
     /// The last stdout line that is a JSON object with a numeric `accuracy`, checked.
     static func parse(stdout: String) -> Evaluation {
         for line in stdout.split(whereSeparator: \.isNewline).reversed() {
             let text = line.trimmingCharacters(in: .whitespaces)
             guard text.hasPrefix("{"), let data = text.data(using: .utf8),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let value = object["accuracy"] else { continue }
-            guard let accuracy = (value as? NSNumber)?.doubleValue, accuracy.isFinite else {
-                return .failure("output 'accuracy' is not a number: \(value)")
+                  object["accuracy"] != nil else { continue }
+            let output: Output
+            do {
+                output = try JSONDecoder().decode(Output.self, from: data)
+            } catch DecodingError.typeMismatch(_, let context) where context.codingPath.first?.stringValue == "latency_ms" {
+                return .failure("output 'latency_ms' is not a positive number")
+            } catch {
+                return .failure("output 'accuracy' is not a number: \(text.prefix(120))")
             }
-            guard (0...1).contains(accuracy) else {
-                return .failure("output accuracy \(accuracy) is outside [0, 1]")
+            guard output.accuracy.isFinite else { return .failure("output 'accuracy' is not a number: \(text.prefix(120))") }
+            guard (0...1).contains(output.accuracy) else {
+                return .failure("output accuracy \(output.accuracy) is outside [0, 1]")
             }
-            var latency: Double?
-            if let l = object["latency_ms"] {
-                guard let ms = (l as? NSNumber)?.doubleValue, ms.isFinite, ms > 0 else { return .failure("output 'latency_ms' is not a positive number") }
-                latency = ms
-            }
-            return .success(accuracy: accuracy, latencyMs: latency)
+            if let ms = output.latency_ms, !(ms.isFinite && ms > 0) { return .failure("output 'latency_ms' is not a positive number") }
+            return .success(accuracy: output.accuracy, latencyMs: output.latency_ms)
         }
         let preview = stdout.trimmingCharacters(in: .whitespacesAndNewlines).prefix(120)
         return .failure("no JSON object with 'accuracy' on standard output" + (preview.isEmpty ? " (it was empty)" : ": \(preview)"))
+    }
+
+    /// Why appending the architecture path to `command` would not pass it as the last argument:
+    /// a trailing `;`, `&` or `|` makes the path a command of its own, an unquoted `#` comments
+    /// it out. nil when the command is fine. (A scan of sh's quoting, not a full parser.)
+    static func appendingProblem(_ command: String) -> String? {
+        var quote: Character?
+        var escaped = false
+        var previous: Character = " "
+        for c in command {
+            defer { previous = c }
+            if escaped { escaped = false; continue }
+            if c == "\\" && quote != "'" { escaped = true; continue }
+            if let q = quote {
+                if c == q { quote = nil }
+                continue
+            }
+            if c == "'" || c == "\"" { quote = c; continue }
+            if c == "#" && previous.isWhitespace {
+                return "command:CMD has a '#' comment; nasctl appends the architecture file's path to the command, and the comment would swallow it: remove the comment"
+            }
+        }
+        let trimmed = command.trimmingCharacters(in: .whitespaces)
+        if quote == nil, let last = trimmed.last, [";", "&", "|"].contains(last), !trimmed.hasSuffix(";;") {
+            return "command:CMD ends with '\(last)'; nasctl appends the architecture file's path as the last argument, which would then run as a command of its own: end with the program that reads it, or with ':' to ignore it (the path is also in $NASCTL_ARCH)"
+        }
+        return nil
     }
 }

@@ -11,8 +11,12 @@ public struct TableEvaluator: Evaluator {
 
     /// Reads and checks the whole CSV; every problem names the file and line.
     public init(file path: String, space: SearchSpace) throws {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw SearchError.badTable(path, line: nil, "no such file or not readable")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            let line = 1 + (String(decoding: data, as: UTF8.self).prefix { $0 != "\u{FFFD}" }.filter { $0 == "\n" }.count)
+            throw SearchError.badTable(path, line: line, "is not UTF-8 text; save the CSV as UTF-8")
         }
         try self.init(csv: text, space: space, source: path)
     }
