@@ -3,7 +3,16 @@ import PackageDescription
 
 /// Hot code is compiled for the host CPU: a latency table is per device anyway, and without
 /// it Swift's SIMD types fall back to SSE2 and fused multiply-add becomes a library call.
+/// Release builds keep every check (`precondition`, bounds, overflow) ...
 let hostCPU: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "native", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(["-target-cpu", "native"], .when(configuration: .debug)),
+]
+/// ... except in the kernels' module (`NASKernels`), built with -Ounchecked: its inner loops
+/// ran 7x slower with bounds checks (MobileNetV2 61 ms against 8.7 ms, Benchmarks/README.md).
+/// Every size and index reaching it is validated where user input enters (space files,
+/// architectures, data sets, weights, command-line flags).
+let hotKernels: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "native", "-Ounchecked", "-wmo"], .when(configuration: .release)),
     .unsafeFlags(["-target-cpu", "native"], .when(configuration: .debug)),
 ]
@@ -13,6 +22,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "nasctl", targets: ["nasctl"]),
+        .library(name: "NASKernels", targets: ["NASKernels"]),
         .library(name: "NASEngine", targets: ["NASEngine"]),
         .library(name: "NASSpace", targets: ["NASSpace"]),
         .library(name: "NASLatency", targets: ["NASLatency"]),
@@ -46,8 +56,10 @@ let package = Package(
         // nothing between fork and exec may allocate.
         .target(name: "CGuardedSpawn"),
 
-        // Bottom: tensors, kernels, layers, network executor.
-        .target(name: "NASEngine", dependencies: ["CBLAS"], swiftSettings: hostCPU),
+        // Bottom: shapes, buffers, the thread pool and the kernels (unchecked in release).
+        .target(name: "NASKernels", dependencies: ["CBLAS"], swiftSettings: hotKernels),
+        // Layers and the network executor over the kernels (re-exports NASKernels).
+        .target(name: "NASEngine", dependencies: ["NASKernels"], swiftSettings: hostCPU),
         // Decisions, architectures, YAML search spaces, network builder.
         .target(name: "NASSpace", dependencies: ["NASEngine", .product(name: "Yams", package: "Yams")], swiftSettings: hostCPU),
         // Device identity, timing, profiler, latency tables, predictor, validation.
@@ -74,7 +86,7 @@ let package = Package(
             swiftSettings: hostCPU
         ),
 
-        .testTarget(name: "NASEngineTests", dependencies: ["NASEngine"], swiftSettings: hostCPU),
+        .testTarget(name: "NASEngineTests", dependencies: ["NASEngine", "NASKernels"], swiftSettings: hostCPU),
         .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace"], swiftSettings: hostCPU),
         .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency"], swiftSettings: hostCPU),
         .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"], swiftSettings: hostCPU),

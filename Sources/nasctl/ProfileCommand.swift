@@ -22,7 +22,7 @@ struct ProfileCommand: ParsableCommand {
     @OptionGroup var spaceOptions: SpaceOptions
     @OptionGroup var threadOptions: ThreadOptions
 
-    @Option(help: "Where to write the table (default: LatencyTables/<device id>.json).")
+    @Option(help: "Where to write the table (default: a new file in LatencyTables/, <device id>.json or, when that exists, one beside it named after the space and thread count; no table is overwritten unless named here).")
     var output: String?
 
     @Option(help: "Networks each layer is timed in (the entry is the median over them).")
@@ -56,7 +56,8 @@ struct ProfileCommand: ParsableCommand {
         guard Profiler.build == "release" else { throw LatencyError.debugBuild }
         let space = try spaceOptions.load()
         let device = try DeviceIdentity.current()
-        let path = output ?? (DefaultPaths.tablesDirectory() as NSString).appendingPathComponent("\(device.id).json")
+        // Without --output a new file beside the device's other tables: none is overwritten.
+        let path = output ?? LatencyTableFiles.newPath(in: DefaultPaths.tablesDirectory(), device: device, space: space, threads: threadOptions.threads)
         let total = try NetworkBuilder.allLayers(in: space).count
         FileHandle.standardError.write(Data("profiling \(total) layers of '\(space.name)' on \(device.id) at \(threadOptions.threads) thread(s)\n".utf8))
         var bar = ProgressLine(label: "profile", total: total)

@@ -88,9 +88,13 @@ struct SearchCommand: ParsableCommand {
         let accuracy = try evaluatorOptions.make(space: space, workDirectory: (studyDir as NSString).appendingPathComponent("evaluator"), seed: seed)
         var latency: LatencyModel = { _ in nil }
         var tablePath: String?
+        var tableDigest: String?
         if space.network != nil {
-            let predictor = try tableOptions.predictor(space: space, threads: threadOptions.threads, profileIfMissing: true)
+            // A resumed study keeps the table it was started with (its digest is checked on open).
+            let recorded = (try? locator.openExisting())?.settings.table
+            let predictor = try tableOptions.predictor(space: space, threads: threadOptions.threads, profileIfMissing: true, recorded: recorded)
             tablePath = predictor.tablePath
+            tableDigest = predictor.tableDigest
             latency = { arch in
                 let layers = try NetworkBuilder.layers(for: arch, in: space)
                 let cost = NetworkBuilder.cost(of: layers)
@@ -103,7 +107,7 @@ struct SearchCommand: ParsableCommand {
         let searchStrategy: any SearchStrategy = strategy == "random"
             ? RandomSearch(space: space)
             : RegularizedEvolution(space: space, population: population, sample: sample)
-        let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath,
+        let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath, tableDigest: tableDigest,
                                      evaluator: accuracy.name, strategy: strategy, reward: reward, population: population,
                                      sample: sample, budget: cycles, seed: seed)
         let ownership = try locator.acquireOwnership()  // before anything is written to the study

@@ -1,5 +1,6 @@
 import Testing
 @testable import NASEngine
+@testable import NASKernels
 
 /// Shapes chosen for edge cases: 1x1 spatial, odd sizes, stride 2 on odd heights, channels
 /// that are not a multiple of the 16-lane vector, batch > 1.

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import NASEngine
+@testable import NASKernels
 
 @Suite struct ThreadPoolTests {
     @Test(arguments: [1, 2, 3])

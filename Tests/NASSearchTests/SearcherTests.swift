@@ -96,6 +96,26 @@ import Testing
         _ = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 10, seed: 2), forceResume: true)
     }
 
+    @Test func resumingAgainstAnotherLatencyTableIsRefused() throws {
+        let space = try nasbench201()
+        let dir = temporaryDirectory("digest")
+        var first = settings(space, budget: 10)
+        first.table = "LatencyTables/x.json"
+        first.tableDigest = "0123456789abcdef"
+        _ = try SQLiteStudyStore(directory: dir, settings: first)
+        var changed = first
+        changed.tableDigest = "fedcba9876543210"
+        #expect { try SQLiteStudyStore(directory: dir, settings: changed) } throws: { error in
+            "\(error)".contains("table digest (its content): study has 0123456789abcdef, now fedcba9876543210") && "\(error)".contains("--force-resume")
+        }
+        // A study from before digests (none recorded) resumes with one.
+        let old = temporaryDirectory("nodigest")
+        var undigested = first
+        undigested.tableDigest = nil
+        _ = try SQLiteStudyStore(directory: old, settings: undigested)
+        _ = try SQLiteStudyStore(directory: old, settings: first)
+    }
+
     @Test func failedTrialsAreRecordedWithTheirReason() throws {
         let space = try SearchSpace.parse(yaml: "name: two\nkind: categorical\ndecisions: {a: [x, y, z]}")
         let dir = temporaryDirectory("fail")

@@ -13,6 +13,8 @@ import NASSpace
 public struct LatencyPredictor: Sendable {
     public let table: LatencyTable
     public let tablePath: String
+    /// The table file's content digest (`LatencyTableFiles.contentDigest`), when read from a file.
+    public let tableDigest: String?
     private let models: [String: LayerModel]
 
     /// `ms(x) = intercept + slope · clamp(x, lo, hi)` with `x = ln(network MACs)`.
@@ -37,9 +39,10 @@ public struct LatencyPredictor: Sendable {
         func ms(at x: Double) -> Double { max(0, intercept + slope * min(max(x, lo), hi)) }
     }
 
-    public init(table: LatencyTable, path: String) {
+    public init(table: LatencyTable, path: String, digest: String? = nil) {
         self.table = table
         self.tablePath = path
+        self.tableDigest = digest
         var models: [String: LayerModel] = [:]
         for entry in table.entries {
             models[entry.signature] = LayerModel(samples: entry.samplesMs, contextMacs: entry.contextMacs, median: entry.medianMs)

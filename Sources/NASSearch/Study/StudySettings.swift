@@ -10,6 +10,8 @@ public struct StudySettings: Codable, Sendable, Equatable {
     /// Where the space was read from (not compared on resume: only the digest is).
     public var spaceFile: String
     public var table: String?
+    /// The latency table's content digest (nil: no table, or a study from before digests).
+    public var tableDigest: String?
     public var evaluator: String
     public var strategy: String
     /// The scheduler's name (`none`: every proposal evaluated once at full fidelity).
@@ -20,15 +22,16 @@ public struct StudySettings: Codable, Sendable, Equatable {
     public var budget: Int
     public var seed: UInt64
 
-    public init(space: String, spaceDigest: String, spaceFile: String, table: String?, evaluator: String, strategy: String,
+    public init(space: String, spaceDigest: String, spaceFile: String, table: String?, tableDigest: String? = nil, evaluator: String, strategy: String,
                 scheduler: String = FlatScheduler.schedulerName, reward: Reward, population: Int, sample: Int, budget: Int, seed: UInt64) {
-        self.space = space; self.spaceDigest = spaceDigest; self.spaceFile = spaceFile; self.table = table; self.evaluator = evaluator
+        self.space = space; self.spaceDigest = spaceDigest; self.spaceFile = spaceFile; self.table = table; self.tableDigest = tableDigest
+        self.evaluator = evaluator
         self.strategy = strategy; self.scheduler = scheduler; self.reward = reward; self.population = population; self.sample = sample
         self.budget = budget; self.seed = seed
     }
 
     enum CodingKeys: String, CodingKey {
-        case space, spaceDigest, spaceFile, table, evaluator, strategy, scheduler, reward, population, sample, budget, seed
+        case space, spaceDigest, spaceFile, table, tableDigest, evaluator, strategy, scheduler, reward, population, sample, budget, seed
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +40,7 @@ public struct StudySettings: Codable, Sendable, Equatable {
         spaceDigest = try c.decode(String.self, forKey: .spaceDigest)
         spaceFile = try c.decode(String.self, forKey: .spaceFile)
         table = try c.decodeIfPresent(String.self, forKey: .table)
+        tableDigest = try c.decodeIfPresent(String.self, forKey: .tableDigest)
         evaluator = try c.decode(String.self, forKey: .evaluator)
         strategy = try c.decode(String.self, forKey: .strategy)
         scheduler = try c.decodeIfPresent(String.self, forKey: .scheduler) ?? FlatScheduler.schedulerName
@@ -53,6 +57,8 @@ public struct StudySettings: Codable, Sendable, Equatable {
         check("space", space, other.space)
         check("space digest", spaceDigest, other.spaceDigest)
         check("table", table ?? "none", other.table ?? "none")
+        // A study from before table digests recorded none: nothing to compare.
+        if tableDigest != nil { check("table digest (its content)", tableDigest ?? "none", other.tableDigest ?? "none") }
         check("evaluator", evaluator, other.evaluator)
         check("strategy", strategy, other.strategy)
         check("scheduler", scheduler, other.scheduler)

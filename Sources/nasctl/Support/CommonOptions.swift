@@ -34,18 +34,26 @@ struct TableOptions: ParsableArguments {
     @Flag(help: "Use a table from another device, space digest or thread count anyway.")
     var force = false
 
-    /// Loads the table and refuses one that does not fit, unless `--force`. With
-    /// `profileIfMissing` and no `--table`, a missing or unfitting default table is profiled
-    /// first (the first search on a new device).
-    func predictor(space: SearchSpace, threads: Int, profileIfMissing: Bool = false) throws -> LatencyPredictor {
+    /// Loads the table and refuses one that does not fit, unless `--force`. Without `--table`
+    /// the newest fitting table of this device in `LatencyTables/` is used; with
+    /// `profileIfMissing` and none fitting, the space is profiled first (the first search on a
+    /// new device) into a new file beside the others: no table is ever overwritten, and one that
+    /// cannot be read is an error naming it.
+    /// `recorded`: the table a resumed study was started with, used (when it still exists) before
+    /// any newer one, so that a study keeps one table.
+    func predictor(space: SearchSpace, threads: Int, profileIfMissing: Bool = false, recorded: String? = nil) throws -> LatencyPredictor {
         let device = try DeviceIdentity.current()
-        let path = table ?? (DefaultPaths.tablesDirectory() as NSString).appendingPathComponent("\(device.id).json")
-        if profileIfMissing && table == nil {
-            let existing = try? LatencyTable.load(file: path)
-            if existing.map({ !$0.mismatches(device: device, space: space, threads: threads).isEmpty }) ?? true {
+        let directory = DefaultPaths.tablesDirectory()
+        let chosen = table ?? recorded.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
+        var path = chosen ?? (directory as NSString).appendingPathComponent("\(device.id).json")
+        if chosen == nil {
+            if let fitting = try LatencyTableFiles.newestFitting(in: directory, device: device, space: space, threads: threads) {
+                path = fitting
+            } else if profileIfMissing {
                 guard Profiler.build == "release" else { throw LatencyError.debugBuild }
+                path = LatencyTableFiles.newPath(in: directory, device: device, space: space, threads: threads)
                 let total = try NetworkBuilder.allLayers(in: space).count
-                FileHandle.standardError.write(Data("no fitting latency table at \(path): profiling \(total) layers of '\(space.name)' on this device first\n".utf8))
+                FileHandle.standardError.write(Data("no latency table of this device fits '\(space.name)' at \(threads) thread(s) in \(directory): profiling \(total) layers first into \(path)\n".utf8))
                 var bar = ProgressLine(label: "profile", total: total)
                 let made = try Profiler.profile(space: space, device: device, threads: threads) { p in
                     bar.update(done: p.done, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.networks) networks")
@@ -62,6 +70,6 @@ struct TableOptions: ParsableArguments {
                 throw LatencyError.mismatchedTable(path, problems)
             }
         }
-        return LatencyPredictor(table: loaded, path: path)
+        return LatencyPredictor(table: loaded, path: path, digest: try LatencyTableFiles.contentDigest(of: path))
     }
 }

@@ -7,4 +7,4 @@ import Darwin
 #endif
 
 /// `expf` from the C math library.
-@inline(__always) func cExpf(_ x: Float) -> Float { expf(x) }
+@inline(__always) package func cExpf(_ x: Float) -> Float { expf(x) }
