@@ -53,11 +53,11 @@ public final class BatchNormLayer: TrainingLayer {
                 mean.withUnsafeBufferPointer { mu in inv.withUnsafeBufferPointer { iv in xh.withUnsafeMutableBufferPointer { hp in
                     gamma.value.withUnsafeBufferPointer { g in beta.value.withUnsafeBufferPointer { b in
                         for p in 0..<m {
-                            let row = p * c
+                            let row = p &* c
                             for ch in 0..<c {
-                                let h = (xp[row + ch] - mu[ch]) * iv[ch]
-                                hp[row + ch] = h
-                                yp[row + ch] = h * g[ch] + b[ch]
+                                let h = (xp[row &+ ch] - mu[ch]) * iv[ch]
+                                hp[row &+ ch] = h
+                                yp[row &+ ch] = h * g[ch] + b[ch]
                             }
                         }
                     } }
@@ -66,8 +66,8 @@ public final class BatchNormLayer: TrainingLayer {
             }
             scale.withUnsafeBufferPointer { sc in shift.withUnsafeBufferPointer { sh in
                 for p in 0..<m {
-                    let row = p * c
-                    for ch in 0..<c { yp[row + ch] = xp[row + ch] * sc[ch] + sh[ch] }
+                    let row = p &* c
+                    for ch in 0..<c { yp[row &+ ch] = xp[row &+ ch] * sc[ch] + sh[ch] }
                 }
             } }
         } }
@@ -87,8 +87,8 @@ public final class BatchNormLayer: TrainingLayer {
                     let end = min(m, start + 64)
                     for ch in 0..<c { ps[ch] = 0; pq[ch] = 0 }
                     for p in start..<end {
-                        let row = p * c
-                        for ch in 0..<c { let v = xp[row + ch]; ps[ch] += v; pq[ch] += v * v }
+                        let row = p &* c
+                        for ch in 0..<c { let v = xp[row &+ ch]; ps[ch] += v; pq[ch] += v * v }
                     }
                     for ch in 0..<c { sum[ch] += Double(ps[ch]); squares[ch] += Double(pq[ch]) }
                     start = end
@@ -107,8 +107,8 @@ public final class BatchNormLayer: TrainingLayer {
         dy.withUnsafeBufferPointer { d in xHat.withUnsafeBufferPointer { h in
             sumDy.withUnsafeMutableBufferPointer { s1 in sumDyXh.withUnsafeMutableBufferPointer { s2 in
                 for p in 0..<m {
-                    let row = p * c
-                    for ch in 0..<c { s1[ch] += d[row + ch]; s2[ch] += d[row + ch] * h[row + ch] }
+                    let row = p &* c
+                    for ch in 0..<c { s1[ch] += d[row &+ ch]; s2[ch] += d[row &+ ch] * h[row &+ ch] }
                 }
             } }
             for ch in 0..<c { beta.gradient[ch] += sumDy[ch]; gamma.gradient[ch] += sumDyXh[ch] }
@@ -118,8 +118,8 @@ public final class BatchNormLayer: TrainingLayer {
             k.withUnsafeBufferPointer { kp in meanDy.withUnsafeBufferPointer { a in meanDyXh.withUnsafeBufferPointer { b in
                 dx.withUnsafeMutableBufferPointer { out in
                     for p in 0..<m {
-                        let row = p * c
-                        for ch in 0..<c { out[row + ch] = kp[ch] * (d[row + ch] - a[ch] - h[row + ch] * b[ch]) }
+                        let row = p &* c
+                        for ch in 0..<c { out[row &+ ch] = kp[ch] * (d[row &+ ch] - a[ch] - h[row &+ ch] * b[ch]) }
                     }
                 }
             } } }
