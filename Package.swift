@@ -86,6 +86,15 @@ let package = Package(
             swiftSettings: hostCPU
         ),
 
+        // Seeded mutation fuzzer for the readers of user files (scripts/fuzz.sh, CI).
+        .executableTarget(
+            name: "nasctl-fuzz",
+            dependencies: ["NASEngine", "NASSpace", "NASLatency", "NASTraining", "NASSearch"],
+            path: "Fuzz",
+            exclude: ["corpus"],
+            swiftSettings: hostCPU
+        ),
+
         .testTarget(name: "NASEngineTests", dependencies: ["NASEngine", "NASKernels"], swiftSettings: hostCPU),
         .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace"], swiftSettings: hostCPU),
         .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency"], swiftSettings: hostCPU),

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Sources/NASEngine/Kernels/Kernels+Microkernels.swift: the register-blocked GEMM
+"""Writes Sources/NASKernels/Kernels/Kernels+Microkernels.swift: the register-blocked GEMM
 microkernels (MR rows x NV 16-lane vectors) with fused bias/activation/residual epilogue, and
 the depthwise interior kernels (k = 3, 5) that keep all k*k filter taps in registers and
 compute 4 output pixels per step.
@@ -9,9 +9,10 @@ with named variables. Re-run after changing the template:
     python3 scripts/generate-microkernels.py
 """
 import os
+import sys
 
 SHAPES = [(8, 2), (4, 2), (2, 2), (1, 2), (12, 1), (8, 1), (4, 1), (2, 1), (1, 1)]
-OUT = os.path.join(os.path.dirname(__file__), "..", "Sources", "NASEngine", "Kernels", "Kernels+Microkernels.swift")
+OUT = os.path.join(os.path.dirname(__file__), "..", "Sources", "NASKernels", "Kernels", "Kernels+Microkernels.swift")
 
 
 def kernel(mr, nv):
@@ -114,8 +115,15 @@ def main():
     parts.append(depthwise(5))
     parts.append("}")
     parts.append("")
+    text = "\n".join(parts)
+    if "--check" in sys.argv[1:]:
+        with open(OUT) as f:
+            if f.read() != text:
+                sys.exit(f"{OUT} differs from what scripts/generate-microkernels.py writes: regenerate it and commit")
+        print("microkernels: the committed file is what the generator writes")
+        return
     with open(OUT, "w") as f:
-        f.write("\n".join(parts))
+        f.write(text)
 
 
 if __name__ == "__main__":

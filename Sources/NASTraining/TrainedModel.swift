@@ -71,10 +71,15 @@ public enum TrainedModel {
         guard let json = FileManager.default.contents(atPath: path + ".json") else {
             throw DataError(file: path + ".json", problem: "no such file or not readable")
         }
+        return try index(json: json, source: path + ".json")
+    }
+
+    /// Parses an index's JSON text (`source` names it in errors).
+    public static func index(json: Data, source: String) throws -> Index {
         do {
             return try JSONDecoder().decode(Index.self, from: json)
         } catch {
-            throw DataError(file: path + ".json", problem: "not a nasctl weights index (\(error))")
+            throw DataError(file: source, problem: "not a nasctl weights index (\(error))")
         }
     }
 
@@ -84,6 +89,12 @@ public enum TrainedModel {
     public static func read(into network: TrainingNetwork, from path: String, optimizerState: Bool = false) throws -> [String: String] {
         let index = try index(at: path)
         guard let data = FileManager.default.contents(atPath: path) else { throw DataError(file: path, problem: "no such file or not readable") }
+        return try read(into: network, index: index, data: data, path: path, optimizerState: optimizerState)
+    }
+
+    /// `read(into:from:)` on an index and data already in memory (`path` names them in errors).
+    @discardableResult
+    public static func read(into network: TrainingNetwork, index: Index, data: Data, path: String, optimizerState: Bool = false) throws -> [String: String] {
         guard String(Digest.fnv1a64(bytes: data), radix: 16) == index.digest else {
             throw DataError(file: path, problem: "does not match the digest in \(path).json (a write was interrupted?)")
         }

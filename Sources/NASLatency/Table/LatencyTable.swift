@@ -67,6 +67,11 @@ public struct LatencyTable: Codable, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LatencyError.tableNotFound(path)
         }
+        return try parse(data, source: path)
+    }
+
+    /// Parses a table's JSON (`source` names it in errors).
+    public static func parse(_ data: Data, source path: String) throws -> LatencyTable {
         let table: LatencyTable
         do {
             table = try JSONDecoder().decode(LatencyTable.self, from: data)
