@@ -44,6 +44,22 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         #expect(maxRelativeError(y.array, Reference.convolution(layer, x.array, input)) < 1e-4, "\(backend)")
     }
 
+    /// A 3x3 convolution with an identity skip (the MNasNet "conv" op with skip) against the
+    /// reference, which adds the input.
+    @Test(arguments: GEMMBackend.allCases, [Activation.relu6, .hswish])
+    func convolutionWithIdentitySkipMatchesReference(backend: GEMMBackend, activation: Activation) {
+        let input = Shape(n: 2, h: 7, w: 9, c: 12)
+        var rng = SplitMix64(seed: 41)
+        let layer = Convolution.random(inChannels: 12, outChannels: 12, kernel: 3, stride: 1, activation: activation, skip: true, rng: &rng)
+        let x = Tensor(shape: input, values: randomValues(input.count, seed: 42))
+        let y = layer(x, context: ExecutionContext(gemm: backend)).array
+        let reference = Reference.convolution(layer, x.array, input)
+        #expect(maxRelativeError(y, reference) < 1e-4)
+        // The skip really is in both: without it they would differ by the input.
+        let plain = Convolution(inChannels: 12, outChannels: 12, kernel: 3, stride: 1, activation: activation, weights: layer.weights.array, bias: layer.bias.array)
+        #expect(maxRelativeError(plain(x, context: ExecutionContext(gemm: backend)).array, reference) > 0.1)
+    }
+
     @Test(arguments: GEMMBackend.allCases, [1, 2])
     func largePointwiseWithResidualMatchesReference(backend: GEMMBackend, threads: Int) {
         // 5,000 pixels: several OpenBLAS chunks and native row blocks; 40 = 32 + 8 columns: a
@@ -77,7 +93,7 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
                 if j >= n { #expect(c[r * ldc + j] == -7, "padding column \(j) written"); continue }
                 var acc = Double(bias[j])
                 for q in 0..<k { acc += Double(a[r * lda + q]) * Double(w[q * n + j]) }
-                #expect(abs(c[r * ldc + j] - Activation.hswish.apply(Float(acc))) < 1e-4 * (1 + Float(abs(acc))))
+                #expect(abs(c[r * ldc + j] - Reference.activate(.hswish, Float(acc))) < 1e-4 * (1 + Float(abs(acc))))
             }
         }
     }
@@ -171,7 +187,7 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         values.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { y in Kernels.activate(x.baseAddress!, into: y.baseAddress!, count: values.count, activation: activation) }
         }
-        #expect(maxRelativeError(out, values.map(activation.apply)) < 1e-6)
+        #expect(maxRelativeError(out, values.map { Reference.activate(activation, $0) }) < 1e-6)
     }
 
     @Test func activationDefinitions() {

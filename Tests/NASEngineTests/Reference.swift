@@ -28,7 +28,7 @@ enum Reference {
                                 }
                             }
                         }
-                        y[((b * ho + oy) * wo + ox) * cout + o] = activation.apply(Float(acc))
+                        y[((b * ho + oy) * wo + ox) * cout + o] = activate(activation, Float(acc))
                     }
                 }
             }
@@ -65,7 +65,7 @@ enum Reference {
         for b in 0..<batch { for o in 0..<outFeatures {
             var acc = Double(bias[o])
             for i in 0..<inFeatures { acc += Double(x[b * inFeatures + i]) * Double(weights[i * outFeatures + o]) }
-            y[b * outFeatures + o] = activation.apply(Float(acc))
+            y[b * outFeatures + o] = activate(activation, Float(acc))
         } }
         return y
     }
@@ -94,9 +94,27 @@ enum Reference {
         return y
     }
 
+    /// The layer's convolution, plus the input when it has an identity skip (`act(conv(x)) + x`).
     static func convolution(_ layer: Convolution, _ x: [Float], _ input: Shape) -> [Float] {
-        convolution(x, input, weights: layer.weights.array, bias: layer.bias.array, kernel: layer.geometry.kernel,
-                    stride: layer.geometry.stride, outChannels: layer.outChannels, depthwise: false, activation: layer.activation)
+        var y = convolution(x, input, weights: layer.weights.array, bias: layer.bias.array, kernel: layer.geometry.kernel,
+                            stride: layer.geometry.stride, outChannels: layer.outChannels, depthwise: false, activation: layer.activation)
+        if layer.skip { for i in y.indices { y[i] += x[i] } }
+        return y
+    }
+
+    /// The activations from their definitions (not the engine's `Activation.apply`):
+    /// ReLU max(0, x), ReLU6 min(max(0, x), 6), h-swish x·ReLU6(x + 3)/6, sigmoid 1/(1 + e^−x).
+    static func activate(_ activation: Activation, _ x: Float) -> Float {
+        let v = Double(x)
+        switch activation {
+        case .none: return x
+        case .relu: return Float(v > 0 ? v : 0)
+        case .relu6: return Float(v < 0 ? 0 : (v > 6 ? 6 : v))
+        case .hswish:
+            let r = v + 3 < 0 ? 0 : (v + 3 > 6 ? 6 : v + 3)
+            return Float(v * r / 6)
+        case .sigmoid: return Float(1 / (1 + referenceExp(-v)))
+        }
     }
 
     static func depthwise(_ layer: DepthwiseConvolution, _ x: [Float], _ input: Shape) -> [Float] {
