@@ -15,6 +15,7 @@ var args = Array(CommandLine.arguments.dropFirst())
 }
 let threads = option("--threads", 1)
 let runs = option("--runs", 50)
+ExecutionContext.setOpenBLASThreads(threads)
 let context = ExecutionContext(threads: threads, gemm: .native)
 
 func fail(_ message: String) -> Never {

@@ -53,7 +53,7 @@ struct EvaluateCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         let evaluator = try evaluatorOptions.make(space: space, workDirectory: workDirectory, seed: seed)
         // After the evaluator: the proxy evaluator pins the engine to 1 thread for a search's workers.
-        _ = ExecutionContext(threads: threadOptions.threads)
+        ExecutionContext.setOpenBLASThreads(threadOptions.threads)
         let start = Date()
         if let proxy = evaluator as? ProxyEvaluator {
             let scores: ProxyEvaluator.Scores

@@ -102,6 +102,7 @@ struct MeasureCommand: ParsableCommand {
     /// Measures a built network (and optionally profiles each layer).
     static func measure(_ network: Network, name: String, resolution: Int, width: Double, threads: Int, runs: Int, warmup: Int,
                         seed: UInt64, profile: Bool) -> Report {
+        ExecutionContext.setOpenBLASThreads(threads)
         let executor = NetworkExecutor(network: network, context: ExecutionContext(threads: threads))
         executor.fillInputRandomly(seed: seed)
         let stats = LatencyMeasurement.measure(executor, warmup: warmup, runs: runs)

@@ -80,7 +80,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        _ = ExecutionContext(threads: threadOptions.threads)
+        ExecutionContext.setOpenBLASThreads(threadOptions.threads)
         let explicitStudy = try study.map(StudyLocator.init(parsing:))  // a bad --study fails before any work
         let space = try spaceOptions.load()
         let locator = try explicitStudy ?? .folder(try Self.newStudyFolder(under: "runs"))

@@ -88,6 +88,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let space = try spaceOptions.load()
         let architecture = try Architecture.load(file: arch, space: space)
+        ExecutionContext.setOpenBLASThreads(threadOptions.threads)
         let context = ExecutionContext(threads: threadOptions.threads)
         let rawTrain = try ImageDataset.load(.train, directory: data)
         let rawTest = try ImageDataset.load(.test, directory: data)

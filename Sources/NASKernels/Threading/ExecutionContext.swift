@@ -1,8 +1,11 @@
 
-/// How the engine runs: the thread count every kernel obeys (OpenBLAS and the engine's own).
+/// How the engine runs: the thread count the engine's own kernels split their outer loops into
+/// (at most `threads` parts) and the GEMM backend.
 ///
-/// Creating a context sets OpenBLAS's process-wide thread count; the engine's own kernels split
-/// their outer loops into at most `threads` parts.
+/// A context is a plain value: creating one changes nothing process-wide. OpenBLAS's thread
+/// count is process-wide state, so it is set explicitly, once, by whoever owns the process
+/// (`setOpenBLASThreads`: a command from its `--threads`, the proxy evaluator to 1 for parallel
+/// workers, the profiler for the count it measures at).
 public struct ExecutionContext: Sendable {
     public let threads: Int
     /// The GEMM implementation behind convolutions.
@@ -13,17 +16,18 @@ public struct ExecutionContext: Sendable {
         precondition(threads >= 1, "ExecutionContext: threads must be >= 1, got \(threads)")
         self.threads = threads
         self.gemm = gemm
+    }
+
+    /// One thread for the engine's own loops, native GEMM.
+    public static let engineSerial = ExecutionContext(threads: 1)
+
+    /// Sets OpenBLAS's process-wide worker-thread count (`threads >= 1`).
+    public static func setOpenBLASThreads(_ threads: Int) {
         BLAS.setThreads(threads)
     }
 
-    /// One thread for the engine's own loops, native GEMM, and OpenBLAS's thread setting left
-    /// as it is (for layers built before, or without, a configured context).
-    public static let engineSerial = ExecutionContext(unconfiguredThreads: 1)
-
-    private init(unconfiguredThreads threads: Int) {
-        self.threads = threads
-        self.gemm = .native
-    }
+    /// OpenBLAS's current worker-thread count.
+    public static var openBLASThreads: Int { BLAS.threads }
 
     /// OpenBLAS's kernel family for this CPU, for reports.
     public static var blasCoreName: String { BLAS.coreName }

@@ -30,6 +30,7 @@ public enum Profiler {
         for (i, item) in items.enumerated() { index[item.layer.signature] = i }
         var samples = Array(repeating: [Double](), count: items.count)
         var contextMacs = Array(repeating: [Int](), count: items.count)
+        ExecutionContext.setOpenBLASThreads(threads)  // the table is for this thread count, OpenBLAS included
         let context = ExecutionContext(threads: threads, gemm: gemm)
         var rng = SplitMix64(seed: settings.seed)
         let start = MonotonicClock.nanoseconds()

@@ -52,6 +52,7 @@ public enum Validation {
                            settings: MeasurementSettings,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> [Sample] {
         var rng = SplitMix64(seed: seed)
+        ExecutionContext.setOpenBLASThreads(threads)
         let context = ExecutionContext(threads: threads)
         let timer = AdaptiveTimer(settings: settings)
         var samples: [Sample] = []

@@ -30,7 +30,7 @@ public struct ProxyEvaluator: Evaluator {
         }
         // Parallelism comes from the search's workers, one candidate each: OpenBLAS's own threads
         // would only fight them (its idle threads spin in sched_yield).
-        _ = ExecutionContext(threads: 1)
+        ExecutionContext.setOpenBLASThreads(1)
         let all = try ImageDataset.load(.train, directory: dataDirectory)
         let held = min(budget.validationImages, all.count / 2)
         let (rest, validation) = all.split(validationCount: held, seed: seed)
