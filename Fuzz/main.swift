@@ -199,7 +199,7 @@ if options.writeCorpus {
         let folder = (options.corpus as NSString).appendingPathComponent(name)
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for (i, seed) in builtInSeeds(name).enumerated() {
-            FileManager.default.createFile(atPath: (folder as NSString).appendingPathComponent("seed-\(i + 1)"), contents: seed)
+            _ = FileManager.default.createFile(atPath: (folder as NSString).appendingPathComponent("seed-\(i + 1)"), contents: seed)
         }
     }
     say("wrote the seeds of \(options.readers.joined(separator: ", ")) into \(options.corpus)")

@@ -43,6 +43,15 @@ struct EvaluateCommand: ParsableCommand {
         /// loss over the proxy's last epoch, for studying other ranking scores.
         var validation_loss: Double?
         var training_loss: Double?
+        /// Proxy evaluator only: each block's output size in the network the proxy trains and in
+        /// the deployment network (the space's input resolution) that latency describes.
+        var feature_maps: [FeatureMaps]?
+    }
+
+    struct FeatureMaps: Encodable {
+        var block: String
+        var proxy: String
+        var deployment: String
     }
 
     /// Evaluates the architecture; a failed evaluation is an error naming the file and the reason.
@@ -62,9 +71,14 @@ struct EvaluateCommand: ParsableCommand {
             } catch {
                 throw ValidationError("\(arch): evaluation failed: proxy: \(error)")
             }
+            let proxyMaps = NetworkBuilder.featureMaps(of: try proxy.proxyLayers(architecture))
+            let deploymentMaps = NetworkBuilder.featureMaps(of: try NetworkBuilder.layers(for: architecture, in: space))
+            let maps = zip(proxyMaps, deploymentMaps).map { p, d in
+                FeatureMaps(block: p.block, proxy: "\(p.height)x\(p.width)", deployment: "\(d.height)x\(d.width)")
+            }
             return Report(arch: arch, key: architecture.key(in: space), evaluator: evaluator.name, accuracy: scores.validationAccuracy,
                           latency_ms: nil, seconds: Date().timeIntervalSince(start),
-                          validation_loss: scores.validationLoss, training_loss: scores.trainingLoss)
+                          validation_loss: scores.validationLoss, training_loss: scores.trainingLoss, feature_maps: maps)
         }
         let evaluation = evaluator.evaluate(architecture, trial: 0)
         if let failure = evaluation.failure {
@@ -84,5 +98,8 @@ struct EvaluateCommand: ParsableCommand {
         let latencyText = report.latency_ms.map { String(format: ", latency %.3f ms", $0) } ?? ""
         let lossText = report.validation_loss.map { String(format: ", validation loss %.4f", $0) } ?? ""
         print("\(arch): accuracy \(String(format: "%.4f", report.accuracy))\(latencyText)\(lossText) in \(String(format: "%.1f", report.seconds)) s (\(report.evaluator))")
+        if let maps = report.feature_maps {
+            print("feature maps, stem then blocks: proxy \(maps.map(\.proxy).joined(separator: " ")); deployment \(maps.map(\.deployment).joined(separator: " "))")
+        }
     }
 }

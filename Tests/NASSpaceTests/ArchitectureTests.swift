@@ -165,3 +165,18 @@ private struct AnyEncodable: Encodable {
     init(_ value: any Encodable) { self.value = value }
     func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
 }
+
+@Suite struct FeatureMapTests {
+    /// MobileNetV2 at 224 (deployment) and adapted to 28x28 Fashion-MNIST (the proxy): the
+    /// later blocks of the proxy run at 2x2 and 1x1.
+    @Test func mobileNetV2BlocksAtDeploymentAndProxyResolution() throws {
+        let space = try defaultSpace()
+        let arch = try Architecture.load(file: configPath("baselines/mobilenetv2.json"), space: space)
+        let deployment = NetworkBuilder.featureMaps(of: try NetworkBuilder.layers(for: arch, in: space))
+        #expect(deployment.map(\.block) == ["stem"] + (1...7).map { "block\($0)" })
+        #expect(deployment.map(\.height) == [112, 112, 56, 28, 14, 14, 7, 7])
+        let proxy = NetworkBuilder.featureMaps(of: try NetworkBuilder.layers(for: arch, in: space.adapted(resolution: 28, channels: 1, classes: 10)))
+        #expect(proxy.map(\.height) == [14, 14, 7, 4, 2, 2, 1, 1])
+        #expect(proxy.allSatisfy { $0.height == $0.width })
+    }
+}

@@ -52,6 +52,27 @@ import Testing
         #expect(text.contains("evaluation failed") && text.contains("3"), "got: \(text)")
     }
 
+    /// The proxy's report names each block's feature map in the trained (proxy) network and in
+    /// the deployment network, on a tiny synthetic data set (40 images, 28x28, 2 classes).
+    @Test func proxyReportsFeatureMapsOfBothNetworks() throws {
+        let data = dir + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        var rng = SystemRandomNumberGenerator()
+        var images = Data([0, 0, 8, 3, 0, 0, 0, 40, 0, 0, 0, 28, 0, 0, 0, 28])
+        images.append(contentsOf: (0..<(40 * 28 * 28)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        try images.write(to: URL(fileURLWithPath: data + "/train-images-idx3-ubyte"))
+        var labels = Data([0, 0, 8, 1, 0, 0, 0, 40])
+        labels.append(contentsOf: (0..<40).map { UInt8($0 % 2) })
+        try labels.write(to: URL(fileURLWithPath: data + "/train-labels-idx1-ubyte"))
+        let mobilenet = repositoryRoot.appendingPathComponent("Configs/baselines/mobilenetv2.json").path
+        let report = try command(["--arch", mobilenet, "--space", repositoryRoot.appendingPathComponent("Configs/mnasnet.yaml").path, "--data", data,
+                                  "--proxy-train-images", "16", "--proxy-validation-images", "8", "--proxy-batch-size", "16", "--proxy-epochs", "1"]).evaluate()
+        let maps = try #require(report.feature_maps)
+        #expect(maps.map(\.block) == ["stem"] + (1...7).map { "block\($0)" })
+        #expect(maps.map(\.proxy) == ["14x14", "14x14", "7x7", "4x4", "2x2", "2x2", "1x1", "1x1"])
+        #expect(maps.map(\.deployment) == ["112x112", "112x112", "56x56", "28x28", "14x14", "14x14", "7x7", "7x7"])
+    }
+
     @Test func categoricalSpacesNeedAnEvaluator() {
         #expect(message(["--arch", archFile, "--space", spaceFile]).contains("pass --evaluator table:FILE"))
     }

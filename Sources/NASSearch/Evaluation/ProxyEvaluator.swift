@@ -55,6 +55,12 @@ public struct ProxyEvaluator: Evaluator {
         public var trainingLoss: Double
     }
 
+    /// The network the proxy trains for `arch` (the space adapted to the data's resolution,
+    /// channels and classes), not the deployment network latency describes.
+    public func proxyLayers(_ arch: Architecture) throws -> [BuiltLayer] {
+        try NetworkBuilder.layers(for: arch, in: adapted)
+    }
+
     /// Trains `arch` on the proxy budget and scores it on the validation split.
     public func scores(_ arch: Architecture) throws -> Scores {
         try scores(arch, shouldStop: { false })!
