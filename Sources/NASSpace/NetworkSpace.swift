@@ -61,6 +61,26 @@ public struct NetworkSpace: Hashable, Sendable {
     /// never more than 10% below `base · width` (MobileNet's rule).
     public static func filters(_ base: Int, width: Double) -> Int { MobileNetV2.scaled(base, width: width) }
 
+    /// The same network with its first `count` stride-2 layers (stem first, then blocks in
+    /// order) at stride 1: every later feature map is 2^count times larger per side.
+    public func removingLeadingStrides(_ count: Int) -> NetworkSpace {
+        var copy = self
+        var left = count
+        if left > 0 && copy.stemStride > 1 { copy.stemStride = 1; left -= 1 }
+        for i in copy.blocks.indices where left > 0 && copy.blocks[i].stride > 1 {
+            copy.blocks[i].stride = 1
+            left -= 1
+        }
+        return copy
+    }
+
+    /// The side of the last block's feature map for a `resolution` x `resolution` input.
+    public func finalSide(resolution: Int) -> Int {
+        var side = resolution
+        for _ in 0..<strideTwoLayers { side = (side + 1) / 2 }
+        return side
+    }
+
     /// Number of stride-2 layers (stem included).
     public var strideTwoLayers: Int { (stemStride > 1 ? 1 : 0) + blocks.filter { $0.stride > 1 }.count }
 

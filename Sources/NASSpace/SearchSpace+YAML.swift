@@ -116,10 +116,17 @@ extension SearchSpace {
     }
 
     private static func parseProxy(_ m: Node.Mapping, _ r: YAMLReader) throws -> ProxyBudget {
-        try r.onlyKeys(m, "proxy", allowed: Set(ProxyBudget.Field.allCases.map(\.rawValue)))
+        try r.onlyKeys(m, "proxy", allowed: Set(ProxyBudget.Field.allCases.map(\.rawValue) + ["geometry"]))
         var budget = ProxyBudget()
+        if let node = m["geometry"] {
+            let text = try r.string(node, "proxy.geometry")
+            guard let geometry = ProxyGeometry(rawValue: text) else {
+                throw r.error(node, "proxy.geometry", "is '\(text)'; allowed: \(ProxyGeometry.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            budget.geometry = geometry
+        }
         for field in ProxyBudget.Field.allCases {
-            guard let node = m[field.rawValue] else { continue }
+            guard let node = m[field.rawValue] else { continue }  // (geometry is read above)
             guard let value = node.float, field.isInteger ? value == value.rounded() : true else {
                 throw r.error(node, "proxy.\(field.rawValue)", "'\(node.string ?? "?")' must be \(field.isInteger ? "an integer" : "a number"); allowed: \(field.allowed)")
             }

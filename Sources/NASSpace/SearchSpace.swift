@@ -1,5 +1,16 @@
 import NASEngine
 
+/// Which network the proxy trains for an architecture (the deployment network, at the space's
+/// `input.resolution`, is always what latency describes).
+public enum ProxyGeometry: String, Codable, Sendable, CaseIterable {
+    /// The space's strides at the data's resolution (28x28 data through MobileNetV2's five
+    /// stride-2 layers leaves its last blocks at 2x2 and 1x1).
+    case asDesigned = "as-designed"
+    /// The fewest leading stride-2 layers set to stride 1 so that every block's output is at
+    /// least 4x4 (the CIFAR form of MobileNetV2): 28x28 data gives 28 28 28 14 7 7 4 4.
+    case minimum4x4 = "min-4x4"
+}
+
 /// How the proxy evaluator trains each candidate (the space file's `proxy:` section).
 public struct ProxyBudget: Codable, Sendable, Equatable {
     public var epochs: Double = 2
@@ -18,6 +29,8 @@ public struct ProxyBudget: Codable, Sendable, Equatable {
     /// early layers of plain (skip-less) stacks alone, so no short proxy run collapses, and it
     /// ranked a search's trials better (Benchmarks/README.md).
     public var adaptiveClip: Double = 0.1
+    /// The proxy network's geometry (`geometry:` in the file, `--proxy-geometry`).
+    public var geometry: ProxyGeometry = .asDesigned
     public init() {}
 
     /// The budget's fields by their YAML names (`--proxy-` + the name with '-' for '_' on the
@@ -95,7 +108,21 @@ public struct ProxyBudget: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case epochs, trainImages = "train_images", validationImages = "validation_images", batchSize = "batch_size", learningRate = "learning_rate", clipNorm = "clip_norm",
-             warmupEpochs = "warmup_epochs", adaptiveClip = "adaptive_clip"
+             warmupEpochs = "warmup_epochs", adaptiveClip = "adaptive_clip", geometry
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ProxyBudget()
+        epochs = try c.decodeIfPresent(Double.self, forKey: .epochs) ?? d.epochs
+        trainImages = try c.decodeIfPresent(Int.self, forKey: .trainImages) ?? d.trainImages
+        validationImages = try c.decodeIfPresent(Int.self, forKey: .validationImages) ?? d.validationImages
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+        clipNorm = try c.decodeIfPresent(Double.self, forKey: .clipNorm) ?? d.clipNorm
+        warmupEpochs = try c.decodeIfPresent(Double.self, forKey: .warmupEpochs) ?? d.warmupEpochs
+        adaptiveClip = try c.decodeIfPresent(Double.self, forKey: .adaptiveClip) ?? d.adaptiveClip
+        geometry = try c.decodeIfPresent(ProxyGeometry.self, forKey: .geometry) ?? d.geometry
     }
 }
 
@@ -148,8 +175,13 @@ public struct SearchSpace: Sendable {
     /// The same space with another input and class count (e.g. a network designed for
     /// 224x224x3 and 1000 classes trained on 28x28x1 Fashion-MNIST). Decisions are unchanged,
     /// so architectures carry over; the digest changes.
-    public func adapted(resolution: Int, channels: Int, classes: Int) throws -> SearchSpace {
+    public func adapted(resolution: Int, channels: Int, classes: Int, geometry: ProxyGeometry = .asDesigned) throws -> SearchSpace {
         guard var net = network else { return self }
+        if geometry == .minimum4x4 {
+            var removed = 0
+            while removed < net.strideTwoLayers && net.removingLeadingStrides(removed).finalSide(resolution: resolution) < 4 { removed += 1 }
+            net = net.removingLeadingStrides(removed)
+        }
         net.resolution = resolution
         net.inputChannels = channels
         net.classes = classes

@@ -178,5 +178,23 @@ private struct AnyEncodable: Encodable {
         let proxy = NetworkBuilder.featureMaps(of: try NetworkBuilder.layers(for: arch, in: space.adapted(resolution: 28, channels: 1, classes: 10)))
         #expect(proxy.map(\.height) == [14, 14, 7, 4, 2, 2, 1, 1])
         #expect(proxy.allSatisfy { $0.height == $0.width })
+        // The CIFAR form: the stem and block 2 at stride 1, so every block sees at least 4x4.
+        let wide = try space.adapted(resolution: 28, channels: 1, classes: 10, geometry: .minimum4x4)
+        #expect(NetworkBuilder.featureMaps(of: try NetworkBuilder.layers(for: arch, in: wide)).map(\.height) == [28, 28, 28, 14, 7, 7, 4, 4])
+        // Data already large enough: nothing changes.
+        let large = try space.adapted(resolution: 224, channels: 3, classes: 10, geometry: .minimum4x4)
+        #expect(NetworkBuilder.featureMaps(of: try NetworkBuilder.layers(for: arch, in: large)).map(\.height) == deployment.map(\.height))
+        // Decisions, and so keys, are the same in every geometry.
+        #expect(wide.decisions == space.decisions)
+    }
+
+    @Test func proxyGeometryIsReadFromTheSpaceFile() throws {
+        let text = try String(contentsOfFile: configPath("mnasnet.yaml"), encoding: .utf8)
+        let wide = try SearchSpace.parse(yaml: text.replacingOccurrences(of: "  epochs: 2 ", with: "  geometry: min-4x4\n  epochs: 2 "))
+        #expect(wide.proxy.geometry == .minimum4x4 && wide.proxy.epochs == 2)
+        #expect(try defaultSpace().proxy.geometry == .asDesigned)
+        #expect { try SearchSpace.parse(yaml: text.replacingOccurrences(of: "  epochs: 2 ", with: "  geometry: tall\n  epochs: 2 "), source: "s.yaml") } throws: {
+            "\($0)".contains("'proxy.geometry': is 'tall'; allowed: as-designed, min-4x4")
+        }
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NASSearch
+import NASSpace
 import Testing
 @testable import nasctl
 
@@ -71,6 +73,14 @@ import Testing
         #expect(maps.map(\.block) == ["stem"] + (1...7).map { "block\($0)" })
         #expect(maps.map(\.proxy) == ["14x14", "14x14", "7x7", "4x4", "2x2", "2x2", "1x1", "1x1"])
         #expect(maps.map(\.deployment) == ["112x112", "112x112", "56x56", "28x28", "14x14", "14x14", "7x7", "7x7"])
+        // The CIFAR form, without training it (a debug build trains it slowly): its network only.
+        let options = try EvaluatorOptions.parse(["--data", data, "--proxy-train-images", "16", "--proxy-validation-images", "8", "--proxy-geometry", "min-4x4"])
+        let space = try SpaceOptions.parse(["--space", repositoryRoot.appendingPathComponent("Configs/mnasnet.yaml").path]).load()
+        let proxy = try #require(try options.make(space: space, workDirectory: dir, seed: 1) as? ProxyEvaluator)
+        let wideMaps = NetworkBuilder.featureMaps(of: try proxy.proxyLayers(try Architecture.load(file: mobilenet, space: space)))
+        #expect(wideMaps.map { "\($0.height)x\($0.width)" } == ["28x28", "28x28", "28x28", "14x14", "7x7", "7x7", "4x4", "4x4"])
+        #expect(proxy.name.hasSuffix(" geometry=min-4x4") && !report.evaluator.contains("geometry"))
+        #expect(message(["--arch", archFile, "--proxy-geometry", "huge"]).contains("--proxy-geometry is 'huge'; allowed: as-designed, min-4x4"))
     }
 
     @Test func categoricalSpacesNeedAnEvaluator() {

@@ -22,6 +22,7 @@ public struct ProxyEvaluator: Evaluator {
 
     public var name: String {
         "proxy:\(dataDirectory) epochs=\(budget.epochs) train=\(budget.trainImages) validation=\(budget.validationImages) batch=\(budget.batchSize) lr=\(budget.learningRate) clip=\(budget.clipNorm) warmup=\(budget.warmupEpochs) agc=\(budget.adaptiveClip)"
+            + (budget.geometry == .asDesigned ? "" : " geometry=\(budget.geometry.rawValue)")
     }
 
     public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1) throws {
@@ -44,7 +45,7 @@ public struct ProxyEvaluator: Evaluator {
         self.space = space
         self.budget = budget
         self.dataDirectory = dataDirectory
-        self.adapted = try space.adapted(resolution: all.height, channels: 1, classes: all.classes)
+        self.adapted = try space.adapted(resolution: all.height, channels: 1, classes: all.classes, geometry: budget.geometry)
     }
 
     /// What one proxy training gave: validation accuracy (the search's score), validation

@@ -36,11 +36,17 @@ struct EvaluatorOptions: ParsableArguments {
     @Option(help: "Proxy adaptive gradient clipping: each weight's gradient norm at most this times the weight's norm, 0 for none (default: the space's proxy section).")
     var proxyAdaptiveClip: Double?
 
+    @Option(help: "Proxy network geometry: as-designed (the space's strides at the data's resolution) or min-4x4 (the fewest leading stride-2 layers at stride 1 so every block's output is at least 4x4); latency always describes the deployment network (default: the space's proxy section).")
+    var proxyGeometry: String?
+
     @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
     var trialTimeout: Double = 600
 
     func validate() throws {
         guard trialTimeout > 0 else { throw ValidationError("--trial-timeout must be positive.") }
+        if let proxyGeometry, ProxyGeometry(rawValue: proxyGeometry) == nil {
+            throw ValidationError("--proxy-geometry is '\(proxyGeometry)'; allowed: \(ProxyGeometry.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
         // Each flag on its own, against the budget's ranges (the same as the space file's).
         var probe = ProxyBudget()
         let given: [(ProxyBudget.Field, Double?)] = [
@@ -66,6 +72,7 @@ struct EvaluatorOptions: ParsableArguments {
         if let proxyClipNorm { budget.clipNorm = proxyClipNorm }
         if let proxyWarmupEpochs { budget.warmupEpochs = proxyWarmupEpochs }
         if let proxyAdaptiveClip { budget.adaptiveClip = proxyAdaptiveClip }
+        if let geometry = proxyGeometry.flatMap(ProxyGeometry.init(rawValue:)) { budget.geometry = geometry }
         return budget
     }
 
