@@ -48,10 +48,10 @@ import Testing
     /// has started; it must not run a part of that loop under the old loop's claim (on the
     /// wave-1 pool it ran part k twice and the caller returned while it was still writing).
     @Test func aWorkerPausedBetweenLoopsNeverRunsAPartTwice() throws {
-        let pool = ThreadPool.shared(threads: 3)
         let paused = DispatchSemaphore(value: 0), go = DispatchSemaphore(value: 0), resumed = DispatchSemaphore(value: 0)
         let armed = Atomic<Bool>(true)
-        ThreadPool.afterWorkerReadsClaim = { word in
+        // A pool of its own: the hook is fixed at creation and no other test's loops run on it.
+        let pool = ThreadPool(testingThreads: 3) { word in
             // The first worker to find loop A (2 parts) exhausted waits there.
             guard ThreadPool.Claim.parts(word) == 2, ThreadPool.Claim.next(word) >= 2,
                   armed.compareExchange(expected: true, desired: false, ordering: .sequentiallyConsistent).exchanged else { return }
@@ -59,10 +59,15 @@ import Testing
             _ = go.wait(timeout: .now() + 10)
             resumed.signal()
         }
-        defer { ThreadPool.afterWorkerReadsClaim = nil }
         let counts = UnsafeMutableBufferPointer<Atomic<Int>>.allocate(capacity: 8)
         for i in 0..<8 { (counts.baseAddress! + i).initialize(to: Atomic<Int>(0)) }
         defer { counts.deallocate() }
+        // A new pool's threads start asynchronously: let them all reach their loop first (a
+        // thread that starts after a loop began waits for the next one).
+        for _ in 0..<20 {
+            pool.run(parts: 3) { _ in }
+            usleep(2_000)
+        }
         pool.run(parts: 2) { _ in }
         #expect(paused.wait(timeout: .now() + 10) == .success, "no worker reached the end of loop A")
         let stillRunning = Atomic<Int>(0)

@@ -36,6 +36,13 @@ final class ThreadPool: @unchecked Sendable {
 
     private init(threads: Int) {
         self.threads = threads
+        #if DEBUG
+        afterWorkerReadsClaim = nil
+        #endif
+        startWorkers()
+    }
+
+    private func startWorkers() {
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&condition, nil)
         for _ in 1..<threads {
@@ -67,7 +74,15 @@ final class ThreadPool: @unchecked Sendable {
     #if DEBUG
     /// Test hook: called by pool threads (not the caller) after reading the claim word and before
     /// acting on it, so a test can pause a worker exactly in the window where a new loop may start.
-    nonisolated(unsafe) static var afterWorkerReadsClaim: ((UInt64) -> Void)?
+    /// Fixed at creation (`ThreadPool(testingThreads:hook:)`), so no thread ever sees it change.
+    private let afterWorkerReadsClaim: (@Sendable (UInt64) -> Void)?
+
+    /// A private pool (not one of the shared ones) whose workers call `hook`. Test use only.
+    init(testingThreads threads: Int, hook: @escaping @Sendable (UInt64) -> Void) {
+        self.threads = threads
+        self.afterWorkerReadsClaim = hook
+        startWorkers()
+    }
     #endif
 
     /// Runs `body(part)` for every part in `0..<parts` across the pool; returns when all are done.
@@ -103,7 +118,7 @@ final class ThreadPool: @unchecked Sendable {
         var word = claim.load(ordering: .sequentiallyConsistent)
         while true {
             #if DEBUG
-            if isWorker, let hook = Self.afterWorkerReadsClaim { hook(word) }
+            if isWorker, let hook = afterWorkerReadsClaim { hook(word) }
             #endif
             let part = Claim.next(word)
             guard part < Claim.parts(word) else { return }
