@@ -113,7 +113,8 @@ import Testing
         var undigested = first
         undigested.tableDigest = nil
         _ = try SQLiteStudyStore(directory: old, settings: undigested)
-        _ = try SQLiteStudyStore(directory: old, settings: first)
+        #expect(try SQLiteStudyStore(directory: old, settings: first).settings.tableDigest == first.tableDigest)  // learnt on resume
+        #expect(throws: SearchError.self) { try SQLiteStudyStore(directory: old, settings: changed) }  // and then compared
     }
 
     @Test func failedTrialsAreRecordedWithTheirReason() throws {

@@ -50,9 +50,12 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
         } catch {
             throw SearchError.study(path, "cannot open the study database: \(error)")
         }
-        if let previous = try Self.storedSettings(db, path: path) {
+        if var previous = try Self.storedSettings(db, path: path) {
             let differences = previous.differences(from: settings)
             if !differences.isEmpty && !forceResume { throw SearchError.studyMismatch(directory, differences) }
+            // A study from before table digests learns its table's digest on its first resume
+            // with the same table, so later resumes compare contents too.
+            if previous.tableDigest == nil && previous.table == settings.table { previous.tableDigest = settings.tableDigest }
             self.settings = forceResume ? settings : previous
         } else {
             self.settings = settings
