@@ -85,7 +85,22 @@ struct TrainCommand: ParsableCommand {
         var resumed_at_epoch: Double?
     }
 
-    func run() throws {
+    /// Everything a run is made of before it trains: data, network, settings, where its
+    /// checkpoint lives and the run's identity (a checkpoint of another run is not resumed).
+    struct Plan {
+        var space: SearchSpace
+        var architecture: Architecture
+        var layers: [BuiltLayer]
+        var network: TrainingNetwork
+        var train: ImageDataset
+        var test: ImageDataset
+        var settings: TrainingSettings
+        var stem: String
+        var checkpoint: String
+        var run: String
+    }
+
+    func plan() throws -> Plan {
         let space = try spaceOptions.load()
         let architecture = try Architecture.load(file: arch, space: space)
         ExecutionContext.setOpenBLASThreads(threadOptions.threads)
@@ -101,8 +116,15 @@ struct TrainCommand: ParsableCommand {
                                         warmupEpochs: warmupEpochs, gradientClipNorm: clipNorm,
                                         adaptiveClip: adaptiveClip, seed: seed)
         let stem = (arch as NSString).deletingPathExtension
-        let checkpoint = stem + ".checkpoint"
         let run = try runIdentity(architecture.key(in: space), settings: settings, trainImages: train.count)
+        return Plan(space: space, architecture: architecture, layers: layers, network: network, train: train, test: test,
+                    settings: settings, stem: stem, checkpoint: stem + ".checkpoint", run: run)
+    }
+
+    func run() throws {
+        let plan = try plan()
+        let (space, architecture, layers, network) = (plan.space, plan.architecture, plan.layers, plan.network)
+        let (train, test, settings, stem, checkpoint, run) = (plan.train, plan.test, plan.settings, plan.stem, plan.checkpoint, plan.run)
         let startStep = restart ? 0 : resumeStep(checkpoint: checkpoint, run: run, network: network)
         let stepsPerEpoch = Trainer.stepsPerEpoch(train, settings: settings)
         if !json {

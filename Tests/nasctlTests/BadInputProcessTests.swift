@@ -1,5 +1,7 @@
 import Foundation
+import NASTraining
 import Testing
+@testable import nasctl
 
 /// Bad input, run through the nasctl binary (the release build under scripts/test.sh): a clear
 /// message naming the problem and an exit status below 128, never a signal.
@@ -97,5 +99,36 @@ import Testing
         try expectCleanFailure(["search", "--target-ms", "1", "--space", dir + "/three.yaml", "--evaluator", command, "--cycles", "8",
                                 "--population", "2", "--sample", "1", "--study", dir + "/study", "--workers", "1", "--force-resume"],
                                "cannot be resumed even with --force-resume")
+    }
+}
+
+/// A training checkpoint whose index points outside its data: the binary says so and starts
+/// over, never reads out of bounds.
+@Suite struct BadCheckpointProcessTests {
+    @Test(arguments: [-5, Int.max - 3])
+    func aCheckpointOffsetOutsideItsDataIsIgnoredWithAWarning(offset: Int) throws {
+        let dir = BadInputProcessTests.folder()
+        // 32 training and 8 test images, 28x28, 2 classes.
+        for (split, count) in [("train", 32), ("t10k", 8)] {
+            try BadInputProcessTests.idx([UInt32(count), 28, 28], (0..<(count * 784)).map { UInt8(truncatingIfNeeded: $0 * 7) })
+                .write(to: URL(fileURLWithPath: dir + "/\(split)-images-idx3-ubyte"))
+            try BadInputProcessTests.idx([UInt32(count)], (0..<count).map { UInt8($0 % 2) }).write(to: URL(fileURLWithPath: dir + "/\(split)-labels-idx1-ubyte"))
+        }
+        let arch = dir + "/mobilenetv2.json"
+        try FileManager.default.copyItem(atPath: repositoryRoot.appendingPathComponent("Configs/baselines/mobilenetv2.json").path, toPath: arch)
+        let arguments = ["train", "--arch", arch, "--data", dir, "--epochs", "2", "--batch-size", "16", "--warmup-epochs", "0",
+                         "--space", repositoryRoot.appendingPathComponent("Configs/mnasnet.yaml").path]
+        // The checkpoint this very run would resume from (step 2 = one epoch), then one offset broken.
+        let command = try #require(try Nasctl.parseAsRoot(arguments) as? TrainCommand)
+        let plan = try command.plan()
+        try TrainedModel.write(plan.network, to: plan.checkpoint, optimizerState: true, metadata: ["run": plan.run, "step": "2"])
+        var index = try TrainedModel.index(at: plan.checkpoint)
+        index.tensors[3].offset = offset
+        try JSONEncoder().encode(index).write(to: URL(fileURLWithPath: plan.checkpoint + ".json"))
+        let result = try NasctlProcess(arguments).wait(seconds: 300)
+        #expect(result.reason == .exit && result.status == 0, "status \(result.status): \(result.stderr)")
+        #expect(result.stderr.contains("warning: ignoring \(plan.checkpoint)") && result.stderr.contains("offset \(offset)")
+                && result.stderr.contains("do not fit"), "\(result.stderr)")
+        #expect(!result.stderr.contains("resuming from"))
     }
 }
