@@ -161,7 +161,7 @@ func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
 @Suite struct CompositeGradientTests {
     @Test func squeezeExcite() {
         var rng = SplitMix64(seed: 20)
-        checkGradients(SqueezeExciteLayer(channels: 6, reduced: 2, rng: &rng), input: Shape(n: 2, h: 3, w: 3, c: 6), seed: 21)
+        checkGradientsInDouble(SqueezeExciteLayer(channels: 6, reduced: 2, rng: &rng), input: Shape(n: 2, h: 3, w: 3, c: 6), seed: 21)
     }
 
     @Test func mbconvBlockWithSkip() {
@@ -172,6 +172,31 @@ func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
         // The block starts with its last batch-norm scale at zero; set it to 1 so the gradients
         // reach all of its layers.
         for p in block.parameters where p.name == "bn.gamma" { p.value = [Float](repeating: 1, count: p.value.count) }
-        checkGradients(block, input: Shape(n: 2, h: 4, w: 4, c: 4), seed: 23, eps: 5e-3)
+        checkGradientsInDouble(block, input: Shape(n: 2, h: 4, w: 4, c: 4), seed: 23)
+    }
+
+    /// The check is sharp enough to fail: a 1% error in one gradient of the squeeze-excite
+    /// path (its expand weights) is reported (the old absolute 2e-2 let 50% errors pass).
+    @Test func aOnePercentErrorInTheExcitePathFails() {
+        var rng = SplitMix64(seed: 20)
+        let layer = SqueezeExciteLayer(channels: 6, reduced: 2, rng: &rng)
+        let shape = Shape(n: 2, h: 3, w: 3, c: 6)
+        #expect(gradientMismatches(layer, input: shape, seed: 21).isEmpty)
+        let tampered = gradientMismatches(layer, input: shape, seed: 21) { gradients in
+            gradients[2] = gradients[2].map { $0 * 1.01 }  // expand.weight
+        }
+        #expect(!tampered.isEmpty && tampered.allSatisfy { $0.hasPrefix("linear.weight#2") })
+    }
+
+    /// A whole small network (stem, an MBConv block with squeeze-excite and skip, a stride-2
+    /// MBConv, pooling and the classifier) against its Double reference.
+    @Test func smallNetwork() {
+        let specs = [LayerSpec(op: .conv, inChannels: 2, outChannels: 4, kernel: 3, stride: 1, activation: .relu6),
+                     LayerSpec(op: .mbconv, inChannels: 4, outChannels: 4, kernel: 3, stride: 1, expansion: 2, seRatio: 0.5, skip: true, activation: .hswish),
+                     LayerSpec(op: .mbconv, inChannels: 4, outChannels: 6, kernel: 5, stride: 2, expansion: 3, activation: .relu),
+                     LayerSpec(op: .gap, inChannels: 6, outChannels: 6), LayerSpec(op: .fc, inChannels: 6, outChannels: 3)]
+        let network = TrainingNetwork(inputShape: Shape(h: 5, w: 5, c: 2), specs: specs, seed: 24)
+        for p in network.parameters where p.name == "bn.gamma" { p.value = p.value.map { _ in 1 } }
+        checkGradientsInDouble(network.body, input: Shape(n: 2, h: 5, w: 5, c: 2), seed: 25, samples: 12)
     }
 }
