@@ -36,17 +36,23 @@ public enum Trainer {
     /// Resuming: `epochEnd(step)` runs after each whole epoch but the last (save a checkpoint
     /// there); a network restored from it (parameters, momentum, buffers) and trained with
     /// `startStep: step` continues exactly as an uninterrupted run would (at one thread). The
-    /// data order of earlier epochs is replayed from the seed.
+    /// data order of earlier epochs is replayed from the seed. Any step works as a start, not
+    /// only an epoch boundary.
+    ///
+    /// Budgets: `stopStep` ends training after that many steps of the schedule (the learning
+    /// rate still follows `settings.epochs`, so training to step a, saving, and continuing from
+    /// a to b is the same run as training to b). `Result.steps` is the step reached.
     ///
     /// `shouldStop` is polled before every step; when it turns true training ends there and the
     /// result says `stopped`.
     public static func train(_ network: TrainingNetwork, on data: ImageDataset, settings: TrainingSettings,
-                             startStep: Int = 0, progress: (Progress) -> Void = { _ in },
+                             startStep: Int = 0, stopStep: Int? = nil, progress: (Progress) -> Void = { _ in },
                              epochEnd: (Int) -> Void = { _ in }, shouldStop: () -> Bool = { false }) -> Result {
         let batch = min(settings.batchSize, data.count)
         let stepsPerEpoch = stepsPerEpoch(data, settings: settings)
         let totalSteps = max(1, Int((settings.epochs * Double(stepsPerEpoch)).rounded()))
-        precondition(startStep >= 0 && startStep % stepsPerEpoch == 0, "Trainer.train: resume at an epoch boundary, not step \(startStep)")
+        let endStep = min(totalSteps, stopStep ?? totalSteps)
+        precondition(startStep >= 0 && startStep <= endStep, "Trainer.train: start step \(startStep) beyond the end \(endStep)")
         let warmup = Int(settings.warmupEpochs * Double(stepsPerEpoch))
         let parameters = network.parameters
         var rng = SplitMix64(seed: settings.seed)
@@ -57,9 +63,11 @@ public enum Trainer {
         var imagesSeen = 0
         var x = [Float](repeating: 0, count: batch * imageSize)
         var labels = [Int](repeating: 0, count: batch)
-        for _ in 0..<(min(startStep, totalSteps) / stepsPerEpoch) { order.shuffle(using: &rng) }
+        // Replay the shuffles of the epochs before the start (and of the one it falls in).
+        for _ in 0..<((startStep + stepsPerEpoch - 1) / stepsPerEpoch) { order.shuffle(using: &rng) }
         var stopped = false
-        for step in min(startStep, totalSteps)..<totalSteps {
+        var reached = startStep
+        for step in startStep..<endStep {
             if shouldStop() {
                 stopped = true
                 break
@@ -87,21 +95,22 @@ public enum Trainer {
             let lr = TrainingSettings.learningRate(base: settings.learningRate, step: step, totalSteps: totalSteps, warmupSteps: warmup)
             sgdStep(parameters, learningRate: Float(lr), momentum: Float(settings.momentum), weightDecay: Float(settings.weightDecay))
             imagesSeen += batch
-            if (step + 1) % stepsPerEpoch == 0 && step + 1 < totalSteps { epochEnd(step + 1) }
+            reached = step + 1
+            if (step + 1) % stepsPerEpoch == 0 && step + 1 < endStep { epochEnd(step + 1) }
             lossWindow.append(loss)
             correctWindow.append(correctCount(logits, labels: labels, classes: network.classes))
             if lossWindow.count > stepsPerEpoch { lossWindow.removeFirst(); correctWindow.removeFirst() }
             let elapsed = Date().timeIntervalSince(start)
-            progress(Progress(epoch: Double(step + 1) / Double(stepsPerEpoch), step: step + 1, totalSteps: totalSteps,
+            progress(Progress(epoch: Double(step + 1) / Double(stepsPerEpoch), step: step + 1, totalSteps: endStep,
                               loss: lossWindow.reduce(0, +) / Double(lossWindow.count),
                               trainAccuracy: Double(correctWindow.reduce(0, +)) / Double(correctWindow.count * batch),
                               imagesPerSecond: Double(imagesSeen) / max(elapsed, 1e-9),
-                              elapsedSeconds: elapsed, etaSeconds: elapsed / Double(step + 1 - startStep) * Double(totalSteps - step - 1)))
+                              elapsedSeconds: elapsed, etaSeconds: elapsed / Double(step + 1 - startStep) * Double(endStep - step - 1)))
         }
         let seconds = Date().timeIntervalSince(start)
         return Result(finalLoss: lossWindow.reduce(0, +) / Double(max(lossWindow.count, 1)),
                       trainAccuracy: Double(correctWindow.reduce(0, +)) / Double(max(correctWindow.count * batch, 1)),
-                      seconds: seconds, imagesPerSecond: Double(imagesSeen) / max(seconds, 1e-9), steps: totalSteps, stopped: stopped)
+                      seconds: seconds, imagesPerSecond: Double(imagesSeen) / max(seconds, 1e-9), steps: reached, stopped: stopped)
     }
 
     /// `v = μv + (g + λw)`, `w −= lr·v` (λ only where the parameter decays).

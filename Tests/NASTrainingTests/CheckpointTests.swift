@@ -39,6 +39,33 @@ import Testing
         #expect(state(resumed) != state(network(seed: 1)))
     }
 
+    /// A budget: training 1 epoch of a 3-epoch schedule, saving, and continuing to 2 epochs is
+    /// the same run as training to 2 epochs at once, and mid-epoch stops (steps 4, 9 and 15 of 6-step
+    /// epochs) continues exactly too; both differ from a 2-epoch schedule.
+    @Test(arguments: [[6, 12], [9, 12], [4, 9, 15]])
+    func continuingABudgetMatchesTrainingToItAtOnce(stops: [Int]) throws {
+        let data = syntheticDataset(count: 120, seed: 8)
+        let settings = TrainingSettings(epochs: 3, batchSize: 20, learningRate: 0.1, seed: 9)
+        let straight = network(seed: 1)
+        let result = Trainer.train(straight, on: data, settings: settings, stopStep: stops.last!)
+        #expect(result.steps == stops.last!)
+
+        var start = 0
+        for stop in stops {
+            // After the first part every weight must come from the file: other initial weights.
+            let continued = network(seed: start == 0 ? 1 : UInt64(100 + stop))
+            if start > 0 { try TrainedModel.read(into: continued, from: path, optimizerState: true) }
+            let part = Trainer.train(continued, on: data, settings: settings, startStep: start, stopStep: stop)
+            #expect(part.steps == stop)
+            try TrainedModel.write(continued, to: path, optimizerState: true)
+            start = stop
+            if stop == stops.last! { #expect(state(continued) == state(straight)) }
+        }
+        let shorterSchedule = network(seed: 1)
+        _ = Trainer.train(shorterSchedule, on: data, settings: TrainingSettings(epochs: Double(stops.last!) / 6, batchSize: 20, learningRate: 0.1, seed: 9))
+        #expect(state(shorterSchedule) != state(straight))
+    }
+
     @Test func weightsKeepBatchNormStatistics() throws {
         let trained = network(seed: 2)
         _ = Trainer.train(trained, on: syntheticDataset(count: 60, seed: 3), settings: TrainingSettings(epochs: 1, batchSize: 20, seed: 4))
