@@ -2,6 +2,7 @@
 public enum SearchError: Error, CustomStringConvertible, Equatable {
     case badTable(String, line: Int?, String)
     case badEvaluator(String)
+    case badScheduler(String)
     case studyMismatch(String, [String])
     case study(String, String)
 
@@ -9,6 +10,7 @@ public enum SearchError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .badTable(path, line, why): return "\(path)\(line.map { ":\($0)" } ?? ""): \(why)"
         case let .badEvaluator(why): return "--evaluator: \(why)"
+        case let .badScheduler(why): return "--scheduler: \(why)"
         case let .studyMismatch(path, differences):
             return "\(path) was started with other settings:\n  - " + differences.joined(separator: "\n  - ")
                 + "\nUse another --study DIR, or pass --force-resume to continue with the new settings."

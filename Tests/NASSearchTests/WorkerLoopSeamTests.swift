@@ -19,14 +19,15 @@ import Testing
     /// Two rungs then the top: a trial below the mean reward of the reports at its rung is pruned.
     struct ThreeRungs: Scheduler {
         var name: String { "three-rungs" }
-        func startingFidelity(trial: Int) -> Fidelity? { Fidelity(1) }
-        func decide(trial: Int, evaluation: Evaluation, reward: Double, reports: [TrialReport]) -> SchedulerDecision {
-            let rung = evaluation.fidelity!.value
-            guard rung < 3 else { return .complete }
-            let peers = reports.filter { $0.fidelity == rung && $0.trial != trial }.compactMap(\.reward)
+        func decide(trial: Int, fidelity: Fidelity?, board: RungBoard) -> SchedulerDecision {
+            let rung = fidelity!
+            guard rung.value < 3 else { return .complete }
+            let peers = board.trials.filter { $0.number != trial }.compactMap { $0.reward(at: rung) }
+            let reward = board[trial: trial]!.reward(at: rung)!
             if peers.count >= 2 && reward < peers.reduce(0, +) / Double(peers.count) { return .prune(reason: "below the mean at fidelity \(rung)") }
-            return .continueTo(Fidelity(rung + 1))
+            return .continueTo(Fidelity(rung.value + 1))
         }
+        func nextJob(board: RungBoard) -> SchedulerJob { board.canPropose ? .propose(Fidelity(1)) : .finished }
     }
 
     @Test func aSchedulerRunsRungsPrunesAndKeepsReports() throws {

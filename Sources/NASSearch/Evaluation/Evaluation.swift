@@ -75,12 +75,19 @@ public struct Evaluation: Sendable, Equatable {
 /// What the worker loop asks an evaluator for: an architecture, its trial number (for file
 /// names and seeds) and the fidelity to reach (nil: the evaluator's full budget). An evaluator
 /// polls `shouldStop` while it works (Ctrl-C) and then returns `Evaluation.interrupted`.
+///
+/// `checkpointDirectory` is the trial's own folder, kept across its rungs (and across a
+/// resume) until the trial ends for good: an evaluator that saves its state there after
+/// reaching a fidelity continues from it when asked for a higher one. It may not exist yet.
 public struct EvaluationRequest: Sendable {
     public var arch: Architecture
     public var trial: Int
     public var fidelity: Fidelity?
     public var shouldStop: @Sendable () -> Bool
-    public init(arch: Architecture, trial: Int, fidelity: Fidelity? = nil, shouldStop: @escaping @Sendable () -> Bool = { false }) {
+    public var checkpointDirectory: String?
+    public init(arch: Architecture, trial: Int, fidelity: Fidelity? = nil, shouldStop: @escaping @Sendable () -> Bool = { false },
+                checkpointDirectory: String? = nil) {
         self.arch = arch; self.trial = trial; self.fidelity = fidelity; self.shouldStop = shouldStop
+        self.checkpointDirectory = checkpointDirectory
     }
 }

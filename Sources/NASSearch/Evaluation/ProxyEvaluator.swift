@@ -16,6 +16,8 @@ public struct ProxyEvaluator: Evaluator {
     public let space: SearchSpace
     public let budget: ProxyBudget
     public let dataDirectory: String
+    /// The epochs the learning-rate schedule spans: the highest fidelity it evaluates at.
+    public let scheduleEpochs: Double
     let train: ImageDataset
     let validation: ImageDataset
     let adapted: SearchSpace
@@ -23,9 +25,11 @@ public struct ProxyEvaluator: Evaluator {
     public var name: String {
         "proxy:\(dataDirectory) epochs=\(budget.epochs) train=\(budget.trainImages) validation=\(budget.validationImages) batch=\(budget.batchSize) lr=\(budget.learningRate) clip=\(budget.clipNorm) warmup=\(budget.warmupEpochs) agc=\(budget.adaptiveClip)"
             + (budget.geometry == .asDesigned ? "" : " geometry=\(budget.geometry.rawValue)")
+            + (scheduleEpochs == budget.epochs ? "" : " schedule=\(scheduleEpochs.shortText)")
     }
 
-    public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1) throws {
+    /// `scheduleEpochs`: the epochs the schedule spans (nil: the budget's `epochs`).
+    public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1, scheduleEpochs: Double? = nil) throws {
         guard space.network != nil else {
             throw SearchError.badEvaluator("the proxy evaluator trains networks; space '\(space.name)' is categorical (use table:FILE)")
         }
@@ -45,6 +49,7 @@ public struct ProxyEvaluator: Evaluator {
         self.space = space
         self.budget = budget
         self.dataDirectory = dataDirectory
+        self.scheduleEpochs = scheduleEpochs ?? budget.epochs
         self.adapted = try space.adapted(resolution: all.height, channels: 1, classes: all.classes, geometry: budget.geometry)
     }
 
@@ -67,27 +72,51 @@ public struct ProxyEvaluator: Evaluator {
         try scores(arch, shouldStop: { false })!
     }
 
-    /// Trains `arch` on the proxy budget and scores it on the validation split; nil when
-    /// `shouldStop` ended the training early.
-    public func scores(_ arch: Architecture, shouldStop: () -> Bool) throws -> Scores? {
+    /// Trains `arch` to `epochs` of the schedule (nil: all of it), continuing from the
+    /// checkpoint in `checkpointDirectory` when there is one of this architecture and evaluator
+    /// at or below that point, and scores it on the validation split; nil when `shouldStop`
+    /// ended the training early. Below the end of the schedule the state is saved there.
+    public func scores(_ arch: Architecture, epochs: Double? = nil, checkpointDirectory: String? = nil,
+                       shouldStop: () -> Bool) throws -> Scores? {
         let layers = try NetworkBuilder.layers(for: arch, in: adapted)
         let seed = Digest.fnv1a64(arch.key(in: space))
         let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed)
-        let settings = TrainingSettings(epochs: budget.epochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
-                                        warmupEpochs: min(budget.warmupEpochs, budget.epochs / 4), gradientClipNorm: budget.clipNorm,
+        let settings = TrainingSettings(epochs: scheduleEpochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
+                                        warmupEpochs: min(budget.warmupEpochs, scheduleEpochs / 4), gradientClipNorm: budget.clipNorm,
                                         adaptiveClip: budget.adaptiveClip, seed: seed)
-        let trained = Trainer.train(network, on: train, settings: settings, shouldStop: shouldStop)
+        let perEpoch = Trainer.stepsPerEpoch(train, settings: settings)
+        let totalSteps = max(1, Int((scheduleEpochs * Double(perEpoch)).rounded()))
+        let stopStep = min(totalSteps, max(1, Int(((epochs ?? scheduleEpochs) * Double(perEpoch)).rounded())))
+        let identity = ["arch": arch.key(in: space), "evaluator": name]
+        let checkpoint = checkpointDirectory.map { ($0 as NSString).appendingPathComponent("proxy.weights") }
+        var startStep = 0
+        if let checkpoint, FileManager.default.fileExists(atPath: checkpoint + ".json"),
+           let index = try? TrainedModel.index(at: checkpoint), index.metadata["arch"] == identity["arch"],
+           index.metadata["evaluator"] == identity["evaluator"], let step = index.metadata["step"].flatMap(Int.init), step <= stopStep,
+           (try? TrainedModel.read(into: network, from: checkpoint, optimizerState: true)) != nil {
+            startStep = step  // anything else (another architecture, a damaged file) trains from the start
+        }
+        let trained = Trainer.train(network, on: train, settings: settings, startStep: startStep, stopStep: stopStep, shouldStop: shouldStop)
         if trained.stopped { return nil }
+        if let checkpointDirectory, let checkpoint, stopStep < totalSteps {
+            try FileManager.default.createDirectory(atPath: checkpointDirectory, withIntermediateDirectories: true)
+            try TrainedModel.write(network, to: checkpoint, optimizerState: true, metadata: identity.merging(["step": "\(stopStep)"]) { a, _ in a })
+        }
         let (accuracy, loss) = Trainer.score(network, on: validation)
         return Scores(validationAccuracy: accuracy, validationLoss: loss, trainingLoss: trained.finalLoss)
     }
 
-    /// Trains at the space's proxy budget; the fidelity reported is its epochs.
+    /// Trains to the requested fidelity (nil: the whole schedule); the fidelity reported is
+    /// the epochs reached.
     public func evaluate(_ request: EvaluationRequest) -> Evaluation {
-        if let fidelity = request.fidelity, fidelity.value != budget.epochs { return .unsupported(fidelity, by: "the proxy") }
+        let epochs = request.fidelity?.value ?? scheduleEpochs
+        guard epochs > 0, epochs <= scheduleEpochs * (1 + 1e-9) else {
+            return .failure("the proxy's schedule spans \(scheduleEpochs.shortText) epochs; it cannot train to fidelity \(epochs)")
+        }
         do {
-            guard let scores = try scores(request.arch, shouldStop: request.shouldStop) else { return .interrupted }
-            return .success(accuracy: scores.validationAccuracy, latencyMs: nil, fidelity: Fidelity(budget.epochs))
+            guard let scores = try scores(request.arch, epochs: epochs, checkpointDirectory: request.checkpointDirectory,
+                                          shouldStop: request.shouldStop) else { return .interrupted }
+            return .success(accuracy: scores.validationAccuracy, latencyMs: nil, fidelity: Fidelity(epochs))
         } catch {
             return .failure("proxy: \(error)")
         }

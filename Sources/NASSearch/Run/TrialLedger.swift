@@ -7,6 +7,8 @@ struct TrialLedger {
     let space: SearchSpace
     private(set) var records: [Int: TrialRecord] = [:]
     private(set) var history: [Member] = []
+    /// Trial number → its member's place in `history` (a promoted trial keeps its place).
+    private var historyIndex: [Int: Int] = [:]
     /// The latest evaluated (or deterministically failed) trial of each key.
     private(set) var resultsByKey: [String: TrialRecord] = [:]
     /// Keys being evaluated now → (trial number, architecture).
@@ -40,6 +42,10 @@ struct TrialLedger {
     }
 
     func isInFlight(_ key: String) -> Bool { inFlight[key] != nil }
+    var anyInFlight: Bool { !inFlight.isEmpty }
+
+    /// A running trial's new record (it continues to another fidelity).
+    mutating func update(_ trial: TrialRecord) { records[trial.number] = trial }
 
     /// `arch` is `trial`'s architecture (passed, not decoded again from the record).
     mutating func start(_ trial: TrialRecord, arch: Architecture) {
@@ -59,7 +65,7 @@ struct TrialLedger {
     private mutating func remember(_ trial: TrialRecord, arch: Architecture, cacheFailures: Bool = true) {
         records[trial.number] = trial
         switch trial.status {
-        case .done, .pruned:
+        case .done, .pruned, .paused:
             resultsByKey[trial.key] = trial
         case .failed where cacheFailures && (trial.failureKind == nil || trial.failureKind == .deterministic):
             resultsByKey[trial.key] = trial  // it would fail again in this run: a repeat reuses the failure
@@ -67,9 +73,17 @@ struct TrialLedger {
             break
         }
         if trial.status == .done, let r = trial.reward { bestReward = max(bestReward ?? r, r) }
-        if trial.status == .done || trial.status == .cached, let r = trial.reward {
-            history.append(Member(trial: trial.number, arch: arch, reward: r,
-                                  objectives: Self.objectives(of: trial), fidelity: trial.fidelity.map(Fidelity.init)))
+        // Members rank by the reward at the highest fidelity they reached; a promoted trial's
+        // member is updated in place (its age is that of its first result).
+        if trial.status == .done || trial.status == .cached || trial.status == .paused, let r = trial.reward {
+            let member = Member(trial: trial.number, arch: arch, reward: r, objectives: Self.objectives(of: trial),
+                                fidelity: trial.fidelity.map(Fidelity.init))
+            if let i = historyIndex[trial.number] {
+                history[i] = member
+            } else {
+                historyIndex[trial.number] = history.count
+                history.append(member)
+            }
         }
     }
 

@@ -14,7 +14,7 @@ struct TrialScorer: Sendable {
     /// fails the trial deterministically); or `interrupted`.
     func score(_ trial: TrialRecord, arch: Architecture, evaluation: Evaluation) -> TrialRecord {
         var scored = trial
-        scored.fidelity = evaluation.fidelity?.value
+        scored.fidelity = evaluation.fidelity?.value ?? trial.fidelity  // a failure keeps the fidelity it was going to
         if let failure = evaluation.failure, failure.kind == .interrupted {
             scored.status = .interrupted  // no verdict: run again on resume
             scored.error = failure.message

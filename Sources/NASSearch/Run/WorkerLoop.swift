@@ -14,6 +14,12 @@ import NASSpace
 /// first, under the same numbers.
 /// With one worker and a seed a run is exactly reproducible: proposal n draws from a generator
 /// seeded by (seed, n) and sees exactly the trials before it.
+///
+/// Multi-fidelity: a free worker asks the scheduler what to do (propose a new trial, promote a
+/// paused one, wait for a rung, or stop). Promotions continue a trial under its own number from
+/// the checkpoint its evaluator left in `checkpoints/trial-N` and cost no cycle: `--cycles`
+/// counts architectures. Every rung's result is kept as a report (but the single result of a
+/// flat evaluation). When the scheduler is done, trials still paused below the top are `pruned`.
 public final class WorkerLoop: @unchecked Sendable {
     public typealias Progress = SearchProgress
 
@@ -26,6 +32,8 @@ public final class WorkerLoop: @unchecked Sendable {
     let workers: Int
     let seed: UInt64
     let retries: Int
+    /// Per-trial checkpoint folders live here (`trial-N`), kept while a trial may continue.
+    let checkpoints: String?
 
     /// Guards everything below; workers wait on it for an identical proposal still in flight.
     private let lock = NSCondition()
@@ -38,9 +46,10 @@ public final class WorkerLoop: @unchecked Sendable {
 
     public init(space: SearchSpace, strategy: any SearchStrategy, scheduler: any Scheduler = FlatScheduler(), evaluator: any Evaluator,
                 latency: @escaping LatencyModel, reward: Reward, store: any StudyStore, budget: Int, workers: Int, seed: UInt64,
-                retries: Int = 1) throws {
+                retries: Int = 1, checkpoints: String? = nil) throws {
         precondition(retries >= 0, "WorkerLoop: retries must be >= 0")
         self.space = space; self.strategy = strategy; self.scheduler = scheduler; self.evaluator = evaluator; self.retries = retries
+        self.checkpoints = checkpoints
         self.scorer = TrialScorer(latency: latency, reward: reward)
         self.store = store; self.workers = max(1, workers); self.seed = seed
         var ledger = TrialLedger(space: space)
@@ -83,24 +92,83 @@ public final class WorkerLoop: @unchecked Sendable {
             group.enter()
             Thread.detachNewThread { [self] in
                 defer { group.leave() }
-                while case let (trial, arch)? = nextTrial(worker: worker) {
-                    let finished = evaluate(trial, arch: arch)
-                    complete(finished, arch: arch, start: start, usedBefore: usedBefore, progress: progress)
+                while let work = nextTrial(worker: worker) {
+                    let finished = evaluate(work)
+                    complete(finished, work: work, start: start, usedBefore: usedBefore, progress: progress)
                 }
             }
         }
         group.wait()
         if let firstError { throw firstError }
+        if !shouldStop() { try pruneUnpromoted() }
     }
 
-    /// Evaluates one trial through the scheduler's rungs: from its starting fidelity until it
-    /// completes, is pruned or fails. Every rung's result but a single one's is kept as a report.
-    /// A transient failure is retried up to `retries` times.
-    private func evaluate(_ trial: TrialRecord, arch: Architecture) -> TrialRecord {
-        var fidelity = scheduler.startingFidelity(trial: trial.number)
+    /// One piece of work for a worker: a trial to evaluate from `fidelity` (nil: the evaluator's
+    /// full budget). `promoted`: it continues an earlier rung; `claimed`: it holds a place in
+    /// the budget until it ends (new trials and leftovers, not promotions).
+    struct Work {
+        var trial: TrialRecord
+        var arch: Architecture
+        var fidelity: Fidelity?
+        var promoted: Bool
+        var claimed: Bool
+    }
+
+    /// The folder trial `number`'s evaluator keeps its checkpoint in.
+    func checkpointDirectory(_ number: Int) -> String? {
+        checkpoints.map { ($0 as NSString).appendingPathComponent("trial-\(number)") }
+    }
+
+    private func removeCheckpoint(_ number: Int) {
+        if let dir = checkpointDirectory(number) { try? FileManager.default.removeItem(atPath: dir) }
+    }
+
+    /// After the scheduler finished: trials still waiting below the top rung will not continue.
+    private func pruneUnpromoted() throws {
+        lock.lock(); defer { lock.unlock() }
+        for var trial in ledger.records.values.sorted(by: { $0.number < $1.number }) where trial.status == .paused {
+            trial.status = .pruned
+            trial.error = "not promoted beyond fidelity \(trial.fidelity.map { Fidelity($0).description } ?? "?") before the search ended"
+            trial = try store.finish(trial)
+            ledger.end(trial, arch: Architecture(spaceName: space.name, values: trial.values))
+            removeCheckpoint(trial.number)
+        }
+    }
+
+    /// The scheduler's view of the study; `adding` appends a result not recorded yet.
+    /// - Complexity: O(trials + reports). Call under the lock.
+    private func board(adding extra: (trial: Int, result: RungBoard.Result)? = nil) -> RungBoard {
+        var results: [Int: [RungBoard.Result]] = [:]
+        for report in reports { if let r = report.reward { results[report.trial, default: []].append(.init(Fidelity(report.fidelity), r)) } }
+        if let extra { results[extra.trial, default: []].append(extra.result) }
+        var trials: [RungBoard.Trial] = []
+        for record in ledger.records.values where record.status != .cached {
+            var own = results[record.number] ?? []
+            if own.isEmpty, record.status == .done, let r = record.reward {
+                own = [.init(record.fidelity.map(Fidelity.init) ?? Fidelity(0), r)]  // a flat result: never reported
+            }
+            own.sort { $0.fidelity < $1.fidelity }
+            let state: RungBoard.State
+            switch record.status {
+            case .running, .interrupted, .stale: state = .running(record.fidelity.map(Fidelity.init))
+            case .paused: state = .paused
+            default: state = .finished
+            }
+            trials.append(RungBoard.Trial(number: record.number, results: own, state: state))
+        }
+        return RungBoard(trials: trials, canPropose: !budget.isExhausted, budget: budget.total)
+    }
+
+    /// Evaluates one trial through the scheduler's rungs: from `work.fidelity` until it
+    /// completes, pauses, is pruned or fails. Each rung's result is kept as a report (but a
+    /// single flat one's). A transient failure is retried up to `retries` times.
+    private func evaluate(_ work: Work) -> TrialRecord {
+        let trial = work.trial, arch = work.arch
+        var fidelity = work.fidelity
         var rung = 0
         while true {
-            let request = EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity, shouldStop: shouldStop)
+            let request = EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity, shouldStop: shouldStop,
+                                            checkpointDirectory: checkpointDirectory(trial.number))
             var evaluation = evaluator.evaluate(request)
             var attempt = 0
             while evaluation.failure?.kind == .transient && attempt < retries && !shouldStop() {
@@ -113,25 +181,36 @@ public final class WorkerLoop: @unchecked Sendable {
             }
             var scored = scorer.score(trial, arch: arch, evaluation: evaluation)
             guard scored.status == .done, let reward = scored.reward else { return scored }
-            let decision = scheduler.decide(trial: trial.number, evaluation: evaluation, reward: reward, reports: reportsSoFar())
-            if decision != .complete || rung > 0 { record(scored, evaluation) }
+            let reached = evaluation.fidelity ?? fidelity
+            let decision: SchedulerDecision
+            do {
+                lock.lock(); defer { lock.unlock() }
+                decision = scheduler.decide(trial: trial.number, fidelity: reached,
+                                            board: board(adding: (trial.number, RungBoard.Result(reached ?? Fidelity(0), reward))))
+            }
+            if decision != .complete || rung > 0 || work.promoted { record(scored, evaluation) }
             rung += 1
             switch decision {
             case .complete:
                 return scored
             case let .continueTo(next):
                 fidelity = next
+                var running = scored
+                running.status = .running
+                running.fidelity = next.value  // a resume continues to here from the checkpoint
+                lock.lock()
+                do { try store.begin(running) } catch { if firstError == nil { firstError = error } }
+                ledger.update(running)
+                lock.unlock()
+            case .pause:
+                scored.status = .paused
+                return scored
             case let .prune(reason):
                 scored.status = .pruned
                 scored.error = reason
                 return scored
             }
         }
-    }
-
-    private func reportsSoFar() -> [TrialReport] {
-        lock.lock(); defer { lock.unlock() }
-        return reports
     }
 
     /// Keeps an intermediate result in the study and for the scheduler.
@@ -143,9 +222,10 @@ public final class WorkerLoop: @unchecked Sendable {
         reports.append(report)
     }
 
-    /// The next trial to evaluate (a leftover from a crash first), recorded as running; nil when
-    /// the budget is reached. Cached proposals are recorded and skipped here.
-    private func nextTrial(worker: Int) -> (TrialRecord, Architecture)? {
+    /// The next work (a leftover from a crash first, then what the scheduler says), recorded
+    /// as running; nil when there is nothing more to do. Cached proposals are recorded and
+    /// skipped here.
+    private func nextTrial(worker: Int) -> Work? {
         lock.lock()
         defer { lock.unlock() }
         while firstError == nil && !shouldStop() {
@@ -156,9 +236,33 @@ public final class WorkerLoop: @unchecked Sendable {
                 budget.claim()
                 let arch = Architecture(spaceName: space.name, values: trial.values)
                 ledger.start(trial, arch: arch)
-                return (trial, arch)
+                let promoted = reports.contains { $0.trial == trial.number }
+                return Work(trial: trial, arch: arch, fidelity: trial.fidelity.map(Fidelity.init), promoted: promoted, claimed: true)
             }
-            guard !budget.isExhausted else { return nil }
+            let start: Fidelity?
+            switch scheduler.nextJob(board: board()) {
+            case .finished:
+                return nil
+            case .wait:
+                guard ledger.anyInFlight else { return nil }  // nothing could change the board
+                _ = lock.wait(until: Date().addingTimeInterval(1))
+                continue
+            case let .promote(number, to):
+                guard var trial = ledger.records[number], trial.status == .paused else {
+                    firstError = SearchError.badScheduler("\(scheduler.name) promoted trial \(number), which is not paused")
+                    return nil
+                }
+                trial.status = .running
+                trial.worker = worker
+                trial.fidelity = to.value
+                do { try store.begin(trial) } catch { firstError = error; return nil }
+                let arch = Architecture(spaceName: space.name, values: trial.values)
+                ledger.start(trial, arch: arch)
+                return Work(trial: trial, arch: arch, fidelity: to, promoted: true, claimed: false)
+            case let .propose(fidelity):
+                guard !budget.isExhausted else { return nil }
+                start = fidelity
+            }
             let number: Int
             do { number = try store.claimTrialNumber() } catch { firstError = error; return nil }
             var rng = SplitMix64(seed: seed &+ UInt64(number) &* 0x9E37_79B9_7F4A_7C15)
@@ -172,7 +276,7 @@ public final class WorkerLoop: @unchecked Sendable {
                 budget.release()
             }
             var trial = TrialRecord(number: number, key: key, decisions: TrialRecord.encode(values: proposal.arch.values), status: .running,
-                                    startedAt: Date().timeIntervalSince1970, worker: worker, parent: proposal.parent)
+                                    startedAt: Date().timeIntervalSince1970, worker: worker, parent: proposal.parent, fidelity: start?.value)
             if let earlier = ledger.earlierResult(for: key) {
                 trial.status = .cached
                 trial.accuracy = earlier.accuracy; trial.latencyMs = earlier.latencyMs; trial.reward = earlier.reward
@@ -190,20 +294,23 @@ public final class WorkerLoop: @unchecked Sendable {
             do { try store.begin(trial) } catch { firstError = error; return nil }
             budget.claim()
             ledger.start(trial, arch: proposal.arch)
-            return (trial, proposal.arch)
+            return Work(trial: trial, arch: proposal.arch, fidelity: start, promoted: false, claimed: true)
         }
         return nil
     }
 
-    private func complete(_ trial: TrialRecord, arch: Architecture, start: Date, usedBefore: Int, progress: @Sendable (Progress) -> Void) {
+    private func complete(_ trial: TrialRecord, work: Work, start: Date, usedBefore: Int, progress: @Sendable (Progress) -> Void) {
         lock.lock()
         defer { lock.unlock() }
         var trial = trial
         trial.finishedAt = Date().timeIntervalSince1970
-        budget.release()
         do { trial = try store.finish(trial) } catch { if firstError == nil { firstError = error } }
-        ledger.end(trial, arch: arch)
-        budget.count(trial.status)
+        ledger.end(trial, arch: work.arch)
+        if work.claimed {
+            budget.release()
+            budget.count(trial.status)
+        }
+        if trial.status == .done || trial.status == .pruned || trial.status == .failed { removeCheckpoint(trial.number) }
         lock.broadcast()
         let elapsed = Date().timeIntervalSince(start)
         progress(Progress(trials: budget.used, evaluated: budget.evaluated, failed: budget.failed, budget: budget.total,

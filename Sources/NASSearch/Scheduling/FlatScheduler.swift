@@ -4,6 +4,6 @@ public struct FlatScheduler: Scheduler {
     public static let schedulerName = "none"
     public init() {}
     public var name: String { Self.schedulerName }
-    public func startingFidelity(trial: Int) -> Fidelity? { nil }
-    public func decide(trial: Int, evaluation: Evaluation, reward: Double, reports: [TrialReport]) -> SchedulerDecision { .complete }
+    public func decide(trial: Int, fidelity: Fidelity?, board: RungBoard) -> SchedulerDecision { .complete }
+    public func nextJob(board: RungBoard) -> SchedulerJob { proposeWhileBudgetAllows(board, start: nil) }
 }

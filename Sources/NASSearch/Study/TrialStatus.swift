@@ -12,6 +12,9 @@ public enum TrialStatus: String, Codable, Sendable, CaseIterable, DatabaseValueC
     case cached
     /// Stopped early by the scheduler at a lower fidelity (its last result is kept).
     case pruned
+    /// Waiting at a rung below the top for the scheduler to promote it (its result there is
+    /// kept, its checkpoint too); `pruned` if the search ends first.
+    case paused
     /// Stopped from outside (Ctrl-C) before it finished; run again on resume.
     case interrupted
     /// Left running by an owner that is gone (no heartbeat); run again on resume.
@@ -20,5 +23,5 @@ public enum TrialStatus: String, Codable, Sendable, CaseIterable, DatabaseValueC
     /// Still to be (re-)evaluated when a study resumes.
     public var needsEvaluation: Bool { self == .running || self == .interrupted || self == .stale }
     /// An evaluation was spent on it and it ended (what the budget counts besides `cached`).
-    public var isEvaluated: Bool { self == .done || self == .failed || self == .pruned }
+    public var isEvaluated: Bool { self == .done || self == .failed || self == .pruned || self == .paused }
 }
