@@ -18,8 +18,12 @@ struct SearchCommand: ParsableCommand {
         table (categorical spaces). Every trial is committed to the study (SQLite) as it \
         finishes; running the same command on an existing --study resumes it. --cycles counts \
         every trial, the initial population included; a repeated proposal reuses the earlier \
-        result (no second evaluation) but uses up its cycle. Reports (trials.csv, pareto.csv, \
-        pareto.svg, best.json) are written into the study folder.
+        result (no second evaluation) but uses up its cycle. With a --scheduler, a trial is \
+        trained rung by rung (its results at every rung are recorded; promotions cost no \
+        cycle, so --cycles counts architectures), only trials that reach the top rung are \
+        ranked and on the Pareto front, and evolution ranks members by the reward at the \
+        highest rung they reached. Reports (trials.csv, pareto.csv, pareto.svg, best.json) are \
+        written into the study folder.
         """
     )
 
@@ -31,6 +35,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
 
     @OptionGroup var evaluatorOptions: EvaluatorOptions
+    @OptionGroup var schedulerOptions: SchedulerOptions
 
     @Option(help: "evolution (regularized, aging) or random.")
     var strategy: String = "evolution"
@@ -85,7 +90,9 @@ struct SearchCommand: ParsableCommand {
         let space = try spaceOptions.load()
         let locator = try explicitStudy ?? .folder(try Self.newStudyFolder(under: "runs"))
         let studyDir = locator.reportDirectory
-        let accuracy = try evaluatorOptions.make(space: space, workDirectory: (studyDir as NSString).appendingPathComponent("evaluator"), seed: seed)
+        let scheduler = try schedulerOptions.make()
+        let accuracy = try evaluatorOptions.make(space: space, workDirectory: (studyDir as NSString).appendingPathComponent("evaluator"), seed: seed,
+                                                 scheduleEpochs: schedulerOptions.topFidelity)
         var latency: LatencyModel = { _ in nil }
         var tablePath: String?
         var tableDigest: String?
@@ -103,20 +110,24 @@ struct SearchCommand: ParsableCommand {
         } else if let table = accuracy as? TableEvaluator, !table.hasLatency, !json {
             FileHandle.standardError.write(Data("note: \(table.name) has no latency_ms column and the space has no network: searching on accuracy alone\n".utf8))
         }
+        if scheduler.name != FlatScheduler.schedulerName, accuracy is TableEvaluator {
+            throw ValidationError("--scheduler \(schedulerOptions.scheduler): \(accuracy.name) holds one accuracy per architecture, so there is nothing to schedule; use --scheduler none, or the proxy or a command evaluator")
+        }
         let reward = hard ? Reward.hard(targetMs: targetMs) : Reward.soft(targetMs: targetMs, w: w)
         let searchStrategy: any SearchStrategy = strategy == "random"
             ? RandomSearch(space: space)
             : RegularizedEvolution(space: space, population: population, sample: sample)
         let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath, tableDigest: tableDigest,
-                                     evaluator: accuracy.name, strategy: strategy, reward: reward, population: population,
+                                     evaluator: accuracy.name, strategy: strategy, scheduler: scheduler.name, reward: reward, population: population,
                                      sample: sample, budget: cycles, seed: seed)
         let ownership = try locator.acquireOwnership()  // before anything is written to the study
         defer { ownership.release() }
         let store = try locator.open(settings: settings, forceResume: forceResume)
-        let searcher = try WorkerLoop(space: space, strategy: searchStrategy, scheduler: FlatScheduler(), evaluator: accuracy, latency: latency,
-                                      reward: reward, store: store, budget: cycles, workers: workers, seed: seed, retries: retries)
+        let searcher = try WorkerLoop(space: space, strategy: searchStrategy, scheduler: scheduler, evaluator: accuracy, latency: latency,
+                                      reward: reward, store: store, budget: cycles, workers: workers, seed: seed, retries: retries,
+                                      checkpoints: (studyDir as NSString).appendingPathComponent("checkpoints"))
         if !json {
-            FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy), \(accuracy.name), target \(targetMs) ms, study \(locator)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
+            FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy)\(scheduler.name == FlatScheduler.schedulerName ? "" : ", scheduler \(scheduler.name)"), \(accuracy.name), target \(targetMs) ms, study \(locator)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
         }
         let bar = LockedProgress(ProgressLine(label: "search", total: cycles))
         InterruptTrap.install()
@@ -164,7 +175,7 @@ func printSummary(_ s: StudyReport.Summary, json: Bool) throws {
         try printJSON(s)
         return
     }
-    print("\(s.trials) trials (\(s.evaluated) evaluated, \(s.failed) failed, \(s.cached) cached), study \(s.study)")
+    print("\(s.trials) trials (\(s.evaluated) evaluated, \(s.failed) failed, \(s.cached) cached\(s.pruned > 0 ? ", \(s.pruned) stopped below the top rung" : "")), study \(s.study)")
     if let b = s.best {
         print(String(format: "best: trial %d, accuracy %.4f, latency %@, reward %.4f", b.trial, b.accuracy,
                      b.latency_ms.map { String(format: "%.3f ms", $0) } ?? "n/a", b.reward))

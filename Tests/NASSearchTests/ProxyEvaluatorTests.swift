@@ -62,6 +62,40 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
         #expect(scores.trainingLoss > 0 && scores.trainingLoss < log(10.0))
     }
 
+    /// A rung continued from its checkpoint is the run that trains to the higher fidelity at
+    /// once: 1 epoch, then 1 more, then 2 more of a 4-epoch schedule score exactly as 4 epochs
+    /// (and as 2 epochs for the middle rung); a fidelity beyond the schedule is refused.
+    @Test func rungsContinueFromTheCheckpointExactly() throws {
+        let space = try SearchSpace.parse(yaml: proxySpaceYAML)
+        let dir = try proxyDataDirectory()
+        let proxy = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: dir, scheduleEpochs: 4)
+        var rng = SplitMix64(seed: 3)
+        let arch = Architecture.random(in: space, using: &rng)
+        let checkpoints = temporaryDirectory("proxy-rungs")
+        func at(_ epochs: Double, _ folder: String?) -> Evaluation {
+            proxy.evaluate(EvaluationRequest(arch: arch, trial: 0, fidelity: Fidelity(epochs), checkpointDirectory: folder))
+        }
+        let rung1 = at(1, checkpoints)
+        #expect(FileManager.default.fileExists(atPath: checkpoints + "/proxy.weights"))
+        let rung2 = at(2, checkpoints), rung4 = at(4, checkpoints)
+        #expect(rung1.fidelity == Fidelity(1) && rung2.fidelity == Fidelity(2) && rung4.fidelity == Fidelity(4))
+        #expect(rung2 == at(2, nil))
+        #expect(rung4 == at(4, nil))
+        #expect(rung4 == proxy.evaluate(arch, trial: 0))
+        #expect(rung1.accuracy != nil && rung4.accuracy != nil)
+        // The rungs did continue: a fresh folder at rung 1, then from epoch 1 to 3.
+        let again = temporaryDirectory("proxy-rungs-again")
+        #expect(try proxy.scores(arch, epochs: 1, checkpointDirectory: again, shouldStop: { false })?.continuedFromEpoch == nil)
+        let continued = try #require(try proxy.scores(arch, epochs: 3, checkpointDirectory: again, shouldStop: { false }))
+        #expect(continued.continuedFromEpoch == 1)
+        #expect(continued == (try proxy.scores(arch, epochs: 3, shouldStop: { false }).map { s in var s = s; s.continuedFromEpoch = 1; return s }))
+        // A checkpoint of another architecture (or beyond the fidelity asked) is not used.
+        let other = Architecture.random(in: space, using: &rng)
+        #expect(proxy.evaluate(EvaluationRequest(arch: other, trial: 1, fidelity: Fidelity(4), checkpointDirectory: checkpoints))
+                == proxy.evaluate(EvaluationRequest(arch: other, trial: 1, fidelity: Fidelity(4))))
+        #expect(at(5, nil).failure?.message.contains("spans 4 epochs") == true)
+    }
+
     @Test func categoricalSpacesAreRefused() throws {
         let space = try SearchSpace.parse(yaml: "name: c\nkind: categorical\ndecisions: {a: [x]}")
         #expect(throws: SearchError.self) { try ProxyEvaluator(space: space, budget: ProxyBudget(), dataDirectory: "/nonexistent") }

@@ -8,6 +8,11 @@ import NASSpace
 /// runs through `/bin/sh -c`. Its standard output must contain a JSON object with `accuracy`
 /// (fraction in [0, 1]) and optionally `latency_ms`; the last such line counts. A non-zero exit,
 /// a crash, a time-out (`--trial-timeout`) or unreadable output fails that trial only.
+///
+/// Under a scheduler the command is also told the fidelity to reach (`NASCTL_FIDELITY`, in
+/// the scheduler's unit: epochs by default) and given the trial's own folder
+/// (`NASCTL_CHECKPOINT_DIR`, kept across the trial's rungs and a resume): a program that saves
+/// its state there continues from it at the next rung; one that ignores it starts over.
 public struct CommandEvaluator: Evaluator {
     public let command: String
     public let timeoutSeconds: Double
@@ -30,7 +35,6 @@ public struct CommandEvaluator: Evaluator {
     /// created, a shell that could not start, a time-out, death by a signal (the out-of-memory
     /// killer's SIGKILL among them). Deterministic: a non-zero exit status, unreadable output.
     public func evaluate(_ request: EvaluationRequest) -> Evaluation {
-        if let fidelity = request.fidelity { return .unsupported(fidelity, by: name) }
         let arch = request.arch, trial = request.trial
         let archFile = workDirectory.appendingPathComponent("trial-\(trial).json")
         let outFile = workDirectory.appendingPathComponent("trial-\(trial).out")
@@ -47,6 +51,13 @@ public struct CommandEvaluator: Evaluator {
         var environment = ProcessInfo.processInfo.environment
         environment["NASCTL_ARCH"] = archFile.path
         environment["NASCTL_TRIAL"] = "\(trial)"
+        if let fidelity = request.fidelity { environment["NASCTL_FIDELITY"] = fidelity.description }
+        if let dir = request.checkpointDirectory {
+            do { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) } catch {
+                return .failure("cannot create the checkpoint folder \(dir): \(error.localizedDescription)", kind: .transient)
+            }
+            environment["NASCTL_CHECKPOINT_DIR"] = dir
+        }
         guard let out = FileHandle(forWritingAtPath: outFile.path), let err = FileHandle(forWritingAtPath: errFile.path) else {
             return .failure("cannot open output files in \(workDirectory.path)", kind: .transient)
         }
@@ -75,7 +86,9 @@ public struct CommandEvaluator: Evaluator {
         case let .exited(status) where status != 0:
             return .failure("exit status \(status)" + (lastError.isEmpty ? "" : ": \(lastError)"))
         case .exited:
-            return Self.parse(stdout: stdout)
+            var evaluation = Self.parse(stdout: stdout)
+            if evaluation.succeeded { evaluation.fidelity = request.fidelity }
+            return evaluation
         }
     }
 

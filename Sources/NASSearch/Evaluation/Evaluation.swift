@@ -6,7 +6,7 @@ public struct Fidelity: Hashable, Comparable, Codable, Sendable, CustomStringCon
     public var value: Double
     public init(_ value: Double) { self.value = value }
     public static func < (a: Fidelity, b: Fidelity) -> Bool { a.value < b.value }
-    public var description: String { "\(value)" }
+    public var description: String { value.shortText }
 
     public init(from decoder: any Decoder) throws { value = try decoder.singleValueContainer().decode(Double.self) }
     public func encode(to encoder: any Encoder) throws {

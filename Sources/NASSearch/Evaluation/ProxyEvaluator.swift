@@ -59,6 +59,8 @@ public struct ProxyEvaluator: Evaluator {
         public var validationAccuracy: Double
         public var validationLoss: Double
         public var trainingLoss: Double
+        /// The epoch training continued from (a checkpoint's), nil when it started afresh.
+        public var continuedFromEpoch: Double? = nil
     }
 
     /// The network the proxy trains for `arch` (the space adapted to the data's resolution,
@@ -103,7 +105,8 @@ public struct ProxyEvaluator: Evaluator {
             try TrainedModel.write(network, to: checkpoint, optimizerState: true, metadata: identity.merging(["step": "\(stopStep)"]) { a, _ in a })
         }
         let (accuracy, loss) = Trainer.score(network, on: validation)
-        return Scores(validationAccuracy: accuracy, validationLoss: loss, trainingLoss: trained.finalLoss)
+        return Scores(validationAccuracy: accuracy, validationLoss: loss, trainingLoss: trained.finalLoss,
+                      continuedFromEpoch: startStep > 0 ? Double(startStep) / Double(perEpoch) : nil)
     }
 
     /// Trains to the requested fidelity (nil: the whole schedule); the fidelity reported is

@@ -12,7 +12,8 @@ public struct StudyReport: Sendable {
         self.space = space; self.settings = settings; self.trials = trials
     }
 
-    /// Successful evaluations (cached repeats excluded).
+    /// Successful evaluations to the end (cached repeats and trials a scheduler stopped below
+    /// its top rung excluded: only results at the same, full fidelity are compared).
     public var done: [TrialRecord] { trials.filter { $0.status == .done } }
     public var failedCount: Int { trials.filter { $0.status == .failed }.count }
 
@@ -46,6 +47,9 @@ public struct StudyReport: Sendable {
         public var evaluated: Int
         public var failed: Int
         public var cached: Int
+        /// Stopped below the top rung by the scheduler (0 without one).
+        public var pruned: Int
+        public var scheduler: String
         public var best: Best?
         public var pareto_size: Int
         public var hypervolume: Double
@@ -55,8 +59,9 @@ public struct StudyReport: Sendable {
     }
 
     public func summary(studyDirectory: String) -> Summary {
-        Summary(trials: trials.count, evaluated: trials.filter { $0.status == .done || $0.status == .failed }.count,
+        Summary(trials: trials.count, evaluated: trials.filter { $0.status.isEvaluated }.count,
                 failed: failedCount, cached: trials.filter { $0.status == .cached }.count,
+                pruned: trials.filter { $0.status == .pruned || $0.status == .paused }.count, scheduler: settings.scheduler,
                 best: best.map { .init(trial: $0.number, key: $0.key, accuracy: $0.accuracy ?? 0, latency_ms: $0.latencyMs, reward: $0.reward ?? 0) },
                 pareto_size: front.count, hypervolume: hypervolume, hypervolume_reference_ms: referenceMs,
                 target_ms: settings.reward.targetMs, study: studyDirectory)
@@ -79,11 +84,11 @@ public struct StudyReport: Sendable {
     static func number(_ value: Double?, _ digits: Int = 6) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "" }
 
     public func trialsCSV() -> String {
-        var lines = [(["trial", "key", "status", "accuracy", "latency_ms", "reward", "macs", "params", "error", "started_at",
+        var lines = [(["trial", "key", "status", "accuracy", "latency_ms", "reward", "fidelity", "macs", "params", "error", "started_at",
                        "finished_at", "worker", "parent"] + space.decisions.map(\.name)).joined(separator: ",")]
         for t in trials {
             var fields: [String] = [String(t.number), Self.csvField(t.key), t.status.rawValue]
-            fields += [Self.number(t.accuracy), Self.number(t.latencyMs, 4), Self.number(t.reward)]
+            fields += [Self.number(t.accuracy), Self.number(t.latencyMs, 4), Self.number(t.reward), t.fidelity.map { Fidelity($0).description } ?? ""]
             fields += [t.macs.map(String.init) ?? "", t.params.map(String.init) ?? "", Self.csvField(t.error ?? "")]
             fields += [Self.number(t.startedAt, 3), Self.number(t.finishedAt, 3), String(t.worker), t.parent.map(String.init) ?? ""]
             fields += t.values.map(Self.csvField)

@@ -77,11 +77,12 @@ struct EvaluatorOptions: ParsableArguments {
     }
 
     /// The evaluator named by `--evaluator`, or proxy for a network space. `workDirectory`
-    /// holds a command evaluator's architecture files; `seed` fixes the proxy's data split.
-    func make(space: SearchSpace, workDirectory: String, seed: UInt64) throws -> any Evaluator {
+    /// holds a command evaluator's architecture files; `seed` fixes the proxy's data split;
+    /// `scheduleEpochs` is a scheduler's top rung (the proxy's schedule spans it).
+    func make(space: SearchSpace, workDirectory: String, seed: UInt64, scheduleEpochs: Double? = nil) throws -> any Evaluator {
         let text = evaluator ?? (space.network != nil ? "proxy" : "")
         if text == "proxy" {
-            return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed)
+            return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed, scheduleEpochs: scheduleEpochs)
         }
         if text.hasPrefix("table:") {
             return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space)

@@ -1,0 +1,45 @@
+import ArgumentParser
+import NASSearch
+
+/// `--scheduler` and its fidelity ladder, shared by the commands that search.
+struct SchedulerOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Multi-fidelity scheduler: none (every architecture trained once, to the proxy's epochs), sha (synchronous successive halving), asha (asynchronous successive halving), hyperband, or median (the median stopping rule).",
+                               discussion: "Rungs are max·eta^-k epochs down to --min-epochs (1, 3, 9 by default); a promoted trial continues from its checkpoint under the same number. --cycles counts architectures: a trial's rungs are one trial with several recorded results."))
+    var scheduler: String = FlatScheduler.schedulerName
+
+    @Option(help: "Lowest rung, in proxy epochs (a command evaluator's budget unit) (default 1; schedulers only).")
+    var minEpochs: Double?
+
+    @Option(help: "Top rung, in proxy epochs: the learning-rate schedule spans it (default 9; schedulers only).")
+    var maxEpochs: Double?
+
+    @Option(help: "Reduction factor between rungs: the best 1/eta go on (default 3; sha, asha, hyperband).")
+    var eta: Double?
+
+    static let names = ["none", "sha", "asha", "hyperband", "median"]
+
+    func validate() throws {
+        guard Self.names.contains(scheduler) else {
+            throw ValidationError("--scheduler is '\(scheduler)'; allowed: \(Self.names.joined(separator: ", ")).")
+        }
+        if scheduler == FlatScheduler.schedulerName, minEpochs != nil || maxEpochs != nil || eta != nil {
+            throw ValidationError("--min-epochs, --max-epochs and --eta set a scheduler's rungs: add --scheduler sha|asha|hyperband|median (with none, --proxy-epochs sets the training).")
+        }
+        if scheduler == "median", eta != nil { throw ValidationError("--eta has no part in the median stopping rule (it checks every --min-epochs).") }
+        do { _ = try make() } catch let error as SearchError { throw ValidationError(error.description) }
+    }
+
+    /// The epochs the top rung trains (nil: no scheduler; the proxy's own epochs).
+    var topFidelity: Double? { scheduler == FlatScheduler.schedulerName ? nil : maxEpochs ?? 9 }
+
+    func make() throws -> any Scheduler {
+        let low = minEpochs ?? 1, high = maxEpochs ?? 9
+        switch scheduler {
+        case "sha": return SuccessiveHalving(ladder: try FidelityLadder(minimum: low, maximum: high, eta: eta ?? 3))
+        case "asha": return AsynchronousSuccessiveHalving(ladder: try FidelityLadder(minimum: low, maximum: high, eta: eta ?? 3))
+        case "hyperband": return Hyperband(ladder: try FidelityLadder(minimum: low, maximum: high, eta: eta ?? 3))
+        case "median": return try MedianStopping(minimum: low, maximum: high)
+        default: return FlatScheduler()
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import NASEngine
+import NASSpace
+import Testing
+@testable import NASSearch
+
+/// The worker loop under each scheduler, with an evaluator whose accuracy rises with fidelity
+/// and which keeps its progress in the trial's checkpoint folder.
+@Suite struct SchedulerRunTests {
+    /// Accuracy `base(key) · f / (f + 1)`. Writes the fidelity reached into
+    /// `checkpointDirectory/reached` and records, per request, the fidelity it continued from.
+    final class CheckpointingEvaluator: Evaluator, @unchecked Sendable {
+        struct Call: Equatable { var trial: Int; var fidelity: Double; var continuedFrom: Double?; var completed: Bool }
+        private let lock = NSLock()
+        private(set) var calls: [Call] = []
+        /// Called before each evaluation with the number of evaluations so far.
+        var beforeEach: (Int) -> Void = { _ in }
+        var name: String { "checkpointing" }
+
+        func evaluate(_ request: EvaluationRequest) -> Evaluation {
+            let f = request.fidelity?.value ?? 9
+            let file = request.checkpointDirectory.map { $0 + "/reached" }
+            let before = file.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.flatMap(Double.init)
+            lock.lock(); let count = calls.count; lock.unlock()
+            beforeEach(count)
+            if request.shouldStop() {
+                lock.lock(); calls.append(Call(trial: request.trial, fidelity: f, continuedFrom: before, completed: false)); lock.unlock()
+                return .interrupted
+            }
+            usleep(1000)
+            if let dir = request.checkpointDirectory, let file {
+                try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try? "\(f)".write(toFile: file, atomically: true, encoding: .utf8)
+            }
+            lock.lock(); calls.append(Call(trial: request.trial, fidelity: f, continuedFrom: before, completed: true)); lock.unlock()
+            let base = 0.3 + 0.6 * Double(Digest.fnv1a64(request.arch.values.joined()) % 1000) / 1000
+            return .success(accuracy: base * f / (f + 1), latencyMs: nil, fidelity: Fidelity(f))
+        }
+    }
+
+    static func schedulers() throws -> [any Scheduler] {
+        let ladder = try FidelityLadder(minimum: 1, maximum: 9, eta: 3)
+        return [SuccessiveHalving(ladder: ladder), AsynchronousSuccessiveHalving(ladder: ladder), Hyperband(ladder: ladder),
+                try MedianStopping(minimum: 1, maximum: 9)]
+    }
+
+    func run(_ scheduler: any Scheduler, store: SQLiteStudyStore, evaluator: CheckpointingEvaluator, checkpoints: String,
+             budget: Int = 12, shouldStop: @escaping @Sendable () -> Bool = { false }) throws {
+        let space = try nasbench201()
+        try WorkerLoop(space: space, strategy: RegularizedEvolution(space: space, population: 5, sample: 2), scheduler: scheduler,
+                       evaluator: evaluator, latency: { _ in nil }, reward: .soft(targetMs: 5), store: store, budget: budget, workers: 2,
+                       seed: 4, checkpoints: checkpoints).run(shouldStop: shouldStop)
+    }
+
+    @Test(arguments: [0, 1, 2, 3])
+    func everyRungIsRecordedOnceAndContinuesFromItsCheckpoint(index: Int) throws {
+        let scheduler = try Self.schedulers()[index]
+        let space = try nasbench201()
+        let dir = temporaryDirectory("scheduled")
+        let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 12))
+        let evaluator = CheckpointingEvaluator()
+        try run(scheduler, store: store, evaluator: evaluator, checkpoints: dir + "/checkpoints")
+        let trials = try store.trials(), reports = try store.reports()
+        #expect(trials.count == 12)
+        let evaluated = trials.filter { $0.status != .cached }
+        #expect(evaluated.allSatisfy { $0.status == .done || $0.status == .pruned }, "\(trials.map(\.status))")
+        #expect(evaluated.contains { $0.status == .done } && evaluated.contains { $0.status == .pruned })
+        #expect(trials.filter { $0.status == .done }.allSatisfy { $0.fidelity == 9 })
+        // Each rung of each trial was evaluated once, continuing from the rung before it.
+        for trial in evaluated {
+            let rungs = reports.filter { $0.trial == trial.number }.map(\.fidelity)
+            let calls = evaluator.calls.filter { $0.trial == trial.number }
+            #expect(calls.map(\.fidelity) == rungs, "trial \(trial.number)")
+            #expect(rungs == rungs.sorted() && Set(rungs).count == rungs.count)
+            #expect(calls.map(\.continuedFrom) == [nil] + rungs.dropLast().map(Optional.init), "trial \(trial.number)")
+            #expect(rungs.last == trial.fidelity)
+        }
+        if scheduler is SuccessiveHalving {
+            let perRung = [1.0, 3, 9].map { f in reports.filter { $0.fidelity == f }.count }
+            #expect(perRung == [evaluated.count, max(1, evaluated.count / 3), max(1, evaluated.count / 9)])
+        }
+        // Nothing can continue any more: every checkpoint folder is gone.
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/checkpoints")) ?? []
+        #expect(left.isEmpty, "\(left)")
+    }
+
+    /// Stopped in the middle of a rung, then resumed: no rung result lost, none computed twice
+    /// (only the interrupted evaluation runs again), and the search ends as it would have.
+    @Test(arguments: [3, 7, 11])
+    func aResumedSearchLosesNoRungAndTrainsNoneTwice(stopAfter: Int) throws {
+        let scheduler = AsynchronousSuccessiveHalving(ladder: try FidelityLadder(minimum: 1, maximum: 9, eta: 3))
+        let space = try nasbench201()
+        let dir = temporaryDirectory("scheduled-resume")
+        let first = CheckpointingEvaluator()
+        let stop = StopFlag()
+        first.beforeEach = { count in if count >= stopAfter { stop.set() } }
+        let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 12))
+        try run(scheduler, store: store, evaluator: first, checkpoints: dir + "/checkpoints", shouldStop: { stop.isSet })
+        let afterStop = try store.reports()
+        #expect(try store.trials().contains { $0.status == .interrupted || $0.status == .paused })
+
+        let second = CheckpointingEvaluator()
+        let resumed = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 12))
+        try run(scheduler, store: resumed, evaluator: second, checkpoints: dir + "/checkpoints")
+        let reports = try resumed.reports()
+        #expect(Array(reports.prefix(afterStop.count)) == afterStop, "rungs recorded before the stop are kept")
+        let completed = (first.calls + second.calls).filter(\.completed)
+        let pairs = completed.map { "\($0.trial)@\($0.fidelity)" }
+        #expect(pairs.count == Set(pairs).count, "a rung was trained twice: \(pairs)")
+        #expect(Set(pairs) == Set(reports.map { "\($0.trial)@\($0.fidelity)" }))
+        // The interrupted rung continued from the checkpoint of the rung before it.
+        for call in second.calls where call.continuedFrom != nil {
+            #expect(reports.contains { $0.trial == call.trial && $0.fidelity == call.continuedFrom })
+        }
+        let trials = try resumed.trials()
+        #expect(trials.count == 12 && trials.allSatisfy { [.done, .pruned, .cached].contains($0.status) })
+    }
+}
+
+/// A flag one thread sets and others read.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
