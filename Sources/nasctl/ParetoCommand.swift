@@ -27,7 +27,8 @@ struct ParetoCommand: ParsableCommand {
         guard loaded.digest == store.settings.spaceDigest else {
             throw ValidationError("\(spaceFile) is not the space the study ran on (digest \(loaded.digest), study \(store.settings.spaceDigest)); pass the matching --space")
         }
-        let report = StudyReport(space: loaded, settings: store.settings, trials: try store.trials())
+        let report = StudyReport(space: loaded, settings: store.settings, trials: try store.trials(),
+                                 finalized: try FinalizedModels.load(directory: study))
         try report.write(to: study)
         try printSummary(report.summary(studyDirectory: study), json: json)
     }

@@ -70,6 +70,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Seed: with --workers 1 a run is exactly reproducible.")
     var seed: UInt64 = 1
 
+    @Option(help: "After the search, train the K best front models to the end and test them (nasctl finalize --top K with its defaults).")
+    var finalize: Int?
+
     @Flag(help: "Print one JSON summary object instead of text.")
     var json = false
 
@@ -82,6 +85,7 @@ struct SearchCommand: ParsableCommand {
         guard retries >= 0 else { throw ValidationError("--retries must be 0 or more (got \(retries)).") }
         guard w.isFinite else { throw ValidationError("--w must be a finite number (got \(w)).") }
         guard w <= 0 else { throw ValidationError("--w must be 0 or negative (got \(w)): a positive exponent rewards slowness.") }
+        if let finalize { guard finalize >= 1 else { throw ValidationError("--finalize must be at least 1 (got \(finalize)).") } }
     }
 
     func run() throws {
@@ -135,12 +139,23 @@ struct SearchCommand: ParsableCommand {
             let best = p.bestReward.map { String(format: "best reward %.4f", $0) } ?? "no reward yet"
             bar.update(done: p.trials, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.failed) failed, \(best)")
         }
-        let report = StudyReport(space: space, settings: store.settings, trials: try store.trials())
+        let report = StudyReport(space: space, settings: store.settings, trials: try store.trials(),
+                                 finalized: try FinalizedModels.load(directory: studyDir))
         try report.write(to: studyDir)
-        try printSummary(report.summary(studyDirectory: studyDir), json: json)
         if InterruptTrap.stopRequested {
+            try printSummary(report.summary(studyDirectory: studyDir), json: json)
             FileHandle.standardError.write(Data("nasctl: interrupted with \(searcher.leftoverCount) trial(s) to re-run; run the same command with --study \(locator) to resume\n".utf8))
             throw ExitCode(InterruptTrap.exitCode)
+        }
+        if let finalize {
+            // The search's proxy evaluations are over: only now is the test set read.
+            var arguments = ["--study", studyDir, "--top", "\(finalize)", "--data", evaluatorOptions.data]
+            if let file = spaceOptions.space { arguments += ["--space", file] }
+            if json { arguments.append("--json") }
+            if !json { try printSummary(report.summary(studyDirectory: studyDir), json: false) }
+            try FinalizeCommand.parse(arguments).run()
+        } else {
+            try printSummary(report.summary(studyDirectory: studyDir), json: json)
         }
     }
 

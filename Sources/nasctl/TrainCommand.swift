@@ -67,7 +67,7 @@ struct TrainCommand: ParsableCommand {
         guard adaptiveClip >= 0 else { throw ValidationError("--adaptive-clip must be 0 (off) or positive (got \(adaptiveClip)).") }
     }
 
-    struct Report: Encodable {
+    struct Report: Codable {
         var arch: String
         var epochs: Double
         var train_accuracy: Double
@@ -83,6 +83,9 @@ struct TrainCommand: ParsableCommand {
         var weights: String
         /// Set when the run continued from a checkpoint (seconds and images/s cover the rest).
         var resumed_at_epoch: Double?
+        var seed: UInt64?
+        /// The run's identity (architecture, settings, training-set size), hex.
+        var run: String?
     }
 
     /// Everything a run is made of before it trains: data, network, settings, where its
@@ -122,18 +125,34 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let report = try train(progress: !json)
+        if json {
+            try printJSON(report)
+        } else {
+            print(String(format: "test accuracy %.4f (train %.4f) after %.2f epochs in %@, %.0f images/s, %.1f GFLOP/s",
+                         report.test_accuracy, report.train_accuracy, epochs, ProgressLine.clock(report.seconds) as NSString,
+                         report.images_per_second, report.training_gflops))
+            print("weights: \(report.weights), metrics: \((arch as NSString).deletingPathExtension).metrics.json")
+        }
+    }
+
+    /// Trains (continuing from this run's checkpoint when there is one), writes the weights and
+    /// `ARCH.metrics.json`, and returns the metrics; `progress` shows a progress line on
+    /// standard error.
+    func train(progress: Bool) throws -> Report {
         let plan = try plan()
         let (space, architecture, layers, network) = (plan.space, plan.architecture, plan.layers, plan.network)
         let (train, test, settings, stem, checkpoint, run) = (plan.train, plan.test, plan.settings, plan.stem, plan.checkpoint, plan.run)
         let startStep = restart ? 0 : resumeStep(checkpoint: checkpoint, run: run, network: network)
         let stepsPerEpoch = Trainer.stepsPerEpoch(train, settings: settings)
-        if !json {
+        if progress {
             FileHandle.standardError.write(Data("training \(arch): \(network.parameterCount) parameters, \(train.count) images, \(epochs) epochs\n".utf8))
         }
         var bar = ProgressLine(label: "train", total: 1)
         var lastShown = -1.0
         var checkpointFailure: String?
         let result = Trainer.train(network, on: train, settings: settings, startStep: startStep) { p in
+            guard progress else { return }
             if bar.total != p.totalSteps { bar = ProgressLine(label: "train", total: p.totalSteps) }
             if p.step == p.totalSteps || p.elapsedSeconds - lastShown >= 1 {
                 lastShown = p.elapsedSeconds
@@ -156,18 +175,12 @@ struct TrainCommand: ParsableCommand {
                             final_loss: result.finalLoss, seconds: result.seconds, images_per_second: result.imagesPerSecond,
                             parameters: network.parameterCount, macs_per_image: NetworkBuilder.cost(of: layers).macs,
                             training_gflops: 6 * Double(NetworkBuilder.cost(of: layers).macs) * result.imagesPerSecond / 1e9,
-                            weights: weights, resumed_at_epoch: startStep > 0 ? Double(startStep) / Double(stepsPerEpoch) : nil)
+                            weights: weights, resumed_at_epoch: startStep > 0 ? Double(startStep) / Double(stepsPerEpoch) : nil,
+                            seed: seed, run: run)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: stem + ".metrics.json"))
-        if json {
-            try printJSON(report)
-        } else {
-            print(String(format: "test accuracy %.4f (train %.4f) after %.2f epochs in %@, %.0f images/s, %.1f GFLOP/s",
-                         testAccuracy, result.trainAccuracy, epochs, ProgressLine.clock(result.seconds) as NSString,
-                         result.imagesPerSecond, report.training_gflops))
-            print("weights: \(weights), metrics: \(stem).metrics.json")
-        }
+        try encoder.encode(report).write(to: URL(fileURLWithPath: stem + ".metrics.json"), options: .atomic)
+        return report
     }
 
     /// What makes two runs the same run: architecture, settings and training-set size.

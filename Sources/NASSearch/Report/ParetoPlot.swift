@@ -1,7 +1,9 @@
 import Foundation
 
 /// `pareto.svg`: every successful trial as a point (accuracy against predicted latency), the
-/// front as a step line, the target latency as a dashed vertical line, labelled axes.
+/// front as a step line, the target latency as a dashed vertical line, labelled axes; after
+/// `nasctl finalize`, each finalized model's test accuracy as a green diamond joined to its proxy
+/// point (and the baseline's as a grey one).
 struct ParetoPlot {
     let report: StudyReport
 
@@ -12,9 +14,13 @@ struct ParetoPlot {
             return (l, a)
         }
         let target = report.settings.reward.targetMs
-        let maxLatency = max(points.map(\.0).max() ?? target, target) * 1.05
-        let minLatency = min(points.map(\.0).min() ?? 0, target) * 0.95
-        let accuracies = points.map(\.1)
+        var finals: [FinalizedModels.Model] = report.finalized?.models ?? []
+        if let baseline = report.finalized?.baseline { finals.append(baseline) }
+        let finalPoints: [(Double, Double)] = finals.compactMap { m in m.latency_ms.map { ($0, m.final_test_accuracy) } }
+        let latencies = points.map(\.0) + finalPoints.map(\.0)
+        let maxLatency = max(latencies.max() ?? target, target) * 1.05
+        let minLatency = min(latencies.min() ?? 0, target) * 0.95
+        let accuracies = points.map(\.1) + finalPoints.map(\.1)
         var lowAcc = (accuracies.min() ?? 0) - 0.01, highAcc = (accuracies.max() ?? 1) + 0.01
         if highAcc - lowAcc < 0.02 { lowAcc -= 0.01; highAcc += 0.01 }
         lowAcc = max(0, lowAcc); highAcc = min(1, highAcc)
@@ -58,6 +64,19 @@ struct ParetoPlot {
             path += " H \(x(maxLatency))"
             s += "<path d=\"\(path)\" fill=\"none\" stroke=\"#ff7f0e\" stroke-width=\"2\"/>\n"
             for (l, a) in front { s += "<circle cx=\"\(x(l))\" cy=\"\(y(a))\" r=\"4\" fill=\"#ff7f0e\"/>\n" }
+        }
+        // Finalized models: test accuracy after full training, joined to the proxy score.
+        for m in finals {
+            guard let l = m.latency_ms else { continue }
+            let a = m.final_test_accuracy
+            let colour = m.trial == nil ? "#7f7f7f" : "#2ca02c"
+            if let p = m.proxy_accuracy {
+                s += "<line x1=\"\(x(l))\" y1=\"\(y(p))\" x2=\"\(x(l))\" y2=\"\(y(a))\" stroke=\"\(colour)\" stroke-dasharray=\"2 2\"/>\n"
+            }
+            s += "<path d=\"M \(x(l)) \(y(a) - 5) L \(x(l) + 5) \(y(a)) L \(x(l)) \(y(a) + 5) L \(x(l) - 5) \(y(a)) Z\" fill=\"\(colour)\"><title>\(escape(m.name)): test accuracy \(String(format: "%.4f", a))</title></path>\n"
+        }
+        if !finals.isEmpty {
+            s += "<text x=\"\(plotRight - 4)\" y=\"\(top + 14)\" text-anchor=\"end\" fill=\"#2ca02c\">◆ final test accuracy (\(report.finalized!.epochs.shortText) epochs)</text>\n"
         }
         s += "</svg>\n"
         return s

@@ -7,9 +7,11 @@ public struct StudyReport: Sendable {
     public let space: SearchSpace
     public let settings: StudySettings
     public let trials: [TrialRecord]
+    /// What `nasctl finalize` trained (nil: not finalized).
+    public let finalized: FinalizedModels?
 
-    public init(space: SearchSpace, settings: StudySettings, trials: [TrialRecord]) {
-        self.space = space; self.settings = settings; self.trials = trials
+    public init(space: SearchSpace, settings: StudySettings, trials: [TrialRecord], finalized: FinalizedModels? = nil) {
+        self.space = space; self.settings = settings; self.trials = trials; self.finalized = finalized
     }
 
     /// Successful evaluations to the end (cached repeats and trials a scheduler stopped below
@@ -56,6 +58,11 @@ public struct StudyReport: Sendable {
         public var hypervolume_reference_ms: Double
         public var target_ms: Double
         public var study: String
+        /// Front models trained to the end by `nasctl finalize`, with their test accuracy.
+        public var finalized: [FinalizedModels.Model]?
+        public var baseline: FinalizedModels.Model?
+        /// Hypervolume of the finalized models with their final test accuracies.
+        public var hypervolume_final: Double?
     }
 
     public func summary(studyDirectory: String) -> Summary {
@@ -64,7 +71,8 @@ public struct StudyReport: Sendable {
                 pruned: trials.filter { $0.status == .pruned || $0.status == .paused }.count, scheduler: settings.scheduler,
                 best: best.map { .init(trial: $0.number, key: $0.key, accuracy: $0.accuracy ?? 0, latency_ms: $0.latencyMs, reward: $0.reward ?? 0) },
                 pareto_size: front.count, hypervolume: hypervolume, hypervolume_reference_ms: referenceMs,
-                target_ms: settings.reward.targetMs, study: studyDirectory)
+                target_ms: settings.reward.targetMs, study: studyDirectory, finalized: finalized?.models, baseline: finalized?.baseline,
+                hypervolume_final: finalized?.hypervolume(referenceMs: referenceMs))
     }
 
     /// Writes trials.csv, pareto.csv, pareto.svg and best.json into `directory`.
@@ -98,10 +106,11 @@ public struct StudyReport: Sendable {
     }
 
     public func paretoCSV() -> String {
-        var lines = [(["trial", "key", "accuracy", "latency_ms", "reward", "params", "macs"] + space.decisions.map(\.name)).joined(separator: ",")]
+        let finals = finalized?.byTrial ?? [:]
+        var lines = [(["trial", "key", "accuracy", "latency_ms", "reward", "params", "macs", "final_test_accuracy"] + space.decisions.map(\.name)).joined(separator: ",")]
         for t in front {
             var fields: [String] = [String(t.number), Self.csvField(t.key), Self.number(t.accuracy), Self.number(t.latencyMs, 4)]
-            fields += [Self.number(t.reward), t.params.map(String.init) ?? "", t.macs.map(String.init) ?? ""]
+            fields += [Self.number(t.reward), t.params.map(String.init) ?? "", t.macs.map(String.init) ?? "", Self.number(finals[t.number])]
             fields += t.values.map(Self.csvField)
             lines.append(fields.joined(separator: ","))
         }

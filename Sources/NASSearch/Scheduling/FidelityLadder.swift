@@ -30,5 +30,5 @@ public struct FidelityLadder: Sendable, Equatable, CustomStringConvertible {
 
 extension Double {
     /// `3` rather than `3.0`; other values as Swift prints them.
-    var shortText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(self) }
+    public var shortText: String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(self) }
 }
