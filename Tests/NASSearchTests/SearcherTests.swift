@@ -151,7 +151,7 @@ import Testing
         #expect(trialsCSV.count == 61)
         #expect(trialsCSV[0].hasPrefix("trial,key,status,accuracy,latency_ms,reward"))
         let paretoCSV = try String(contentsOfFile: dir + "/pareto.csv", encoding: .utf8).split(separator: "\n")
-        #expect(paretoCSV[0] == "trial,key,accuracy,latency_ms,reward,params,macs,edge0,edge1,edge2,edge3,edge4,edge5")
+        #expect(paretoCSV[0] == "trial,key,accuracy,latency_ms,reward,params,macs,final_test_accuracy,edge0,edge1,edge2,edge3,edge4,edge5")
         #expect(paretoCSV.count - 1 == report.front.count && report.front.count >= 1)
         let svg = try String(contentsOfFile: dir + "/pareto.svg", encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("latency (ms)") && svg.contains("accuracy (fraction)") && svg.contains("target 5 ms"))
