@@ -55,13 +55,27 @@ def kendall_tau(a, b):
     return (concordant - discordant) / denominator if denominator else 0.0
 
 
-def pick_architectures(study, count, out, initial=False):
+def scheduler_score(fidelity, accuracy, rungs):
+    """The order a multi-fidelity scheduler puts trials in: the rung reached first, then the
+    accuracy there (a trial promoted further ranks above any stopped below it)."""
+    return rungs.index(fidelity) + accuracy
+
+
+def pick_architectures(study, count, out, initial=False, scheduled=False):
     """Writes trial-N.json for `count` done trials spread over the proxy-accuracy ranks, or with
     `initial` for the first `count` of the search's initial population (uniform random samples
-    of the space, before evolution concentrates the trials)."""
+    of the space, before evolution concentrates the trials), or with `scheduled` for `count`
+    evaluated trials (done or pruned) of a scheduled search spread over the scheduler's order
+    (`scheduler_score`), which is then the proxy score."""
     db = sqlite3.connect(os.path.join(study, "study.sqlite"))
     settings = json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0])
-    if initial:
+    if scheduled:
+        rungs = sorted({r[0] for r in db.execute("SELECT DISTINCT fidelity FROM reports")})
+        rows = db.execute("SELECT number, decisions, accuracy, fidelity FROM trials WHERE status IN ('done', 'pruned')").fetchall()
+        rows = sorted(((n, d, scheduler_score(f, a, rungs)) for n, d, a, f in rows), key=lambda r: r[2])
+        # Spread over the order, always including the top of it (the trials the front is made of).
+        picks = [rows[round(i * (len(rows) - 1) / max(count - 1, 1))] for i in range(min(count, len(rows)))]
+    elif initial:
         picks = db.execute("SELECT number, decisions, accuracy FROM trials WHERE status = 'done' AND number < ? ORDER BY accuracy",
                            (settings["population"],)).fetchall()[:count]
     else:
@@ -69,7 +83,8 @@ def pick_architectures(study, count, out, initial=False):
         picks = [rows[round(i * (len(rows) - 1) / max(count - 1, 1))] for i in range(min(count, len(rows)))]
     # Decision names in space order come from the study's trials.csv header.
     with open(os.path.join(study, "trials.csv")) as f:
-        decision_names = f.readline().strip().split(",")[13:]
+        header = f.readline().strip().split(",")
+        decision_names = header[header.index("parent") + 1:]
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "picks.csv"), "w", newline="") as f:
         writer = csv.writer(f)
@@ -93,16 +108,18 @@ def seed_copy(path, seed):
     return copy
 
 
-def full_accuracy(space, path, epochs, seed=1, train=True):
+def full_accuracy(space, path, epochs, seed=1, train=True, finalized=None):
     """Test accuracy after `epochs` epochs with `seed`, trained once and kept in PATH.metrics.json
-    (None when it is not there yet and `train` is false)."""
+    (None when it is not there yet and `train` is false). `finalized`: the same training made by
+    `nasctl finalize` (STUDY/final/trial-N-seedS.metrics.json, the same recipe), used if there."""
     path = seed_copy(path, seed)
     metrics_path = path[:-len(".json")] + ".metrics.json"
-    if os.path.exists(metrics_path):
-        with open(metrics_path) as f:
-            metrics = json.load(f)
-        if metrics.get("epochs") == epochs:
-            return metrics["test_accuracy"]
+    for candidate in [metrics_path] + ([finalized] if finalized else []):
+        if os.path.exists(candidate):
+            with open(candidate) as f:
+                metrics = json.load(f)
+            if metrics.get("epochs") == epochs and metrics.get("seed", seed) == seed:
+                return metrics["test_accuracy"]
     if not train:
         return None
     out = subprocess.run([NASCTL, "train", "--arch", path, "--space", space, "--epochs", str(epochs), "--threads", "1",
@@ -140,6 +157,8 @@ def main():
     ap.add_argument("--count", type=int, default=12)
     ap.add_argument("--initial", action="store_true",
                     help="pick from the search's initial population (random architectures) instead of over its proxy ranks")
+    ap.add_argument("--scheduled", action="store_true",
+                    help="a search with --scheduler: pick done and pruned trials over the scheduler's order (rung reached, then accuracy)")
     ap.add_argument("--epochs", type=float, default=10)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "runs/proxy-rank"))
@@ -148,12 +167,13 @@ def main():
     ap.add_argument("--trained-only", action="store_true", help="train nothing: use the architectures already trained with every seed")
     ap.add_argument("--seeds", default="1", help="comma-separated data seeds (train subset and validation split) per budget")
     args = ap.parse_args()
-    space, picks = pick_architectures(args.study, args.count, args.out, args.initial)
+    space, picks = pick_architectures(args.study, args.count, args.out, args.initial, args.scheduled)
 
     train_seeds = [int(s) for s in args.train_seeds.split(",")]
     jobs = [(pick, seed) for seed in train_seeds for pick in picks]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        trained = list(pool.map(lambda job: full_accuracy(space, job[0][2], args.epochs, job[1], not args.trained_only), jobs))
+        trained = list(pool.map(lambda job: full_accuracy(space, job[0][2], args.epochs, job[1], not args.trained_only,
+                                                          os.path.join(args.study, "final", f"trial-{job[0][0]}-seed{job[1]}.metrics.json")), jobs))
     by_seed = [trained[i * len(picks):(i + 1) * len(picks)] for i in range(len(train_seeds))]
     complete = [i for i in range(len(picks)) if all(run[i] is not None for run in by_seed)]
     if len(complete) < len(picks):

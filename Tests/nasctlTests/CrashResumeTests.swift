@@ -53,3 +53,62 @@ import Testing
         #expect(evaluatedKeys.count == Set(evaluatedKeys).count)
     }
 }
+
+/// `kill -9` during an ASHA search whose command evaluator continues each rung from the trial's
+/// checkpoint folder, then resume: every rung is recorded once, none is lost.
+@Suite struct ScheduledCrashResumeTests {
+    @Test func killedScheduledSearchesKeepEveryRungOnce() throws {
+        let nasctl = try nasctlBinaryOrThrow()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-kill-asha-\(UUID().uuidString)").path
+        let space = repositoryRoot.appendingPathComponent("Configs/nasbench201.yaml").path
+        // Accuracy 0.<convolutions + 1><fidelity>: rises with the rung; the rung reached is kept
+        // in the checkpoint folder, and a rung must start from the one below it.
+        let command = #"command:sleep 0.05; n=$(grep -c nor_conv "$NASCTL_ARCH"); test -d "$NASCTL_CHECKPOINT_DIR" || exit 7; "# +
+            #"if [ "$NASCTL_FIDELITY" != 1 ] && ! [ -f "$NASCTL_CHECKPOINT_DIR/reached" ]; then exit 8; fi; "# +
+            #"echo "$NASCTL_FIDELITY" > "$NASCTL_CHECKPOINT_DIR/reached"; echo "{\"accuracy\": 0.$((n + 1))$NASCTL_FIDELITY}"; :"#
+        let budget = 24
+        let arguments = ["search", "--target-ms", "1", "--space", space, "--evaluator", command, "--population", "5", "--sample", "2",
+                         "--cycles", "\(budget)", "--workers", "2", "--seed", "5", "--study", dir, "--json",
+                         "--scheduler", "asha", "--min-epochs", "1", "--max-epochs", "9"]
+        var rng = SystemRandomNumberGenerator()
+        var kills = 0
+        var reportsBefore: [TrialReport] = []
+        for attempt in 0..<40 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: nasctl)
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let deadline = Date().addingTimeInterval(attempt < 6 ? Double.random(in: 0.2...0.8, using: &rng) : 60)
+            while process.isRunning && Date() < deadline { usleep(10_000) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                kills += 1
+            } else {
+                #expect(process.terminationStatus == 0)
+            }
+            if FileManager.default.fileExists(atPath: dir + "/study.sqlite") {
+                let reports = try SQLiteStudyStore(existing: dir).reports()
+                #expect(Array(reports.prefix(reportsBefore.count)) == reportsBefore, "a recorded rung changed or vanished")
+                reportsBefore = reports
+            }
+            if process.terminationReason == .exit && process.terminationStatus == 0 { break }
+        }
+        #expect(kills >= 1)
+        let store = try SQLiteStudyStore(existing: dir)
+        let trials = try store.trials(), reports = try store.reports()
+        #expect(trials.count == budget)
+        #expect(trials.allSatisfy { [.done, .pruned, .cached].contains($0.status) }, "\(trials.map(\.status))")
+        let pairs = reports.map { "\($0.trial)@\($0.fidelity)" }
+        #expect(pairs.count == Set(pairs).count, "a rung was recorded twice")
+        for trial in trials where trial.status != .cached {
+            let rungs = reports.filter { $0.trial == trial.number }.map(\.fidelity)
+            #expect([1.0, 3, 9].starts(with: rungs) && !rungs.isEmpty, "trial \(trial.number): \(rungs)")
+            if trial.status == .done { #expect(rungs == [1, 3, 9]) }
+        }
+        #expect(trials.contains { $0.status == .done })
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: dir + "/checkpoints")) ?? []).isEmpty)
+    }
+}

@@ -166,18 +166,32 @@ public final class WorkerLoop: @unchecked Sendable {
         let trial = work.trial, arch = work.arch
         var fidelity = work.fidelity
         var rung = 0
+        // A leftover whose rung result was recorded just before a crash: that rung is done.
+        var recorded: TrialReport? = nil
+        if work.claimed && work.promoted, let f = fidelity {
+            lock.lock()
+            recorded = reports.last { $0.trial == trial.number && $0.fidelity == f.value }
+            lock.unlock()
+        }
         while true {
-            let request = EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity, shouldStop: shouldStop,
-                                            checkpointDirectory: checkpointDirectory(trial.number))
-            var evaluation = evaluator.evaluate(request)
-            var attempt = 0
-            while evaluation.failure?.kind == .transient && attempt < retries && !shouldStop() {
-                attempt += 1
+            var evaluation: Evaluation
+            let fromRecord = recorded != nil
+            if let report = recorded {
+                evaluation = Evaluation(metrics: report.metricValues, fidelity: Fidelity(report.fidelity))
+                recorded = nil
+            } else {
+                let request = EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity, shouldStop: shouldStop,
+                                                checkpointDirectory: checkpointDirectory(trial.number))
                 evaluation = evaluator.evaluate(request)
-            }
-            if attempt > 0, var failure = evaluation.failure {
-                failure.message += " (after \(attempt) \(attempt == 1 ? "retry" : "retries"))"
-                evaluation.failure = failure
+                var attempt = 0
+                while evaluation.failure?.kind == .transient && attempt < retries && !shouldStop() {
+                    attempt += 1
+                    evaluation = evaluator.evaluate(request)
+                }
+                if attempt > 0, var failure = evaluation.failure {
+                    failure.message += " (after \(attempt) \(attempt == 1 ? "retry" : "retries"))"
+                    evaluation.failure = failure
+                }
             }
             var scored = scorer.score(trial, arch: arch, evaluation: evaluation)
             guard scored.status == .done, let reward = scored.reward else { return scored }
@@ -188,7 +202,7 @@ public final class WorkerLoop: @unchecked Sendable {
                 decision = scheduler.decide(trial: trial.number, fidelity: reached,
                                             board: board(adding: (trial.number, RungBoard.Result(reached ?? Fidelity(0), reward))))
             }
-            if decision != .complete || rung > 0 || work.promoted { record(scored, evaluation) }
+            if !fromRecord && (decision != .complete || rung > 0 || work.promoted) { record(scored, evaluation) }
             rung += 1
             switch decision {
             case .complete:
