@@ -124,3 +124,52 @@ final class StopFlag: @unchecked Sendable {
     func set() { lock.lock(); value = true; lock.unlock() }
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
+
+/// A command that ignores the fidelity it is told and prints one result per epoch: the median
+/// rule stops the worse ones mid-run (their program is killed) and keeps every epoch's result.
+@Suite struct StreamingCommandTests {
+    @Test func theMedianRuleStopsAStreamingProgramMidRun() throws {
+        let space = try nasbench201()
+        let dir = temporaryDirectory("streaming")
+        try FileManager.default.createDirectory(atPath: dir + "/ends", withIntermediateDirectories: true)
+        // Accuracy 0.<convolutions + 1><epoch> for epochs 1-4; a program that gets to the end
+        // leaves a file named after its trial.
+        let script = #"n=$(grep -o nor_conv "$NASCTL_ARCH" | wc -l); for e in 1 2 3 4; do sleep 0.05; "# +
+            #"echo "{\"epoch\": $e, \"accuracy\": 0.$((n + 1))$e}"; done; touch "\#(dir)/ends/$NASCTL_TRIAL"; :"#
+        let evaluator = try CommandEvaluator(command: script, timeoutSeconds: 60, space: space, workDirectory: URL(fileURLWithPath: dir + "/work"))
+        let store = try SQLiteStudyStore(directory: dir + "/study", settings: settings(space, strategy: "random", budget: 14))
+        try WorkerLoop(space: space, strategy: RandomSearch(space: space), scheduler: try MedianStopping(minimum: 1, maximum: 4),
+                       evaluator: evaluator, latency: { _ in nil }, reward: .soft(targetMs: 5), store: store, budget: 14, workers: 2,
+                       seed: 6, checkpoints: dir + "/checkpoints").run()
+        let trials = try store.trials().filter { $0.status != .cached }, reports = try store.reports()
+        let ended = Set(try FileManager.default.contentsOfDirectory(atPath: dir + "/ends").compactMap(Int.init))
+        let pruned = trials.filter { $0.status == .pruned }, done = trials.filter { $0.status == .done }
+        #expect(!pruned.isEmpty && !done.isEmpty && pruned.count + done.count == trials.count, "\(trials.map(\.status))")
+        for trial in trials {
+            let epochs = reports.filter { $0.trial == trial.number }.map(\.fidelity)
+            if trial.status == .done {
+                #expect(epochs == [1, 2, 3, 4] && trial.fidelity == 4 && ended.contains(trial.number), "trial \(trial.number): \(epochs)")
+            } else {
+                // Stopped where the rule said so: its results up to there, its program killed.
+                #expect(!epochs.isEmpty && epochs == Array(stride(from: 1.0, through: Double(epochs.count), by: 1)) && epochs.count < 4)
+                #expect(trial.fidelity == epochs.last && !ended.contains(trial.number), "trial \(trial.number)")
+                #expect(trial.error?.contains("below the median") == true)
+            }
+        }
+    }
+
+    @Test func intermediateLinesAreReadAsTheyAppear() throws {
+        let file = temporaryDirectory("lines")
+        FileManager.default.createFile(atPath: file, contents: nil)
+        let lines = IntermediateLines(file: file)
+        let handle = try #require(FileHandle(forWritingAtPath: file))
+        handle.write(Data("noise\n{\"epoch\": 1, \"accuracy\": 0.5}\n{\"epoch\": 2, \"accu".utf8))
+        #expect(lines.newResults().map { $0.0.value } == [1])
+        handle.write(Data("racy\": 0.6}\n{\"epoch\": true, \"accuracy\": 0.7}\n{\"fidelity\": 3, \"accuracy\": 1.5}\n{\"fidelity\": 3.5, \"accuracy\": 0.8, \"loss\": 0.4}\n".utf8))
+        let next = lines.newResults()
+        #expect(next.map { $0.0.value } == [2, 3.5])
+        #expect(next.last?.1 == ["accuracy": 0.8, "loss": 0.4])
+        #expect(lines.newResults().isEmpty)
+        try handle.close()
+    }
+}

@@ -13,6 +13,11 @@ import NASSpace
 /// the scheduler's unit: epochs by default) and given the trial's own folder
 /// (`NASCTL_CHECKPOINT_DIR`, kept across the trial's rungs and a resume): a program that saves
 /// its state there continues from it at the next rung; one that ignores it starts over.
+///
+/// Intermediate results: a line `{"fidelity": F, "accuracy": A}` (or `"epoch"` for
+/// `"fidelity"`) printed while the program runs is handed to the scheduler as it appears; when
+/// the scheduler stops the trial there, the program's process group is killed and that line is
+/// the trial's result. The final result is the last line with `accuracy`, as without a scheduler.
 public struct CommandEvaluator: Evaluator {
     public let command: String
     public let timeoutSeconds: Double
@@ -71,14 +76,25 @@ public struct CommandEvaluator: Evaluator {
         } catch {
             return .failure("cannot start /bin/sh: \(error)", kind: .transient)
         }
-        let outcome = process.wait(seconds: timeoutSeconds, shouldStop: request.shouldStop)
+        let stream = IntermediateLines(file: outFile.path)
+        var stoppedAt: Evaluation?
+        let outcome = process.wait(seconds: timeoutSeconds) {
+            if request.shouldStop() { return true }
+            for (fidelity, metrics) in stream.newResults() where !request.intermediate(fidelity, metrics) {
+                var evaluation = Evaluation(metrics: metrics, fidelity: fidelity)
+                evaluation.stoppedByScheduler = true
+                stoppedAt = evaluation
+                return true
+            }
+            return false
+        }
         // Lossy: a program that prints other encodings still gets its JSON line read.
         let stdout = (try? Data(contentsOf: outFile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let stderr = (try? Data(contentsOf: errFile)).map { String(decoding: $0, as: UTF8.self) } ?? ""
         let lastError = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         switch outcome {
         case .stopped:
-            return .interrupted
+            return stoppedAt ?? .interrupted
         case .timedOut:
             return .failure("timed out after \(timeoutSeconds) s", kind: .transient)
         case let .signalled(signal):
@@ -86,10 +102,25 @@ public struct CommandEvaluator: Evaluator {
         case let .exited(status) where status != 0:
             return .failure("exit status \(status)" + (lastError.isEmpty ? "" : ": \(lastError)"))
         case .exited:
+            // Lines that appeared since the last poll still count as intermediate results.
+            for (fidelity, metrics) in stream.newResults() where !request.intermediate(fidelity, metrics) {
+                var evaluation = Evaluation(metrics: metrics, fidelity: fidelity)
+                evaluation.stoppedByScheduler = true
+                return evaluation
+            }
             var evaluation = Self.parse(stdout: stdout)
-            if evaluation.succeeded { evaluation.fidelity = request.fidelity }
+            if evaluation.succeeded { evaluation.fidelity = Self.fidelity(ofLastResultIn: stdout) ?? request.fidelity }
             return evaluation
         }
+    }
+
+    /// The `fidelity` (or `epoch`) of the last line with `accuracy`, when it names one.
+    static func fidelity(ofLastResultIn stdout: String) -> Fidelity? {
+        for line in stdout.split(whereSeparator: \.isNewline).reversed() {
+            guard let result = IntermediateLines.result(String(line)), result.accuracy != nil else { continue }
+            return result.fidelity
+        }
+        return nil
     }
 
     /// What a command's output line must hold: JSON numbers (a `true` is not an accuracy).
@@ -149,5 +180,59 @@ public struct CommandEvaluator: Evaluator {
             return "command:CMD ends with '\(last)'; nasctl appends the architecture file's path as the last argument, which would then run as a command of its own: end with the program that reads it, or with ':' to ignore it (the path is also in $NASCTL_ARCH)"
         }
         return nil
+    }
+}
+
+/// Reads the complete lines a running program has added to its output file since the last
+/// call and picks out intermediate results: JSON objects with a numeric `accuracy` in [0, 1]
+/// and a positive `fidelity` (or `epoch`). Not thread-safe (one per evaluation).
+final class IntermediateLines: @unchecked Sendable {
+    private let file: String
+    private var offset: UInt64 = 0
+    private var partial = Data()
+
+    init(file: String) { self.file = file }
+
+    func newResults() -> [(Fidelity, [String: Double])] {
+        guard let handle = FileHandle(forReadingAtPath: file) else { return [] }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.readToEnd(), !data.isEmpty else { return [] }
+        offset += UInt64(data.count)
+        partial.append(data)
+        var results: [(Fidelity, [String: Double])] = []
+        while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = String(decoding: partial[partial.startIndex..<newline], as: UTF8.self)
+            partial.removeSubrange(partial.startIndex...newline)
+            guard let result = Self.result(line), let fidelity = result.fidelity, let accuracy = result.accuracy, (0...1).contains(accuracy) else {
+                continue
+            }
+            var metrics = [Objective.accuracy.name: accuracy]
+            if let loss = result.loss, loss.isFinite { metrics["loss"] = loss }
+            results.append((fidelity, metrics))
+        }
+        return results
+    }
+
+    /// The numbers of one output line (JSON numbers only: `true` is not one).
+    struct Line: Decodable {
+        var accuracy: Double?
+        var loss: Double?
+        var epoch: Double?
+        var fidelityValue: Double?
+        enum CodingKeys: String, CodingKey { case accuracy, loss, epoch, fidelityValue = "fidelity" }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            func number(_ key: CodingKeys) -> Double? { (try? c.decodeIfPresent(Double.self, forKey: key)) ?? nil }
+            accuracy = number(.accuracy); loss = number(.loss); epoch = number(.epoch); fidelityValue = number(.fidelityValue)
+        }
+        /// `fidelity`, else `epoch`, when positive and finite.
+        var fidelity: Fidelity? { (fidelityValue ?? epoch).flatMap { $0.isFinite && $0 > 0 ? Fidelity($0) : nil } }
+    }
+
+    /// `line` read as a JSON object's numbers (nil when it is not a JSON object).
+    static func result(_ line: String) -> Line? {
+        let text = line.trimmingCharacters(in: .whitespaces)
+        guard text.hasPrefix("{"), let data = text.data(using: .utf8) else { return nil }
+        return try? JSONDecoder().decode(Line.self, from: data)
     }
 }

@@ -47,6 +47,9 @@ public struct Evaluation: Sendable, Equatable {
     /// The fidelity actually evaluated at (nil: the evaluator's one and only fidelity).
     public var fidelity: Fidelity?
     public var failure: EvaluationFailure?
+    /// The evaluator ended early because `EvaluationRequest.intermediate` said stop: the result
+    /// is the intermediate one it was stopped at.
+    public var stoppedByScheduler = false
 
     public init(metrics: [String: Double], latencyMs: Double? = nil, fidelity: Fidelity? = nil, failure: EvaluationFailure? = nil) {
         self.metrics = metrics; self.latencyMs = latencyMs; self.fidelity = fidelity; self.failure = failure
@@ -85,9 +88,15 @@ public struct EvaluationRequest: Sendable {
     public var fidelity: Fidelity?
     public var shouldStop: @Sendable () -> Bool
     public var checkpointDirectory: String?
+    /// Where an evaluator that learns intermediate results while it works (a command printing
+    /// one JSON line per epoch) hands each one: its fidelity and metrics. Returns false when the
+    /// scheduler stops the trial there: the evaluator then ends the work and returns that
+    /// result (`Evaluation.stoppedByScheduler`).
+    public var intermediate: @Sendable (Fidelity, [String: Double]) -> Bool
     public init(arch: Architecture, trial: Int, fidelity: Fidelity? = nil, shouldStop: @escaping @Sendable () -> Bool = { false },
-                checkpointDirectory: String? = nil) {
+                checkpointDirectory: String? = nil, intermediate: @escaping @Sendable (Fidelity, [String: Double]) -> Bool = { _, _ in true }) {
         self.arch = arch; self.trial = trial; self.fidelity = fidelity; self.shouldStop = shouldStop
         self.checkpointDirectory = checkpointDirectory
+        self.intermediate = intermediate
     }
 }

@@ -173,6 +173,7 @@ public final class WorkerLoop: @unchecked Sendable {
             recorded = reports.last { $0.trial == trial.number && $0.fidelity == f.value }
             lock.unlock()
         }
+        let streamed = StreamedResults()
         while true {
             var evaluation: Evaluation
             let fromRecord = recorded != nil
@@ -181,7 +182,9 @@ public final class WorkerLoop: @unchecked Sendable {
                 recorded = nil
             } else {
                 let request = EvaluationRequest(arch: arch, trial: trial.number, fidelity: fidelity, shouldStop: shouldStop,
-                                                checkpointDirectory: checkpointDirectory(trial.number))
+                                                checkpointDirectory: checkpointDirectory(trial.number)) { [self] f, metrics in
+                    intermediateResult(trial, arch: arch, fidelity: f, metrics: metrics, streamed: streamed)
+                }
                 evaluation = evaluator.evaluate(request)
                 var attempt = 0
                 while evaluation.failure?.kind == .transient && attempt < retries && !shouldStop() {
@@ -194,6 +197,11 @@ public final class WorkerLoop: @unchecked Sendable {
                 }
             }
             var scored = scorer.score(trial, arch: arch, evaluation: evaluation)
+            if evaluation.stoppedByScheduler && scored.status == .done {
+                scored.status = .pruned  // recorded already, as the intermediate result it stopped at
+                scored.error = streamed.pruneReason ?? "stopped by the scheduler at fidelity \(evaluation.fidelity?.description ?? "?")"
+                return scored
+            }
             guard scored.status == .done, let reward = scored.reward else { return scored }
             let reached = evaluation.fidelity ?? fidelity
             let decision: SchedulerDecision
@@ -202,7 +210,8 @@ public final class WorkerLoop: @unchecked Sendable {
                 decision = scheduler.decide(trial: trial.number, fidelity: reached,
                                             board: board(adding: (trial.number, RungBoard.Result(reached ?? Fidelity(0), reward))))
             }
-            if !fromRecord && (decision != .complete || rung > 0 || work.promoted) { record(scored, evaluation) }
+            let alreadyRecorded = fromRecord || reached.map(streamed.contains) == true
+            if !alreadyRecorded && (decision != .complete || rung > 0 || work.promoted || !streamed.isEmpty) { record(scored, evaluation) }
             rung += 1
             switch decision {
             case .complete:
@@ -225,6 +234,28 @@ public final class WorkerLoop: @unchecked Sendable {
                 return scored
             }
         }
+    }
+
+    /// An intermediate result an evaluator reported while it worked: recorded, and put to the
+    /// scheduler; false (stop the evaluation there) when the scheduler prunes the trial.
+    private func intermediateResult(_ trial: TrialRecord, arch: Architecture, fidelity: Fidelity, metrics: [String: Double],
+                                    streamed: StreamedResults) -> Bool {
+        let evaluation = Evaluation(metrics: metrics, fidelity: fidelity)
+        let scored = scorer.score(trial, arch: arch, evaluation: evaluation)
+        guard scored.status == .done, let reward = scored.reward, !streamed.contains(fidelity) else { return true }
+        let decision: SchedulerDecision
+        do {
+            lock.lock(); defer { lock.unlock() }
+            decision = scheduler.decide(trial: trial.number, fidelity: fidelity,
+                                        board: board(adding: (trial.number, RungBoard.Result(fidelity, reward))))
+        }
+        record(scored, evaluation)
+        streamed.add(fidelity)
+        if case let .prune(reason) = decision {
+            streamed.pruneReason = reason
+            return false
+        }
+        return true
     }
 
     /// Keeps an intermediate result in the study and for the scheduler.
@@ -330,5 +361,20 @@ public final class WorkerLoop: @unchecked Sendable {
         progress(Progress(trials: budget.used, evaluated: budget.evaluated, failed: budget.failed, budget: budget.total,
                           bestReward: ledger.bestReward, elapsedSeconds: elapsed,
                           etaSeconds: budget.eta(elapsed: elapsed, usedThisRun: budget.used - usedBefore)))
+    }
+}
+
+/// The intermediate results one evaluation streamed (already recorded) and why the scheduler
+/// stopped it, if it did. Used by the evaluating worker and the evaluator's callback.
+final class StreamedResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fidelities: Set<Fidelity> = []
+    private var reason: String?
+    func add(_ f: Fidelity) { lock.lock(); fidelities.insert(f); lock.unlock() }
+    func contains(_ f: Fidelity) -> Bool { lock.lock(); defer { lock.unlock() }; return fidelities.contains(f) }
+    var isEmpty: Bool { lock.lock(); defer { lock.unlock() }; return fidelities.isEmpty }
+    var pruneReason: String? {
+        get { lock.lock(); defer { lock.unlock() }; return reason }
+        set { lock.lock(); reason = newValue; lock.unlock() }
     }
 }
