@@ -7,12 +7,12 @@ import Foundation
 struct ParetoPlot {
     let report: StudyReport
 
-    func svg() -> String {
+    /// `standalone`: a file of its own (with the SVG namespace); otherwise markup to embed in
+    /// HTML (no namespace URL, so the page references nothing outside itself).
+    func svg(standalone: Bool = true) -> String {
         let width = 720.0, height = 480.0, left = 70.0, right = 20.0, top = 30.0, bottom = 60.0
-        let points = report.done.compactMap { t -> (Double, Double)? in
-            guard let a = t.accuracy, let l = t.latencyMs else { return nil }
-            return (l, a)
-        }
+        let plotted = report.done.filter { $0.accuracy != nil && $0.latencyMs != nil }
+        let points = plotted.map { ($0.latencyMs!, $0.accuracy!) }
         let target = report.settings.reward.targetMs
         var finals: [FinalizedModels.Model] = report.finalized?.models ?? []
         if let baseline = report.finalized?.baseline { finals.append(baseline) }
@@ -27,7 +27,7 @@ struct ParetoPlot {
         func x(_ l: Double) -> Double { left + (l - minLatency) / max(maxLatency - minLatency, 1e-9) * (width - left - right) }
         func y(_ a: Double) -> Double { top + (1 - (a - lowAcc) / max(highAcc - lowAcc, 1e-9)) * (height - top - bottom) }
         var s = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
+        <svg \(standalone ? "xmlns=\"http://www.w3.org/2000/svg\" " : "")id="scatter" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
         <text x="\(width / 2)" y="18" text-anchor="middle" font-size="14">\(escape(report.space.name)): accuracy against latency (\(report.done.count) trials, front \(report.front.count))</text>
 
@@ -50,9 +50,10 @@ struct ParetoPlot {
         s += "<line x1=\"\(x(target))\" y1=\"\(top)\" x2=\"\(x(target))\" y2=\"\(plotBottom)\" stroke=\"#d62728\" stroke-dasharray=\"6 4\"/>"
         let labelLeft = x(target) > plotRight - 100  // keep the label inside the plot
         s += "<text x=\"\(x(target) + (labelLeft ? -4 : 4))\" y=\"\(plotBottom - 8)\" fill=\"#d62728\" text-anchor=\"\(labelLeft ? "end" : "start")\">target \(String(format: "%g", target)) ms</text>\n"
-        // Points.
-        for (l, a) in points {
-            s += "<circle cx=\"\(x(l))\" cy=\"\(y(a))\" r=\"2.5\" fill=\"#1f77b4\" fill-opacity=\"0.5\"/>\n"
+        // Points, each with a tooltip naming its trial and what it is.
+        for t in plotted {
+            s += "<circle class=\"trial\" data-trial=\"\(t.number)\" cx=\"\(x(t.latencyMs!))\" cy=\"\(y(t.accuracy!))\" r=\"3\" fill=\"#1f77b4\" fill-opacity=\"0.5\">"
+            s += "<title>\(escape(tooltip(t)))</title></circle>\n"
         }
         // Front as a step line.
         let front = report.front.compactMap { t -> (Double, Double)? in t.latencyMs.flatMap { l in t.accuracy.map { (l, $0) } } }
@@ -82,7 +83,16 @@ struct ParetoPlot {
         return s
     }
 
-    private func escape(_ text: String) -> String {
+    /// What a point's tooltip says: trial, accuracy, latency, reward, parameters, MACs, decisions.
+    func tooltip(_ t: TrialRecord) -> String {
+        var lines = ["trial \(t.number): accuracy \(StudyReport.number(t.accuracy, 4)), latency \(StudyReport.number(t.latencyMs, 3)) ms, reward \(StudyReport.number(t.reward, 4))"]
+        lines.append("parameters \(t.params.map(String.init) ?? "?"), MACs \(t.macs.map(String.init) ?? "?")" + (t.fidelity.map { ", fidelity \(Fidelity($0))" } ?? ""))
+        lines += zip(report.space.decisions.map(\.name), t.values).map { "\($0) = \($1)" }
+        return lines.joined(separator: "\n")
+    }
+
+    func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -75,12 +75,13 @@ public struct StudyReport: Sendable {
                 hypervolume_final: finalized?.hypervolume(referenceMs: referenceMs))
     }
 
-    /// Writes trials.csv, pareto.csv, pareto.svg and best.json into `directory`.
+    /// Writes trials.csv, pareto.csv, pareto.svg, report.html and best.json into `directory`.
     public func write(to directory: String) throws {
         let dir = URL(fileURLWithPath: directory)
         try trialsCSV().write(to: dir.appendingPathComponent("trials.csv"), atomically: true, encoding: .utf8)
         try paretoCSV().write(to: dir.appendingPathComponent("pareto.csv"), atomically: true, encoding: .utf8)
         try ParetoPlot(report: self).svg().write(to: dir.appendingPathComponent("pareto.svg"), atomically: true, encoding: .utf8)
+        try HTMLReport(report: self).html().write(to: dir.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
         if let best { try bestJSON(best).write(to: dir.appendingPathComponent("best.json"), atomically: true, encoding: .utf8) }
     }
 
