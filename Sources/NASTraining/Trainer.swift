@@ -57,7 +57,7 @@ public enum Trainer {
         let parameters = network.parameters
         var rng = SplitMix64(seed: settings.seed)
         var order = Array(0..<data.count)
-        let imageSize = data.height * data.width
+        let imageSize = data.valuesPerImage
         var lossWindow: [Double] = [], correctWindow: [Int] = []
         let start = Date()
         var imagesSeen = 0
@@ -211,7 +211,7 @@ public enum Trainer {
     /// Top-1 accuracy and mean cross-entropy (nats per image, no label smoothing) on `data` in
     /// inference mode (running batch-norm statistics). One forward pass over `data`.
     public static func score(_ network: TrainingNetwork, on data: ImageDataset, batchSize: Int = 256) -> (accuracy: Double, loss: Double) {
-        let imageSize = data.height * data.width
+        let imageSize = data.valuesPerImage
         var correct = 0
         var loss = 0.0
         var start = 0

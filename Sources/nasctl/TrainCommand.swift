@@ -112,7 +112,7 @@ struct TrainCommand: ParsableCommand {
         let rawTest = try ImageDataset.load(.test, directory: data)
         let (mean, std) = rawTrain.statistics
         let train = rawTrain.normalised(mean: mean, std: std), test = rawTest.normalised(mean: mean, std: std)
-        let adapted = try space.adapted(resolution: train.height, channels: 1, classes: train.classes)
+        let adapted = try space.adapted(resolution: train.height, channels: train.channels, classes: train.classes)
         let layers = try NetworkBuilder.layers(for: architecture, in: adapted)
         let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed, context: context)
         let settings = TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate,

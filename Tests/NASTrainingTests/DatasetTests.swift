@@ -1,4 +1,5 @@
 import Foundation
+import NASEngine
 import Testing
 @testable import NASTraining
 
@@ -99,7 +100,24 @@ func temporaryDataDirectory() -> String {
         #expect(data.split(validationCount: 5, seed: 8).validation.pixels != validation.pixels)
         let (mean, std) = train.statistics
         let normalised = train.normalised(mean: mean, std: std)
-        #expect(abs(normalised.statistics.mean) < 1e-5 && abs(normalised.statistics.std - 1) < 1e-4)
+        #expect(abs(normalised.statistics.mean[0]) < 1e-5 && abs(normalised.statistics.std[0] - 1) < 1e-4)
+    }
+
+    /// Three channels are normalised each with its own statistics.
+    @Test func rgbIsNormalisedPerChannel() {
+        var rng = SplitMix64(seed: 4)
+        var pixels: [Float] = []
+        for _ in 0..<(10 * 4 * 4) {
+            let a: Float = rng.uniform(1), b: Float = rng.uniform(1), c: Float = rng.uniform(1)
+            pixels += [a, 5 + 2 * b, -3 + 0.1 * c]
+        }
+        let data = ImageDataset(height: 4, width: 4, channels: 3, pixels: pixels, labels: (0..<10).map { $0 % 2 }, classes: 2)
+        let (mean, std) = data.statistics
+        #expect(mean.count == 3 && mean[1] > 4 && mean[2] < -2 && std[2] < std[1])
+        let normalised = data.normalised(mean: mean, std: std).statistics
+        #expect(normalised.mean.allSatisfy { abs($0) < 1e-5 } && normalised.std.allSatisfy { abs($0 - 1) < 1e-4 })
+        let expected: [Float] = Array(pixels[144..<192]) + Array(pixels[48..<96])
+        #expect(data.subset([3, 1]).pixels == expected)
     }
 
     @Test func fashionMNISTWhenInstalled() throws {

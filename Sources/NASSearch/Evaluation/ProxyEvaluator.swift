@@ -50,7 +50,7 @@ public struct ProxyEvaluator: Evaluator {
         self.budget = budget
         self.dataDirectory = dataDirectory
         self.scheduleEpochs = scheduleEpochs ?? budget.epochs
-        self.adapted = try space.adapted(resolution: all.height, channels: 1, classes: all.classes, geometry: budget.geometry)
+        self.adapted = try space.adapted(resolution: all.height, channels: all.channels, classes: all.classes, geometry: budget.geometry)
     }
 
     /// What one proxy training gave: validation accuracy (the search's score), validation

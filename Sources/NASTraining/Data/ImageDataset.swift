@@ -1,17 +1,27 @@
 import Foundation
 import NASEngine
 
-/// Grayscale images with class labels, as NHWC floats (`[n, h, w, 1]`), normalised to zero
-/// mean and unit variance with the training set's statistics.
+/// Images with class labels, as NHWC floats (`[n, h, w, c]`, 1 channel for gray, 3 for RGB),
+/// normalised per channel to zero mean and unit variance with the training set's statistics.
 public struct ImageDataset: Sendable {
     public var height: Int
     public var width: Int
-    /// `count · height · width` floats.
+    public var channels: Int = 1
+    /// `count · height · width · channels` floats.
     public var pixels: [Float]
     public var labels: [Int]
     public var classes: Int
+    /// The classes' names in label order (image folders: the folder names; IDX: none).
+    public var classNames: [String] = []
 
     public var count: Int { labels.count }
+    /// Floats per image: `height · width · channels`.
+    public var valuesPerImage: Int { height * width * channels }
+
+    public init(height: Int, width: Int, channels: Int = 1, pixels: [Float], labels: [Int], classes: Int, classNames: [String] = []) {
+        self.height = height; self.width = width; self.channels = channels; self.pixels = pixels; self.labels = labels
+        self.classes = classes; self.classNames = classNames
+    }
 
     /// The default location of Debian's `dataset-fashion-mnist`.
     public static let fashionMNISTDirectory = "/usr/share/datasets/fashion-mnist"
@@ -70,28 +80,45 @@ public struct ImageDataset: Sendable {
                             pixels: images.bytes.map { Float($0) / 255 }, labels: labels.bytes.map(Int.init), classes: classes)
     }
 
-    /// Mean and standard deviation over every pixel.
-    public var statistics: (mean: Float, std: Float) {
-        let n = Double(pixels.count)
-        let mean = pixels.reduce(0.0) { $0 + Double($1) } / n
-        let variance = pixels.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
-        return (Float(mean), Float(max(variance, 1e-12).squareRoot()))
+    /// Mean and standard deviation of each channel over every pixel. O(n·h·w·c).
+    public var statistics: (mean: [Float], std: [Float]) {
+        var means: [Float] = [], stds: [Float] = []
+        let c = channels
+        let perChannel = Double(pixels.count / c)
+        for ch in 0..<c {
+            var sum = 0.0
+            var i = ch
+            while i < pixels.count { sum += Double(pixels[i]); i += c }
+            let mean = sum / perChannel
+            var squares = 0.0
+            i = ch
+            while i < pixels.count { squares += (Double(pixels[i]) - mean) * (Double(pixels[i]) - mean); i += c }
+            means.append(Float(mean))
+            stds.append(Float(max(squares / perChannel, 1e-12).squareRoot()))
+        }
+        return (means, stds)
     }
 
-    /// `(x − mean) / std` for every pixel.
-    public func normalised(mean: Float, std: Float) -> ImageDataset {
+    /// `(x − mean[c]) / std[c]` for every pixel of channel c.
+    public func normalised(mean: [Float], std: [Float]) -> ImageDataset {
+        precondition(mean.count == channels && std.count == channels, "normalised: \(mean.count) means for \(channels) channels")
         var copy = self
-        copy.pixels = pixels.map { ($0 - mean) / std }
+        if channels == 1 {
+            copy.pixels = pixels.map { ($0 - mean[0]) / std[0] }
+        } else {
+            for i in copy.pixels.indices { copy.pixels[i] = (pixels[i] - mean[i % channels]) / std[i % channels] }
+        }
         return copy
     }
 
     /// The examples at `indices`, in that order.
     public func subset(_ indices: [Int]) -> ImageDataset {
-        let size = height * width
+        let size = valuesPerImage
         var pixels: [Float] = []
         pixels.reserveCapacity(indices.count * size)
         for i in indices { pixels.append(contentsOf: self.pixels[(i * size)..<((i + 1) * size)]) }
-        return ImageDataset(height: height, width: width, pixels: pixels, labels: indices.map { labels[$0] }, classes: classes)
+        return ImageDataset(height: height, width: width, channels: channels, pixels: pixels, labels: indices.map { labels[$0] },
+                            classes: classes, classNames: classNames)
     }
 
     /// A seeded shuffle split into (train, validation) with `validationCount` examples held out:
