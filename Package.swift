@@ -47,6 +47,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
         .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
+        ),
+        .systemLibrary(
             name: "CCPUInfo",
             pkgConfig: "libcpuinfo",
             providers: [.apt(["libcpuinfo-dev"])]
@@ -55,6 +60,8 @@ let package = Package(
         // Command evaluators' guard process (fork, process group, kill on parent death): C, since
         // nothing between fork and exec may allocate.
         .target(name: "CGuardedSpawn"),
+        // JPEG through libjpeg(-turbo): C, since libjpeg reports errors by longjmp.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // Bottom: shapes, buffers, the thread pool and the kernels (unchecked in release).
         .target(name: "NASKernels", dependencies: ["CBLAS"], swiftSettings: hotKernels),
@@ -64,8 +71,8 @@ let package = Package(
         .target(name: "NASSpace", dependencies: ["NASEngine", .product(name: "Yams", package: "Yams")], swiftSettings: hostCPU),
         // Device identity, timing, profiler, latency tables, predictor, validation.
         .target(name: "NASLatency", dependencies: ["NASEngine", "NASSpace", "CCPUInfo"], swiftSettings: hostCPU),
-        // Data sets (IDX, gzip through zlib); later: trainer and the proxy evaluator.
-        .target(name: "NASTraining", dependencies: ["NASEngine", "NASSpace", "CZlib"], swiftSettings: hostCPU),
+        // Data sets (IDX, gzip through zlib, PNG and JPEG image folders), trainer, layers.
+        .target(name: "NASTraining", dependencies: ["NASEngine", "NASSpace", "CZlib", "CPNG", "CJPEG"], swiftSettings: hostCPU),
         // Evolution, random search, reward, evaluators, study store (SQLite), Pareto reports.
         .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", "NASTraining", "CGuardedSpawn", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: hostCPU),

@@ -44,8 +44,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Adaptive gradient clipping: cap each convolution and linear weight's gradient norm at this times the weight's norm (0: off).")
     var adaptiveClip: Double = 0
 
-    @Option(help: "Directory with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (default: Debian's dataset-fashion-mnist).")
+    @Option(help: "Directory with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz], or an image folder DIR/{train,test}/CLASS/*.png|jpg (default: Debian's dataset-fashion-mnist).")
     var data: String = ImageDataset.fashionMNISTDirectory
+
+    @Option(help: "Side in pixels an image folder's images are scaled and centre-cropped to (default: the first training image's shorter side, at most 64).")
+    var imageSize: Int?
 
     @Option(help: "Seed for initialisation and shuffling.")
     var seed: UInt64 = 1
@@ -65,6 +68,9 @@ struct TrainCommand: ParsableCommand {
         guard warmupEpochs >= 0 && warmupEpochs < epochs else { throw ValidationError("--warmup-epochs must be at least 0 and less than --epochs (got \(warmupEpochs)).") }
         guard clipNorm >= 0 else { throw ValidationError("--clip-norm must be 0 (off) or positive (got \(clipNorm)).") }
         guard adaptiveClip >= 0 else { throw ValidationError("--adaptive-clip must be 0 (off) or positive (got \(adaptiveClip)).") }
+        if let imageSize, !(1...ImageDataset.maximumSide).contains(imageSize) {
+            throw ValidationError("--image-size must be 1 to \(ImageDataset.maximumSide) pixels (got \(imageSize)).")
+        }
     }
 
     struct Report: Codable {
@@ -101,6 +107,9 @@ struct TrainCommand: ParsableCommand {
         var stem: String
         var checkpoint: String
         var run: String
+        /// Per-channel normalisation of the training split (what a deployed model must apply).
+        var mean: [Float]
+        var std: [Float]
     }
 
     func plan() throws -> Plan {
@@ -108,8 +117,8 @@ struct TrainCommand: ParsableCommand {
         let architecture = try Architecture.load(file: arch, space: space)
         ExecutionContext.setOpenBLASThreads(threadOptions.threads)
         let context = ExecutionContext(threads: threadOptions.threads)
-        let rawTrain = try ImageDataset.load(.train, directory: data)
-        let rawTest = try ImageDataset.load(.test, directory: data)
+        let rawTrain = try ImageDataset.load(.train, directory: data, imageSide: imageSize)
+        let rawTest = try ImageDataset.load(.test, directory: data, imageSide: imageSize ?? (ImageFolder.isImageFolder(data) ? rawTrain.height : nil))
         let (mean, std) = rawTrain.statistics
         let train = rawTrain.normalised(mean: mean, std: std), test = rawTest.normalised(mean: mean, std: std)
         let adapted = try space.adapted(resolution: train.height, channels: train.channels, classes: train.classes)
@@ -121,7 +130,7 @@ struct TrainCommand: ParsableCommand {
         let stem = (arch as NSString).deletingPathExtension
         let run = try runIdentity(architecture.key(in: space), settings: settings, trainImages: train.count)
         return Plan(space: space, architecture: architecture, layers: layers, network: network, train: train, test: test,
-                    settings: settings, stem: stem, checkpoint: stem + ".checkpoint", run: run)
+                    settings: settings, stem: stem, checkpoint: stem + ".checkpoint", run: run, mean: mean, std: std)
     }
 
     func run() throws {
@@ -169,7 +178,12 @@ struct TrainCommand: ParsableCommand {
         }
         let testAccuracy = Trainer.accuracy(network, on: test)
         let weights = stem + ".weights"
-        try TrainedModel.write(network, to: weights, metadata: ["architecture": architecture.key(in: space), "test_accuracy": String(testAccuracy)])
+        var metadata = ["architecture": architecture.key(in: space), "test_accuracy": String(testAccuracy),
+                        "input": "\(train.height)x\(train.width)x\(train.channels)", "mean": plan.mean.map { String($0) }.joined(separator: ","),
+                        "std": plan.std.map { String($0) }.joined(separator: ",")]
+        if !train.classNames.isEmpty,
+           let names = try? JSONEncoder().encode(train.classNames) { metadata["class_names"] = String(decoding: names, as: UTF8.self) }
+        try TrainedModel.write(network, to: weights, metadata: metadata)
         for file in [checkpoint, checkpoint + ".json"] { try? FileManager.default.removeItem(atPath: file) }
         let report = Report(arch: arch, epochs: epochs, train_accuracy: result.trainAccuracy, test_accuracy: testAccuracy,
                             final_loss: result.finalLoss, seconds: result.seconds, images_per_second: result.imagesPerSecond,

@@ -3,6 +3,7 @@ import NASEngine
 import NASSpace
 import Testing
 @testable import NASSearch
+@testable import NASTraining
 
 /// A data directory with learnable 8x8 training images (class k lights row k mod 8) and
 /// corrupt test files: anything that reads them fails.
@@ -94,6 +95,41 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
         #expect(proxy.evaluate(EvaluationRequest(arch: other, trial: 1, fidelity: Fidelity(4), checkpointDirectory: checkpoints))
                 == proxy.evaluate(EvaluationRequest(arch: other, trial: 1, fidelity: Fidelity(4))))
         #expect(at(5, nil).failure?.message.contains("spans 4 epochs") == true)
+    }
+
+    /// The same images as an IDX pair and as a PNG image folder (written here, in the folder's
+    /// order: by class, then file name) train to exactly the same proxy score.
+    @Test func anImageFolderScoresAsTheSameImagesInIDX() throws {
+        let space = try SearchSpace.parse(yaml: proxySpaceYAML)
+        var rng = SplitMix64(seed: 9)
+        let count = 300
+        var images: [[UInt8]] = [], labels: [Int] = []
+        for i in 0..<count {
+            let label = i % 10
+            images.append((0..<64).map { p in UInt8(min(255, (p / 8 == label % 8 || (label >= 8 && p % 8 == label - 6) ? 160 : 0) + Int(rng.next() % 60))) })
+            labels.append(label)
+        }
+        let order = (0..<count).sorted { (labels[$0], $0) < (labels[$1], $1) }
+        let idx = temporaryDirectory("idx-order"), folder = temporaryDirectory("png-folder")
+        try FileManager.default.createDirectory(atPath: idx, withIntermediateDirectories: true)
+        var imageFile = Data([0, 0, 8, 3, 0, 0, UInt8(count >> 8), UInt8(count & 255), 0, 0, 0, 8, 0, 0, 0, 8])
+        var labelFile = Data([0, 0, 8, 1, 0, 0, UInt8(count >> 8), UInt8(count & 255)])
+        for i in order {
+            imageFile.append(contentsOf: images[i]); labelFile.append(UInt8(labels[i]))
+            let dir = "\(folder)/train/\(labels[i])"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try PNG.encode(images[i], width: 8, height: 8, channels: 1).write(to: URL(fileURLWithPath: String(format: "%@/%04d.png", dir, i)))
+        }
+        try imageFile.write(to: URL(fileURLWithPath: idx + "/train-images-idx3-ubyte"))
+        try labelFile.write(to: URL(fileURLWithPath: idx + "/train-labels-idx1-ubyte"))
+        let fromIDX = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: idx)
+        let fromFolder = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: folder)
+        #expect(fromFolder.train.pixels == fromIDX.train.pixels && fromFolder.train.labels == fromIDX.train.labels)
+        #expect(fromFolder.train.classNames == (0..<10).map(String.init))
+        var archRNG = SplitMix64(seed: 5)
+        let arch = Architecture.random(in: space, using: &archRNG)
+        let a = fromIDX.evaluate(arch, trial: 0), b = fromFolder.evaluate(arch, trial: 0)
+        #expect(a.accuracy != nil && a == b)
     }
 
     @Test func categoricalSpacesAreRefused() throws {

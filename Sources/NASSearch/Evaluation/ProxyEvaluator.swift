@@ -26,17 +26,23 @@ public struct ProxyEvaluator: Evaluator {
         "proxy:\(dataDirectory) epochs=\(budget.epochs) train=\(budget.trainImages) validation=\(budget.validationImages) batch=\(budget.batchSize) lr=\(budget.learningRate) clip=\(budget.clipNorm) warmup=\(budget.warmupEpochs) agc=\(budget.adaptiveClip)"
             + (budget.geometry == .asDesigned ? "" : " geometry=\(budget.geometry.rawValue)")
             + (scheduleEpochs == budget.epochs ? "" : " schedule=\(scheduleEpochs.shortText)")
+            + (imageSide.map { " image=\($0)" } ?? "")
     }
+    /// The side image-folder images are scaled to, when chosen.
+    public let imageSide: Int?
 
     /// `scheduleEpochs`: the epochs the schedule spans (nil: the budget's `epochs`).
-    public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1, scheduleEpochs: Double? = nil) throws {
+    /// `imageSide`: the side an image folder's images are scaled to (nil: its default; IDX
+    /// data keeps its own size).
+    public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1, scheduleEpochs: Double? = nil,
+                imageSide: Int? = nil) throws {
         guard space.network != nil else {
             throw SearchError.badEvaluator("the proxy evaluator trains networks; space '\(space.name)' is categorical (use table:FILE)")
         }
         // Parallelism comes from the search's workers, one candidate each: OpenBLAS's own threads
         // would only fight them (its idle threads spin in sched_yield).
         ExecutionContext.setOpenBLASThreads(1)
-        let all = try ImageDataset.load(.train, directory: dataDirectory)
+        let all = try ImageDataset.load(.train, directory: dataDirectory, imageSide: imageSide)
         let held = min(budget.validationImages, all.count / 2)
         let (rest, validation) = all.split(validationCount: held, seed: seed)
         var order = Array(0..<rest.count)
@@ -50,6 +56,7 @@ public struct ProxyEvaluator: Evaluator {
         self.budget = budget
         self.dataDirectory = dataDirectory
         self.scheduleEpochs = scheduleEpochs ?? budget.epochs
+        self.imageSide = imageSide
         self.adapted = try space.adapted(resolution: all.height, channels: all.channels, classes: all.classes, geometry: budget.geometry)
     }
 

@@ -43,12 +43,16 @@ public struct ImageDataset: Sendable {
         return nil
     }
 
-    /// Loads one split of an MNIST-layout directory (Fashion-MNIST by default). Raw bytes are
-    /// scaled to [0, 1]; call `normalised(mean:std:)` with the training statistics.
-    public static func load(_ split: Split, directory: String = fashionMNISTDirectory) throws -> ImageDataset {
+    /// Loads one split of an MNIST-layout directory (Fashion-MNIST by default) or of an image
+    /// folder (`DIR/train/CLASS/*.png|jpg`, see `ImageFolder`; `imageSide` is the side its
+    /// images are scaled to, nil for its default). Samples are scaled to [0, 1]; call
+    /// `normalised(mean:std:)` with the training statistics.
+    public static func load(_ split: Split, directory: String = fashionMNISTDirectory, imageSide: Int? = nil) throws -> ImageDataset {
+        if ImageFolder.isImageFolder(directory) { return try ImageFolder.load(split, directory: directory, side: imageSide) }
         guard let files = files(split, in: directory) else {
             throw DataError(file: directory, problem: """
-                no \(split == .train ? "train" : "t10k")-images-idx3-ubyte[.gz] / -labels-idx1-ubyte[.gz] here; \
+                no \(split == .train ? "train" : "t10k")-images-idx3-ubyte[.gz] / -labels-idx1-ubyte[.gz] here and no image folder \
+                (train/CLASS/*.png|jpg); \
                 install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or pass --data DIR \
                 with another copy of the same files (e.g. MNIST in IDX form)
                 """)

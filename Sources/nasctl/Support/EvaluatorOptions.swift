@@ -9,8 +9,11 @@ struct EvaluatorOptions: ParsableArguments {
     @Option(help: "Accuracy source: proxy (short training; default for network spaces), table:FILE (CSV) or command:CMD.")
     var evaluator: String?
 
-    @Option(help: "Data directory for the proxy evaluator (MNIST-layout IDX files; default: Debian's dataset-fashion-mnist).")
+    @Option(help: "Data directory for the proxy evaluator: MNIST-layout IDX files, or an image folder DIR/train/CLASS/*.png|jpg (default: Debian's dataset-fashion-mnist).")
     var data: String = ImageDataset.fashionMNISTDirectory
+
+    @Option(help: "Side in pixels an image folder's images are scaled (shorter side, triangle filter) and centre-cropped to (default: the first training image's shorter side, at most 64).")
+    var imageSize: Int?
 
     @Option(help: "Proxy training epochs (default: the space's proxy section).")
     var proxyEpochs: Double?
@@ -44,6 +47,9 @@ struct EvaluatorOptions: ParsableArguments {
 
     func validate() throws {
         guard trialTimeout > 0 else { throw ValidationError("--trial-timeout must be positive.") }
+        if let imageSize, !(1...ImageDataset.maximumSide).contains(imageSize) {
+            throw ValidationError("--image-size must be 1 to \(ImageDataset.maximumSide) pixels (got \(imageSize)).")
+        }
         if let proxyGeometry, ProxyGeometry(rawValue: proxyGeometry) == nil {
             throw ValidationError("--proxy-geometry is '\(proxyGeometry)'; allowed: \(ProxyGeometry.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
@@ -82,7 +88,8 @@ struct EvaluatorOptions: ParsableArguments {
     func make(space: SearchSpace, workDirectory: String, seed: UInt64, scheduleEpochs: Double? = nil) throws -> any Evaluator {
         let text = evaluator ?? (space.network != nil ? "proxy" : "")
         if text == "proxy" {
-            return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed, scheduleEpochs: scheduleEpochs)
+            return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed, scheduleEpochs: scheduleEpochs,
+                                      imageSide: imageSize)
         }
         if text.hasPrefix("table:") {
             return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space)
