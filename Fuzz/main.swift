@@ -104,6 +104,8 @@ struct Reader {
             _ = table.evaluate(.random(in: categorical, using: &rng), trial: 0)
         },
         Reader(name: "idx") { data in _ = try IDXFile.parse(data, source: "fuzz.idx") },
+        Reader(name: "png") { data in _ = try ImageFolder.check(data, file: "fuzz.png") },
+        Reader(name: "jpeg") { data in _ = try ImageFolder.check(data, file: "fuzz.jpg") },
         Reader(name: "weights-index") { data in
             let index = try TrainedModel.index(json: data, source: "fuzz.weights.json")
             try TrainedModel.read(into: network, index: index, data: weightsData, path: weightsPath)
@@ -142,6 +144,13 @@ func builtInSeeds(_ reader: String) -> [Data] {
         var images = Data([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 3])
         images.append(contentsOf: (0..<18).map { UInt8($0 * 13) })
         return [images, Data([0, 0, 8, 1, 0, 0, 0, 4, 0, 1, 2, 1])]
+    case "png":
+        // An 8x6 RGB and a 5x5 gray image, written by libpng.
+        let rgb = (0..<(8 * 6 * 3)).map { UInt8(($0 * 37) % 256) }, gray = (0..<25).map { UInt8($0 * 10) }
+        return [try! ImageFolder.encodePNG(rgb, width: 8, height: 6, channels: 3), try! ImageFolder.encodePNG(gray, width: 5, height: 5, channels: 1)]
+    case "jpeg":
+        let rgb = (0..<(16 * 8 * 3)).map { UInt8(($0 * 53) % 256) }, gray = (0..<64).map { UInt8($0 * 4) }
+        return [try! ImageFolder.encodeJPEG(rgb, width: 16, height: 8, channels: 3), try! ImageFolder.encodeJPEG(gray, width: 8, height: 8, channels: 1)]
     case "weights-index":
         _ = Reader.weightsData  // writes the files
         return [FileManager.default.contents(atPath: Reader.weightsPath + ".json")].compactMap { $0 }

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <jpeglib.h>
 
+/// The largest side decoded (ImageDataset.maximumSide): checked before any pixel buffer exists.
+#define NASCTL_JPEG_MAX_SIDE 4096
+
 /// libjpeg's error manager with a place to jump back to and the message kept.
 struct guarded_error {
     struct jpeg_error_mgr base;
@@ -53,6 +56,11 @@ int nasctl_jpeg_decode(const unsigned char *data, size_t size, int channels, uns
     jpeg_mem_src(&info, data, (unsigned long)size);
     jpeg_read_header(&info, TRUE);
     *file_channels = info.num_components;
+    if (info.image_width > NASCTL_JPEG_MAX_SIDE || info.image_height > NASCTL_JPEG_MAX_SIDE) {
+        snprintf(message, message_size, "a %ux%u JPEG; each side must be at most %d pixels", info.image_width, info.image_height, NASCTL_JPEG_MAX_SIDE);
+        jpeg_destroy_decompress(&info);
+        return -1;
+    }
     info.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_start_decompress(&info);
     size_t stride = (size_t)info.output_width * (size_t)info.output_components;

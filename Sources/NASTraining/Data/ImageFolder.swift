@@ -51,6 +51,28 @@ public enum ImageFolder {
 
     static func decode(file: String, channels: Int) throws -> DecodedImage {
         guard let data = FileManager.default.contents(atPath: file) else { throw DataError(file: file, problem: "cannot be read") }
+        return try decode(data, file: file, channels: channels)
+    }
+
+    /// A PNG of 8-bit samples (`channels` 1 or 3 per pixel): test and fuzz seeds.
+    public static func encodePNG(_ samples: [UInt8], width: Int, height: Int, channels: Int) throws -> Data {
+        try PNG.encode(samples, width: width, height: height, channels: channels)
+    }
+
+    /// A JPEG of 8-bit samples at `quality`: test and fuzz seeds.
+    public static func encodeJPEG(_ samples: [UInt8], width: Int, height: Int, channels: Int, quality: Int = 95) throws -> Data {
+        try JPEG.encode(samples, width: width, height: height, channels: channels, quality: quality)
+    }
+
+    /// Decodes a PNG or JPEG file's bytes (`file` names it in errors) and scales it to `side`
+    /// as a data set would; returns its size and the channels stored in the file.
+    public static func check(_ data: Data, file: String, side: Int = 8) throws -> (width: Int, height: Int, channels: Int) {
+        let image = try decode(data, file: file, channels: 3)
+        _ = resized(image, side: side)
+        return (image.width, image.height, image.fileChannels)
+    }
+
+    static func decode(_ data: Data, file: String, channels: Int) throws -> DecodedImage {
         do {
             if PNG.isPNG(data) { return try PNG.decode(data, channels: channels) }
             if JPEG.isJPEG(data) { return try JPEG.decode(data, channels: channels) }
