@@ -85,6 +85,8 @@ public enum Trainer {
                 }
             }
             for i in 0..<batch { labels[i] = data.labels[order[offset + i]] }
+            settings.augmentation?.apply(&x, count: batch, height: data.height, width: data.width, channels: data.channels,
+                                         seed: settings.seed, step: step)
             for p in parameters { p.zeroGradient() }
             let logits = network.forward(x, batch: batch, training: true)
             let (loss, dLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: labels, classes: network.classes,

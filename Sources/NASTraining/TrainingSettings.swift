@@ -18,14 +18,16 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// global-norm clip. Plain stacks of conv + batch norm start with early-layer gradients
     /// several times their weights; this tames those layers alone. 0 turns it off.
     public var adaptiveClip: Double
+    /// Random crops and flips of the training images (nil: none).
+    public var augmentation: Augmentation?
     public var seed: UInt64
 
     public init(epochs: Double = 10, batchSize: Int = 128, learningRate: Double = 0.1, momentum: Double = 0.9,
                 weightDecay: Double = 5e-4, warmupEpochs: Double = 0.5, labelSmoothing: Double = 0.1, gradientClipNorm: Double = 2,
-                adaptiveClip: Double = 0, seed: UInt64 = 1) {
+                adaptiveClip: Double = 0, augmentation: Augmentation? = nil, seed: UInt64 = 1) {
         self.epochs = epochs; self.batchSize = batchSize; self.learningRate = learningRate; self.momentum = momentum
         self.weightDecay = weightDecay; self.warmupEpochs = warmupEpochs; self.labelSmoothing = labelSmoothing
-        self.gradientClipNorm = gradientClipNorm; self.adaptiveClip = adaptiveClip; self.seed = seed
+        self.gradientClipNorm = gradientClipNorm; self.adaptiveClip = adaptiveClip; self.augmentation = augmentation; self.seed = seed
     }
 
     /// Learning rate at `step` of `totalSteps`: linear warm-up over `warmupSteps`, then

@@ -47,6 +47,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Directory with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz], or an image folder DIR/{train,test}/CLASS/*.png|jpg (default: Debian's dataset-fashion-mnist).")
     var data: String = ImageDataset.fashionMNISTDirectory
 
+    @Option(help: "Random crops (padding an eighth of the side) and horizontal flips while training: auto (on for image folders, off for IDX), on or off.")
+    var augment: AugmentChoice = .auto
+
     @Option(help: "Side in pixels an image folder's images are scaled and centre-cropped to (default: the first training image's shorter side, at most 64).")
     var imageSize: Int?
 
@@ -126,7 +129,9 @@ struct TrainCommand: ParsableCommand {
         let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed, context: context)
         let settings = TrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate,
                                         warmupEpochs: warmupEpochs, gradientClipNorm: clipNorm,
-                                        adaptiveClip: adaptiveClip, seed: seed)
+                                        adaptiveClip: adaptiveClip,
+                                        augmentation: (augment.value ?? ImageFolder.isImageFolder(data)) ? Augmentation.standard(side: train.height) : nil,
+                                        seed: seed)
         let stem = (arch as NSString).deletingPathExtension
         let run = try runIdentity(architecture.key(in: space), settings: settings, trainImages: train.count)
         return Plan(space: space, architecture: architecture, layers: layers, network: network, train: train, test: test,

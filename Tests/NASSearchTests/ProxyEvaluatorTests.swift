@@ -98,7 +98,7 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
     }
 
     /// The same images as an IDX pair and as a PNG image folder (written here, in the folder's
-    /// order: by class, then file name) train to exactly the same proxy score.
+    /// order: by class, then file name) train to exactly the same proxy score, augmentation off.
     @Test func anImageFolderScoresAsTheSameImagesInIDX() throws {
         let space = try SearchSpace.parse(yaml: proxySpaceYAML)
         var rng = SplitMix64(seed: 9)
@@ -123,8 +123,11 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
         try imageFile.write(to: URL(fileURLWithPath: idx + "/train-images-idx3-ubyte"))
         try labelFile.write(to: URL(fileURLWithPath: idx + "/train-labels-idx1-ubyte"))
         let fromIDX = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: idx)
-        let fromFolder = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: folder)
+        let fromFolder = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: folder, augment: false)
         #expect(fromFolder.train.pixels == fromIDX.train.pixels && fromFolder.train.labels == fromIDX.train.labels)
+        // Image folders augment by default (IDX does not); the comparison turns it off.
+        #expect(try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: folder).name.hasSuffix(" augment=crop1+flip"))
+        #expect(fromIDX.augmentation == nil && fromFolder.augmentation == nil)
         #expect(fromFolder.train.classNames == (0..<10).map(String.init))
         var archRNG = SplitMix64(seed: 5)
         let arch = Architecture.random(in: space, using: &archRNG)

@@ -110,3 +110,61 @@ import Testing
         #expect(message { _ = try ImageFolder.load(.train, directory: root, side: 0) }.contains("image size 0"))
     }
 }
+
+@Suite struct AugmentationTests {
+    /// Each augmented image is one of the 18 shifts (±1) and flips of the original, written
+    /// here independently; over many steps every one of them occurs; a step's draws repeat.
+    @Test func cropsAndFlipsAreShiftsOfTheImage() {
+        let (h, w, c) = (3, 4, 2)
+        let original = (0..<(h * w * c)).map { Float($0 + 1) }
+        func candidate(dx: Int, dy: Int, flip: Bool) -> [Float] {
+            var out = [Float](repeating: 0, count: original.count)
+            for y in 0..<h { for x in 0..<w {
+                let sx = (flip ? w - 1 - x : x) + dx, sy = y + dy
+                guard sx >= 0, sx < w, sy >= 0, sy < h else { continue }
+                for ch in 0..<c { out[(y * w + x) * c + ch] = original[(sy * w + sx) * c + ch] }
+            } }
+            return out
+        }
+        let candidates = (-1...1).flatMap { dx in (-1...1).flatMap { dy in [false, true].map { candidate(dx: dx, dy: dy, flip: $0) } } }
+        let augmentation = Augmentation(padding: 1)
+        var seen = Set<Int>()
+        for step in 0..<400 {
+            var batch = original + original
+            augmentation.apply(&batch, count: 2, height: h, width: w, channels: c, seed: 7, step: step)
+            for image in 0..<2 {
+                let got = Array(batch[(image * original.count)..<((image + 1) * original.count)])
+                let match = candidates.firstIndex(of: got)
+                #expect(match != nil, "step \(step): not a shift or flip")
+                if let match { seen.insert(match) }
+            }
+            var again = original + original
+            augmentation.apply(&again, count: 2, height: h, width: w, channels: c, seed: 7, step: step)
+            #expect(again == batch)
+        }
+        #expect(seen.count == 18)
+    }
+
+    /// Resuming an augmented run continues it exactly (the draws depend on the step only).
+    @Test func anAugmentedRunResumesExactly() throws {
+        let specs = [LayerSpec(op: .conv, inChannels: 1, outChannels: 4, kernel: 3, stride: 2, activation: .relu),
+                     LayerSpec(op: .gap, inChannels: 4, outChannels: 4), LayerSpec(op: .fc, inChannels: 4, outChannels: 10)]
+        let data = syntheticDataset(count: 60, seed: 3)
+        let settings = TrainingSettings(epochs: 2, batchSize: 20, augmentation: Augmentation(padding: 2), seed: 5)
+        let straight = TrainingNetwork(inputShape: Shape(h: 8, w: 8, c: 1), specs: specs, seed: 1)
+        _ = Trainer.train(straight, on: data, settings: settings)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-augment-\(UUID().uuidString)").path
+        let first = TrainingNetwork(inputShape: Shape(h: 8, w: 8, c: 1), specs: specs, seed: 1)
+        _ = Trainer.train(first, on: data, settings: settings, stopStep: 4)
+        try TrainedModel.write(first, to: path, optimizerState: true)
+        let resumed = TrainingNetwork(inputShape: Shape(h: 8, w: 8, c: 1), specs: specs, seed: 2)
+        try TrainedModel.read(into: resumed, from: path, optimizerState: true)
+        _ = Trainer.train(resumed, on: data, settings: settings, startStep: 4)
+        #expect(resumed.parameters.flatMap(\.value) == straight.parameters.flatMap(\.value))
+        let plain = TrainingNetwork(inputShape: Shape(h: 8, w: 8, c: 1), specs: specs, seed: 1)
+        var noAugmentation = settings
+        noAugmentation.augmentation = nil
+        _ = Trainer.train(plain, on: data, settings: noAugmentation)
+        #expect(plain.parameters.flatMap(\.value) != straight.parameters.flatMap(\.value))
+    }
+}

@@ -27,15 +27,19 @@ public struct ProxyEvaluator: Evaluator {
             + (budget.geometry == .asDesigned ? "" : " geometry=\(budget.geometry.rawValue)")
             + (scheduleEpochs == budget.epochs ? "" : " schedule=\(scheduleEpochs.shortText)")
             + (imageSide.map { " image=\($0)" } ?? "")
+            + (augmentation.map { " augment=crop\($0.padding)\($0.flip ? "+flip" : "")" } ?? "")
     }
     /// The side image-folder images are scaled to, when chosen.
     public let imageSide: Int?
+    /// Crops and flips while training (nil: none).
+    public let augmentation: Augmentation?
 
     /// `scheduleEpochs`: the epochs the schedule spans (nil: the budget's `epochs`).
     /// `imageSide`: the side an image folder's images are scaled to (nil: its default; IDX
     /// data keeps its own size).
+    /// `augment`: random crops and flips while training (nil: on for image folders, off for IDX).
     public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1, scheduleEpochs: Double? = nil,
-                imageSide: Int? = nil) throws {
+                imageSide: Int? = nil, augment: Bool? = nil) throws {
         guard space.network != nil else {
             throw SearchError.badEvaluator("the proxy evaluator trains networks; space '\(space.name)' is categorical (use table:FILE)")
         }
@@ -57,6 +61,7 @@ public struct ProxyEvaluator: Evaluator {
         self.dataDirectory = dataDirectory
         self.scheduleEpochs = scheduleEpochs ?? budget.epochs
         self.imageSide = imageSide
+        self.augmentation = augment ?? ImageFolder.isImageFolder(dataDirectory) ? Augmentation.standard(side: all.height) : nil
         self.adapted = try space.adapted(resolution: all.height, channels: all.channels, classes: all.classes, geometry: budget.geometry)
     }
 
@@ -92,7 +97,7 @@ public struct ProxyEvaluator: Evaluator {
         let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed)
         let settings = TrainingSettings(epochs: scheduleEpochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
                                         warmupEpochs: min(budget.warmupEpochs, scheduleEpochs / 4), gradientClipNorm: budget.clipNorm,
-                                        adaptiveClip: budget.adaptiveClip, seed: seed)
+                                        adaptiveClip: budget.adaptiveClip, augmentation: augmentation, seed: seed)
         let perEpoch = Trainer.stepsPerEpoch(train, settings: settings)
         let totalSteps = max(1, Int((scheduleEpochs * Double(perEpoch)).rounded()))
         let stopStep = min(totalSteps, max(1, Int(((epochs ?? scheduleEpochs) * Double(perEpoch)).rounded())))

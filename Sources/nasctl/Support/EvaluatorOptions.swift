@@ -12,6 +12,9 @@ struct EvaluatorOptions: ParsableArguments {
     @Option(help: "Data directory for the proxy evaluator: MNIST-layout IDX files, or an image folder DIR/train/CLASS/*.png|jpg (default: Debian's dataset-fashion-mnist).")
     var data: String = ImageDataset.fashionMNISTDirectory
 
+    @Option(help: "Random crops (padding an eighth of the side) and horizontal flips while training: auto (on for image folders, off for IDX), on or off.")
+    var augment: AugmentChoice = .auto
+
     @Option(help: "Side in pixels an image folder's images are scaled (shorter side, triangle filter) and centre-cropped to (default: the first training image's shorter side, at most 64).")
     var imageSize: Int?
 
@@ -89,7 +92,7 @@ struct EvaluatorOptions: ParsableArguments {
         let text = evaluator ?? (space.network != nil ? "proxy" : "")
         if text == "proxy" {
             return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed, scheduleEpochs: scheduleEpochs,
-                                      imageSide: imageSize)
+                                      imageSide: imageSize, augment: augment.value)
         }
         if text.hasPrefix("table:") {
             return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space)
@@ -102,4 +105,11 @@ struct EvaluatorOptions: ParsableArguments {
             ? "space '\(space.name)' has no network: pass --evaluator table:FILE (e.g. ../shared/benchmarks/nasbench201/cifar10-valid.csv)"
             : "--evaluator '\(text)' is not proxy, table:FILE or command:CMD")
     }
+}
+
+/// `--augment auto|on|off`.
+enum AugmentChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, on, off
+    /// nil: decided by the data (image folder: on, IDX: off).
+    var value: Bool? { self == .auto ? nil : self == .on }
 }
