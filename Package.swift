@@ -88,7 +88,7 @@ let package = Package(
         // Benchmark driver used by Benchmarks/*.py: times single layers and raw sgemm.
         .executableTarget(
             name: "kernel-bench",
-            dependencies: ["NASEngine", "NASLatency"],
+            dependencies: ["NASEngine", "NASLatency", "NASTraining"],
             path: "Benchmarks/KernelBench",
             swiftSettings: hostCPU
         ),

@@ -1,12 +1,15 @@
 import Foundation
 import NASEngine
 import NASLatency
+import NASTraining
 
 /// kernel-bench: times single layers and raw OpenBLAS sgemm for Benchmarks/*.py.
 ///
 ///   kernel-bench layer SPEC H W [--threads N] [--runs N]   → JSON {median_ms, macs, gflops}
 ///   kernel-bench gemm M N K [--threads N] [--runs N]       → JSON {sgemm_ms, pointwise_ms, ...}
 ///   kernel-bench specs [RESOLUTION] [WIDTH]                → MobileNetV2's layer specs, one per line
+///   kernel-bench image-folder DIR [COUNT] [SIDE]           → writes COUNT random SIDE² RGB PNGs (10 classes)
+///                                                            into DIR/train if it has none, then times loading it
 var args = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String, _ fallback: Int) -> Int {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
@@ -73,6 +76,30 @@ case "specs":
         print("# input \(network.inputShape) macs \(network.macs)")
         for spec in network.specs ?? [] { print(spec) }
     } catch { fail("\(error)") }
+case "image-folder":
+    guard args.count >= 2 else { fail("usage: kernel-bench image-folder DIR [COUNT] [SIDE]") }
+    let dir = args[1], count = args.count > 2 ? Int(args[2]) ?? 10_000 : 10_000, side = args.count > 3 ? Int(args[3]) ?? 32 : 32
+    if !ImageFolder.isImageFolder(dir) {
+        var rng = SplitMix64(seed: 1)
+        for i in 0..<count {
+            let folder = "\(dir)/train/class\(i % 10)"
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // Smooth random images (compress like photos, unlike noise): a colour per 4x4 tile.
+            let tiles = (0..<((side / 4 + 1) * (side / 4 + 1) * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            var samples = [UInt8](repeating: 0, count: side * side * 3)
+            for y in 0..<side { for x in 0..<side { for c in 0..<3 { samples[(y * side + x) * 3 + c] = tiles[((y / 4) * (side / 4 + 1) + x / 4) * 3 + c] } } }
+            guard let png = try? ImageFolder.encodePNG(samples, width: side, height: side, channels: 3) else { fail("cannot encode") }
+            try? png.write(to: URL(fileURLWithPath: String(format: "%@/%05d.png", folder, i)))
+        }
+    }
+    var seconds: [Double] = []
+    var loaded = 0
+    for _ in 0..<3 {
+        let start = MonotonicClock.nanoseconds()
+        do { loaded = try ImageDataset.load(.train, directory: dir).count } catch { fail("\(error)") }
+        seconds.append(Double(MonotonicClock.nanoseconds() - start) / 1e9)
+    }
+    print("{\"images\": \(loaded), \"side\": \(side), \"load_seconds_median\": \(seconds.sorted()[1]), \"load_seconds\": \(seconds), \"cores\": \(ProcessInfo.processInfo.activeProcessorCount)}")
 default:
-    fail("unknown mode '\(mode)' (layer, gemm, specs)")
+    fail("unknown mode '\(mode)' (layer, gemm, specs, image-folder)")
 }
