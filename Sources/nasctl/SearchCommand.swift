@@ -37,7 +37,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var evaluatorOptions: EvaluatorOptions
     @OptionGroup var schedulerOptions: SchedulerOptions
 
-    @Option(help: "evolution (regularized, aging) or random.")
+    @Option(help: "evolution (regularized, aging), random, or tpe (tree-structured Parzen estimator, multivariate; 10 random trials first).")
     var strategy: String = "evolution"
 
     @Option(help: "Evolution population P.")
@@ -78,7 +78,7 @@ struct SearchCommand: ParsableCommand {
 
     func validate() throws {
         guard targetMs > 0, targetMs.isFinite else { throw ValidationError("--target-ms must be a positive number of milliseconds (got \(targetMs)).") }
-        guard ["evolution", "random"].contains(strategy) else { throw ValidationError("--strategy must be evolution or random (got \(strategy)).") }
+        guard ["evolution", "random", "tpe"].contains(strategy) else { throw ValidationError("--strategy must be evolution, random or tpe (got \(strategy)).") }
         guard population >= 1, sample >= 1 else { throw ValidationError("--population and --sample must be at least 1.") }
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
@@ -118,9 +118,12 @@ struct SearchCommand: ParsableCommand {
             throw ValidationError("--scheduler \(schedulerOptions.scheduler): \(accuracy.name) holds one accuracy per architecture, so there is nothing to schedule; use --scheduler none, or the proxy or a command evaluator")
         }
         let reward = hard ? Reward.hard(targetMs: targetMs) : Reward.soft(targetMs: targetMs, w: w)
-        let searchStrategy: any SearchStrategy = strategy == "random"
-            ? RandomSearch(space: space)
-            : RegularizedEvolution(space: space, population: population, sample: sample)
+        let searchStrategy: any SearchStrategy
+        switch strategy {
+        case "random": searchStrategy = RandomSearch(space: space)
+        case "tpe": searchStrategy = TreeParzenEstimator(space: space)
+        default: searchStrategy = RegularizedEvolution(space: space, population: population, sample: sample)
+        }
         let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath, tableDigest: tableDigest,
                                      evaluator: accuracy.name, strategy: strategy, scheduler: scheduler.name, reward: reward, population: population,
                                      sample: sample, budget: cycles, seed: seed)
