@@ -37,7 +37,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var evaluatorOptions: EvaluatorOptions
     @OptionGroup var schedulerOptions: SchedulerOptions
 
-    @Option(help: "evolution (regularized, aging), random, or tpe (tree-structured Parzen estimator, multivariate; 10 random trials first).")
+    @Option(help: "evolution (regularized, aging), random, tpe (tree-structured Parzen estimator, multivariate; 10 random trials first), or reinforce (a softmax policy per decision, REINFORCE with a moving-average baseline).")
     var strategy: String = "evolution"
 
     @Option(help: "Evolution population P.")
@@ -78,7 +78,9 @@ struct SearchCommand: ParsableCommand {
 
     func validate() throws {
         guard targetMs > 0, targetMs.isFinite else { throw ValidationError("--target-ms must be a positive number of milliseconds (got \(targetMs)).") }
-        guard ["evolution", "random", "tpe"].contains(strategy) else { throw ValidationError("--strategy must be evolution, random or tpe (got \(strategy)).") }
+        guard ["evolution", "random", "tpe", "reinforce"].contains(strategy) else {
+            throw ValidationError("--strategy must be evolution, random, tpe or reinforce (got \(strategy)).")
+        }
         guard population >= 1, sample >= 1 else { throw ValidationError("--population and --sample must be at least 1.") }
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
@@ -122,6 +124,7 @@ struct SearchCommand: ParsableCommand {
         switch strategy {
         case "random": searchStrategy = RandomSearch(space: space)
         case "tpe": searchStrategy = TreeParzenEstimator(space: space)
+        case "reinforce": searchStrategy = Reinforce(space: space)
         default: searchStrategy = RegularizedEvolution(space: space, population: population, sample: sample)
         }
         let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath, tableDigest: tableDigest,

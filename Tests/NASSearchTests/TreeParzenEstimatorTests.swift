@@ -66,3 +66,27 @@ import Testing
         #expect(l.arch.values != ["p"])
     }
 }
+
+@Suite struct ReinforceTests {
+    /// On a toy table where choice "r" of decision a pays, the policy's probability of r rises
+    /// from 1/3 with every rewarded trial; decision b, which does not matter, stays near uniform.
+    @Test func thePolicyMovesTowardTheRewardedChoice() throws {
+        let space = try SearchSpace.parse(yaml: "name: toy\nkind: categorical\ndecisions: {a: [p, q, r], b: [x, y]}")
+        let strategy = Reinforce(space: space, learningRate: 0.5)
+        var history: [Member] = []
+        var probabilityOfR: [Double] = [strategy.probabilities(after: []).first![2]]
+        for i in 0..<30 {
+            let a = ["p", "q", "r"][i % 3], b = ["x", "y"][(i / 3) % 2]
+            history.append(Member(trial: i, arch: Architecture(spaceName: "toy", values: [a, b]), reward: a == "r" ? 1 : 0.2))
+            if i % 3 == 2 { probabilityOfR.append(strategy.probabilities(after: history)[0][2]) }
+        }
+        #expect(abs(probabilityOfR[0] - 1.0 / 3) < 1e-12)
+        #expect(zip(probabilityOfR, probabilityOfR.dropFirst()).allSatisfy { $0 < $1 }, "\(probabilityOfR)")
+        let final = strategy.probabilities(after: history)
+        #expect(final[0][2] > 0.9 && abs(final[1][0] - 0.5) < 0.1, "\(final)")
+        // Proposals follow the policy.
+        var rng = SplitMix64(seed: 3)
+        let picks = (0..<200).map { _ in strategy.propose(history: history, pending: [], rng: &rng).arch.values[0] }
+        #expect(picks.filter { $0 == "r" }.count > 170)
+    }
+}
