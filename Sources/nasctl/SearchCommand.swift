@@ -37,7 +37,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var evaluatorOptions: EvaluatorOptions
     @OptionGroup var schedulerOptions: SchedulerOptions
 
-    @Option(help: "evolution (regularized, aging), random, tpe (tree-structured Parzen estimator, multivariate; 10 random trials first), or reinforce (a softmax policy per decision, REINFORCE with a moving-average baseline).")
+    @Option(help: "evolution (regularized, aging), random, tpe (tree-structured Parzen estimator, multivariate; 10 random trials first), or reinforce (a softmax policy per decision, REINFORCE with a moving-average baseline), or grid (every combination once; --cycles must cover it).")
     var strategy: String = "evolution"
 
     @Option(help: "Evolution population P.")
@@ -78,8 +78,8 @@ struct SearchCommand: ParsableCommand {
 
     func validate() throws {
         guard targetMs > 0, targetMs.isFinite else { throw ValidationError("--target-ms must be a positive number of milliseconds (got \(targetMs)).") }
-        guard ["evolution", "random", "tpe", "reinforce"].contains(strategy) else {
-            throw ValidationError("--strategy must be evolution, random, tpe or reinforce (got \(strategy)).")
+        guard ["evolution", "random", "tpe", "reinforce", "grid"].contains(strategy) else {
+            throw ValidationError("--strategy must be evolution, random, tpe, reinforce or grid (got \(strategy)).")
         }
         guard population >= 1, sample >= 1 else { throw ValidationError("--population and --sample must be at least 1.") }
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
@@ -125,6 +125,12 @@ struct SearchCommand: ParsableCommand {
         case "random": searchStrategy = RandomSearch(space: space)
         case "tpe": searchStrategy = TreeParzenEstimator(space: space)
         case "reinforce": searchStrategy = Reinforce(space: space)
+        case "grid":
+            let grid = GridSearch(space: space)
+            guard grid.size <= cycles else {
+                throw ValidationError("--strategy grid: the grid of '\(space.name)' has \(grid.size == .max ? "more than \(Int.max)" : "\(grid.size)") architectures, more than --cycles \(cycles); raise --cycles to \(grid.size) or use another strategy")
+            }
+            searchStrategy = grid
         default: searchStrategy = RegularizedEvolution(space: space, population: population, sample: sample)
         }
         let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath, tableDigest: tableDigest,

@@ -90,3 +90,27 @@ import Testing
         #expect(picks.filter { $0 == "r" }.count > 170)
     }
 }
+
+@Suite struct GridSearchTests {
+    /// The textbook example: learning rate {0.01, 0.05} x weight decay {0.1, 0.2} is exactly
+    /// 4 trials, the product in order, none repeated, even when one of them fails.
+    @Test func enumeratesTheProductOnce() throws {
+        let space = try SearchSpace.parse(yaml: "name: hp\nkind: categorical\ndecisions: {learning_rate: ['0.01', '0.05'], weight_decay: ['0.1', '0.2']}")
+        let grid = GridSearch(space: space)
+        #expect(grid.size == 4)
+        #expect((0..<4).map { grid.point($0).values } == [["0.01", "0.1"], ["0.01", "0.2"], ["0.05", "0.1"], ["0.05", "0.2"]])
+        let evaluator = try CommandEvaluator(command: #"grep -q '"0.2"' "$NASCTL_ARCH" && grep -q '"0.05"' "$NASCTL_ARCH" && exit 3; echo '{"accuracy": 0.5}'; :"#,
+                                             timeoutSeconds: 10, space: space, workDirectory: URL(fileURLWithPath: temporaryDirectory("grid-work")))
+        for workers in [1, 2] {
+            let store = try SQLiteStudyStore(directory: temporaryDirectory("grid"), settings: settings(space, strategy: "grid", budget: 4))
+            try WorkerLoop(space: space, strategy: grid, evaluator: evaluator, latency: { _ in nil }, reward: .soft(targetMs: 1, w: 0),
+                           store: store, budget: 4, workers: workers, seed: 1).run()
+            let trials = try store.trials()
+            #expect(Set(trials.map(\.values)) == Set((0..<4).map { grid.point($0).values }), "workers \(workers)")
+            #expect(trials.filter { $0.status == .failed }.map(\.values) == [["0.05", "0.2"]])
+        }
+        // A larger space: 3 x 2 x 4 = 24 points, all distinct.
+        let big = GridSearch(space: try SearchSpace.parse(yaml: "name: b\nkind: categorical\ndecisions: {a: [x, y, z], b: [u, v], c: [p, q, r, s]}"))
+        #expect(big.size == 24 && Set((0..<24).map { big.point($0).values }).count == 24)
+    }
+}

@@ -79,3 +79,20 @@ import Testing
         #expect(folders[1] == folders[0] + "-2" || !folders[1].hasPrefix(folders[0]))  // same second: suffixed
     }
 }
+
+@Suite struct GridCommandTests {
+    @Test func aGridLargerThanTheBudgetIsRefusedWithItsSize() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-grid-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "name: hp\nkind: categorical\ndecisions: {a: [x, y, z], b: [u, v]}\n".write(toFile: dir + "/hp.yaml", atomically: true, encoding: .utf8)
+        do {
+            var command = try Nasctl.parseAsRoot(["search", "--target-ms", "1", "--space", dir + "/hp.yaml", "--strategy", "grid", "--cycles", "5",
+                                                  "--evaluator", "command:echo '{\"accuracy\": 0.5}'; :", "--study", dir + "/study"])
+            try command.run()
+            Issue.record("a 6-point grid ran with 5 cycles")
+        } catch {
+            let text = Nasctl.fullMessage(for: error)
+            #expect(text.contains("has 6 architectures, more than --cycles 5"), "\(text)")
+        }
+    }
+}

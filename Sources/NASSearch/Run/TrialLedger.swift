@@ -16,6 +16,8 @@ struct TrialLedger {
     /// Trials a crash or an interrupt left unfinished, to run first, by number.
     private(set) var leftovers: [TrialRecord] = []
     private(set) var bestReward: Double?
+    /// Keys of every trial recorded or in flight.
+    private(set) var triedKeys: Set<String> = []
 
     init(space: SearchSpace) { self.space = space }
 
@@ -25,6 +27,7 @@ struct TrialLedger {
     mutating func load(_ trials: [TrialRecord], onFinished: (TrialRecord) -> Void) {
         for trial in trials {
             records[trial.number] = trial
+            triedKeys.insert(trial.key)
             if trial.status.needsEvaluation { leftovers.append(trial) }
         }
         for trial in trials.sorted(by: { ($0.finishOrder ?? .max) < ($1.finishOrder ?? .max) }) where !trial.status.needsEvaluation {
@@ -50,12 +53,14 @@ struct TrialLedger {
     /// `arch` is `trial`'s architecture (passed, not decoded again from the record).
     mutating func start(_ trial: TrialRecord, arch: Architecture) {
         records[trial.number] = trial
+        triedKeys.insert(trial.key)
         inFlight[trial.key] = (trial.number, arch)
     }
 
     mutating func end(_ trial: TrialRecord, arch: Architecture) {
         inFlight[trial.key] = nil
         records[trial.number] = trial
+        triedKeys.insert(trial.key)
         remember(trial, arch: arch)
     }
 

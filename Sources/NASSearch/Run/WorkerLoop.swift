@@ -311,7 +311,7 @@ public final class WorkerLoop: @unchecked Sendable {
             let number: Int
             do { number = try store.claimTrialNumber() } catch { firstError = error; return nil }
             var rng = SplitMix64(seed: seed &+ UInt64(number) &* 0x9E37_79B9_7F4A_7C15)
-            let proposal = strategy.propose(history: ledger.history, pending: ledger.pendingArchitectures, rng: &rng)
+            let proposal = strategy.propose(history: ledger.history, pending: ledger.pendingArchitectures, tried: ledger.triedKeys, rng: &rng)
             let key = proposal.arch.key(in: space)
             // The same architecture is being evaluated by another worker: wait for its result.
             // (Counted as running meanwhile, so other workers see the budget taken.)

@@ -34,4 +34,14 @@ public protocol SearchStrategy: Sendable {
     /// architectures being evaluated right now (for strategies that must not propose the same
     /// region twice, such as TPE's constant liar). `rng` is seeded per proposal.
     func propose(history: [Member], pending: [Architecture], rng: inout SplitMix64) -> Proposal
+    /// The same, also told the keys of every architecture a trial exists for (failed and
+    /// pending ones included), for strategies that must never repeat one (grid). By default
+    /// the three-argument form.
+    func propose(history: [Member], pending: [Architecture], tried: Set<String>, rng: inout SplitMix64) -> Proposal
+}
+
+extension SearchStrategy {
+    public func propose(history: [Member], pending: [Architecture], tried: Set<String>, rng: inout SplitMix64) -> Proposal {
+        propose(history: history, pending: pending, rng: &rng)
+    }
 }
