@@ -32,6 +32,16 @@ static void quiet(j_common_ptr info, int level) {
     if (level < 0) info->err->num_warnings++;
 }
 
+/// Points `err` at a guarded error manager that keeps the message in `message`.
+static struct jpeg_error_mgr *guard_errors(struct guarded_error *error, char *message, size_t message_size) {
+    struct jpeg_error_mgr *manager = jpeg_std_error(&error->base);
+    error->base.error_exit = fail;
+    error->base.emit_message = quiet;
+    error->message = message;
+    error->message_size = message_size;
+    return manager;
+}
+
 int nasctl_jpeg_decode(const unsigned char *data, size_t size, int channels, unsigned char **pixels,
                        int *width, int *height, int *file_channels, char *message, size_t message_size) {
     struct jpeg_decompress_struct info;
@@ -42,11 +52,7 @@ int nasctl_jpeg_decode(const unsigned char *data, size_t size, int channels, uns
         snprintf(message, message_size, "channels must be 1 or 3");
         return -1;
     }
-    info.err = jpeg_std_error(&error.base);
-    error.base.error_exit = fail;
-    error.base.emit_message = quiet;
-    error.message = message;
-    error.message_size = message_size;
+    info.err = guard_errors(&error, message, message_size);
     if (setjmp(error.back)) {
         jpeg_destroy_decompress(&info);
         free(out);
@@ -98,11 +104,7 @@ int nasctl_jpeg_encode(const unsigned char *pixels, int width, int height, int c
     unsigned char *buffer = NULL;
     unsigned long length = 0;
     *out = NULL;
-    info.err = jpeg_std_error(&error.base);
-    error.base.error_exit = fail;
-    error.base.emit_message = quiet;
-    error.message = message;
-    error.message_size = message_size;
+    info.err = guard_errors(&error, message, message_size);
     if (setjmp(error.back)) {
         jpeg_destroy_compress(&info);
         free(buffer);

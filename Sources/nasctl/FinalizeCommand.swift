@@ -71,12 +71,7 @@ struct FinalizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try StudyLocator(parsing: study).openExisting()
-        let spaceFile = space ?? store.settings.spaceFile
-        let loaded = try SearchSpace.load(file: spaceFile)
-        guard loaded.digest == store.settings.spaceDigest else {
-            throw ValidationError("\(spaceFile) is not the space the study ran on (digest \(loaded.digest), study \(store.settings.spaceDigest)); pass the matching --space")
-        }
+        let (store, loaded, spaceFile) = try openStudy(study, space: space)
         guard loaded.network != nil else { throw ValidationError("finalize trains networks; space '\(loaded.name)' is categorical") }
         let report = StudyReport(space: loaded, settings: store.settings, trials: try store.trials())
         let chosen = report.front.sorted { ($0.reward ?? -1, -$0.number) > ($1.reward ?? -1, -$1.number) }.prefix(top)

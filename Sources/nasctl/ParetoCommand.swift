@@ -21,15 +21,22 @@ struct ParetoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try StudyLocator(parsing: study).openExisting()
-        let spaceFile = space ?? store.settings.spaceFile
-        let loaded = try SearchSpace.load(file: spaceFile)
-        guard loaded.digest == store.settings.spaceDigest else {
-            throw ValidationError("\(spaceFile) is not the space the study ran on (digest \(loaded.digest), study \(store.settings.spaceDigest)); pass the matching --space")
-        }
+        let (store, loaded, _) = try openStudy(study, space: space)
         let report = StudyReport(space: loaded, settings: store.settings, trials: try store.trials(),
                                  finalized: try FinalizedModels.load(directory: study))
         try report.write(to: study)
         try printSummary(report.summary(studyDirectory: study), json: json)
     }
+}
+
+/// Opens an existing study read-only with the space it ran on: `space`, or the file the study
+/// recorded; a file whose digest is not the study's is refused. Returns the space file used too.
+func openStudy(_ study: String, space: String?) throws -> (store: any StudyStore, space: SearchSpace, spaceFile: String) {
+    let store = try StudyLocator(parsing: study).openExisting()
+    let spaceFile = space ?? store.settings.spaceFile
+    let loaded = try SearchSpace.load(file: spaceFile)
+    guard loaded.digest == store.settings.spaceDigest else {
+        throw ValidationError("\(spaceFile) is not the space the study ran on (digest \(loaded.digest), study \(store.settings.spaceDigest)); pass the matching --space")
+    }
+    return (store, loaded, spaceFile)
 }

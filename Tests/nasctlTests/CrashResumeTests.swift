@@ -17,31 +17,12 @@ import Testing
         let arguments = ["search", "--target-ms", "1", "--space", space, "--evaluator", command, "--population", "5", "--sample", "2",
                          "--cycles", "\(budget)", "--workers", "2", "--seed", "3", "--study", dir, "--json"]
         var finishedBefore: [Int: TrialRecord] = [:]
-        var rng = SystemRandomNumberGenerator()
-        var kills = 0
-        for attempt in 0..<40 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: nasctl)
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let deadline = Date().addingTimeInterval(attempt < 6 ? Double.random(in: 0.2...0.9, using: &rng) : 60)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                kills += 1
-            } else {
-                #expect(process.terminationStatus == 0)
-            }
+        let kills = try killAndResume(nasctl, arguments, killWithin: 0.2...0.9) {
             // Everything that had finished is still there, unchanged.
-            if FileManager.default.fileExists(atPath: dir + "/study.sqlite") {
-                let trials = try SQLiteStudyStore(existing: dir).trials()
-                for (number, old) in finishedBefore { #expect(trials.first { $0.number == number } == old, "trial \(number) changed") }
-                for t in trials where t.status != .running { finishedBefore[t.number] = t }
-            }
-            if process.terminationReason == .exit && process.terminationStatus == 0 { break }
+            guard FileManager.default.fileExists(atPath: dir + "/study.sqlite") else { return }
+            let trials = try SQLiteStudyStore(existing: dir).trials()
+            for (number, old) in finishedBefore { #expect(trials.first { $0.number == number } == old, "trial \(number) changed") }
+            for t in trials where t.status != .running { finishedBefore[t.number] = t }
         }
         let trials = try SQLiteStudyStore(existing: dir).trials()
         #expect(kills >= 1)
@@ -70,31 +51,12 @@ import Testing
         let arguments = ["search", "--target-ms", "1", "--space", space, "--evaluator", command, "--population", "5", "--sample", "2",
                          "--cycles", "\(budget)", "--workers", "2", "--seed", "5", "--study", dir, "--json",
                          "--scheduler", "asha", "--min-epochs", "1", "--max-epochs", "9"]
-        var rng = SystemRandomNumberGenerator()
-        var kills = 0
         var reportsBefore: [TrialReport] = []
-        for attempt in 0..<40 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: nasctl)
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let deadline = Date().addingTimeInterval(attempt < 6 ? Double.random(in: 0.2...0.8, using: &rng) : 60)
-            while process.isRunning && Date() < deadline { usleep(10_000) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                kills += 1
-            } else {
-                #expect(process.terminationStatus == 0)
-            }
-            if FileManager.default.fileExists(atPath: dir + "/study.sqlite") {
-                let reports = try SQLiteStudyStore(existing: dir).reports()
-                #expect(Array(reports.prefix(reportsBefore.count)) == reportsBefore, "a recorded rung changed or vanished")
-                reportsBefore = reports
-            }
-            if process.terminationReason == .exit && process.terminationStatus == 0 { break }
+        let kills = try killAndResume(nasctl, arguments, killWithin: 0.2...0.8) {
+            guard FileManager.default.fileExists(atPath: dir + "/study.sqlite") else { return }
+            let reports = try SQLiteStudyStore(existing: dir).reports()
+            #expect(Array(reports.prefix(reportsBefore.count)) == reportsBefore, "a recorded rung changed or vanished")
+            reportsBefore = reports
         }
         #expect(kills >= 1)
         let store = try SQLiteStudyStore(existing: dir)
@@ -111,4 +73,32 @@ import Testing
         #expect(trials.contains { $0.status == .done })
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: dir + "/checkpoints")) ?? []).isEmpty)
     }
+}
+
+/// Runs `nasctl arguments` until it exits 0, at most 40 times: the first 6 runs are killed
+/// (SIGKILL) at a random moment within `killWithin` seconds, later ones get 60 s. `check`
+/// runs after every run. Returns how many runs were killed.
+func killAndResume(_ nasctl: String, _ arguments: [String], killWithin: ClosedRange<Double>, check: () throws -> Void) throws -> Int {
+    var rng = SystemRandomNumberGenerator()
+    var kills = 0
+    for attempt in 0..<40 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: nasctl)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(attempt < 6 ? Double.random(in: killWithin, using: &rng) : 60)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            kills += 1
+        } else {
+            #expect(process.terminationStatus == 0)
+        }
+        try check()
+        if process.terminationReason == .exit && process.terminationStatus == 0 { break }
+    }
+    return kills
 }

@@ -49,7 +49,7 @@ struct HTMLReport {
     }
 
     private func fact(_ name: String, _ value: String) -> String {
-        "<tr><td><b>\(ParetoPlot(report: report).escape(name))</b></td><td>\(ParetoPlot(report: report).escape(value))</td></tr>"
+        "<tr><td><b>\(ParetoPlot.escape(name))</b></td><td>\(ParetoPlot.escape(value))</td></tr>"
     }
 
     /// Best reward so far and hypervolume so far against trial number, as trials finished.
@@ -96,7 +96,7 @@ struct HTMLReport {
         var s = "<h2>Finalized models (\(finalized.epochs.shortText) epochs on the whole training set, test accuracy)</h2>\n"
         s += "<table id=\"finalized\"><tr><th>model</th><th>proxy accuracy</th><th>final test accuracy</th><th>spread over seeds</th><th>seeds</th><th>latency (ms)</th></tr>\n"
         for m in finalized.models + (finalized.baseline.map { [$0] } ?? []) {
-            s += "<tr><td class=\"text\">\(ParetoPlot(report: report).escape(m.name))</td><td>\(StudyReport.number(m.proxy_accuracy, 4))</td>"
+            s += "<tr><td class=\"text\">\(ParetoPlot.escape(m.name))</td><td>\(StudyReport.number(m.proxy_accuracy, 4))</td>"
             s += "<td>\(StudyReport.number(m.final_test_accuracy, 4))</td><td>\(StudyReport.number(m.spread, 4))</td>"
             s += "<td>\(m.seeds.map(String.init).joined(separator: ", "))</td><td>\(StudyReport.number(m.latency_ms, 3))</td></tr>\n"
         }
@@ -110,12 +110,11 @@ struct HTMLReport {
         var s = "<h2>Trials (click a column to sort)</h2>\n<table id=\"trials\"><thead><tr>"
         for (i, c) in columns.enumerated() { s += "<th data-column=\"\(i)\" data-key=\"\(c)\">\(c)</th>" }
         s += "</tr></thead><tbody>\n"
-        let plot = ParetoPlot(report: report)
         for t in report.trials {
             s += "<tr data-trial=\"\(t.number)\"><td>\(t.number)</td><td class=\"text\">\(t.status.rawValue)</td>"
             s += "<td>\(StudyReport.number(t.accuracy, 4))</td><td>\(StudyReport.number(t.latencyMs, 3))</td><td>\(StudyReport.number(t.reward, 4))</td>"
             s += "<td>\(t.fidelity.map { Fidelity($0).description } ?? "")</td><td>\(t.params.map(String.init) ?? "")</td><td>\(t.macs.map(String.init) ?? "")</td>"
-            s += "<td>\(front.contains(t.number) ? "yes" : "")</td><td class=\"text\">\(plot.escape(t.key))</td></tr>\n"
+            s += "<td>\(front.contains(t.number) ? "yes" : "")</td><td class=\"text\">\(ParetoPlot.escape(t.key))</td></tr>\n"
         }
         return s + "</tbody></table>\n"
     }

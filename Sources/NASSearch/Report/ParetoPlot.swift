@@ -91,7 +91,10 @@ struct ParetoPlot {
         return lines.joined(separator: "\n")
     }
 
-    func escape(_ text: String) -> String {
+    func escape(_ text: String) -> String { Self.escape(text) }
+
+    /// `text` safe inside XML/HTML text and attribute values.
+    static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
             .replacingOccurrences(of: "\"", with: "&quot;")
     }
