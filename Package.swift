@@ -63,14 +63,15 @@ let package = Package(
         // JPEG through libjpeg(-turbo): C, since libjpeg reports errors by longjmp.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
-        // Bottom: shapes, buffers, the thread pool and the kernels (unchecked in release).
-        .target(name: "NASKernels", dependencies: ["CBLAS"], swiftSettings: hotKernels),
+        // Bottom: shapes, buffers, the thread pool and the kernels (unchecked in release), which pick
+        // their family from the CPU's features (cpuinfo).
+        .target(name: "NASKernels", dependencies: ["CBLAS", "CCPUInfo"], swiftSettings: hotKernels),
         // Layers and the network executor over the kernels (re-exports NASKernels).
         .target(name: "NASEngine", dependencies: ["NASKernels"], swiftSettings: hostCPU),
         // Decisions, architectures, YAML search spaces, network builder.
         .target(name: "NASSpace", dependencies: ["NASEngine", .product(name: "Yams", package: "Yams")], swiftSettings: hostCPU),
         // Device identity, timing, profiler, latency tables, predictor, validation.
-        .target(name: "NASLatency", dependencies: ["NASEngine", "NASSpace", "CCPUInfo"], swiftSettings: hostCPU),
+        .target(name: "NASLatency", dependencies: ["NASEngine", "NASSpace"], swiftSettings: hostCPU),
         // Data sets (IDX, gzip through zlib, PNG and JPEG image folders), trainer, layers.
         .target(name: "NASTraining", dependencies: ["NASEngine", "NASSpace", "CZlib", "CPNG", "CJPEG"], swiftSettings: hostCPU),
         // Evolution, random search, reward, evaluators, study store (SQLite), Pareto reports.

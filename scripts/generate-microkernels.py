@@ -1,49 +1,112 @@
 #!/usr/bin/env python3
-"""Writes Sources/NASKernels/Kernels/Kernels+Microkernels.swift: the register-blocked GEMM
-microkernels (MR rows x NV 16-lane vectors) with fused bias/activation/residual epilogue, and
-the depthwise interior kernels (k = 3, 5) that keep all k*k filter taps in registers and
-compute 4 output pixels per step.
+"""Writes the engine's generated microkernels, one file per kernel family (vector ISA):
+
+  Sources/NASKernels/Kernels/Microkernels/Microkernels+AVX512.swift  16 lanes, 32 registers
+  Sources/NASKernels/Kernels/Microkernels/Microkernels+AVX2.swift    8 lanes, 16 registers
+  Sources/NASKernels/Kernels/Microkernels/Microkernels+NEON.swift    4 lanes, 32 registers
+  Sources/NASKernels/Kernels/Microkernels/DepthwiseMicrokernels.swift
+
+Each family is a set of register-blocked GEMM tiles (MR rows x 16 or 32 columns of the packed
+weight panels) with the fused bias/activation/residual epilogue. The blocking is chosen for the
+family's register file: accumulators + B vectors + one broadcast must fit without spilling
+(AVX-512 8x32: 16 + 2 + 1 of 32 zmm; AVX2 6x16: 12 + 2 + 1 of 16 ymm; NEON 6x16: 24 + 4 + 1 of
+32 q). The depthwise interior kernels (k = 3, 5) keep all k*k taps in registers and compute 4
+output pixels per step, 16 channels at a time.
 
 Swift cannot keep an indexed array of SIMD values in registers, so each shape is spelled out
-with named variables. Re-run after changing the template:
+with named variables. Re-run after changing the template (CI runs it with --check):
     python3 scripts/generate-microkernels.py
 """
 import os
 import sys
 
-SHAPES = [(8, 2), (4, 2), (2, 2), (1, 2), (12, 1), (8, 1), (4, 1), (2, 1), (1, 1)]
-OUT = os.path.join(os.path.dirname(__file__), "..", "Sources", "NASKernels", "Kernels", "Kernels+Microkernels.swift")
+DIR = os.path.join(os.path.dirname(__file__), "..", "Sources", "NASKernels", "Kernels", "Microkernels")
+
+# name, type prefix, lanes, rows of the two-panel (32-column) tiles, rows of the one-panel (16-column) tiles.
+FAMILIES = [
+    ("AVX512", "avx512", 16, [8, 4, 2, 1], [12, 8, 4, 2, 1]),
+    ("AVX2", "avx2", 8, [], [6, 4, 2, 1]),
+    ("NEON", "neon", 4, [], [6, 4, 2, 1]),
+]
 
 
-def kernel(mr, nv):
+def widen(names, lanes):
+    """Swift expression joining `names` (vectors of `lanes`) into one SIMD16."""
+    while lanes < 16:
+        names = [f"SIMD{lanes * 2}(lowHalf: {names[i]}, highHalf: {names[i + 1]})" for i in range(0, len(names), 2)]
+        lanes *= 2
+    return names[0]
+
+
+def kernel(prefix, lanes, mr, panels):
+    vectors = 16 // lanes  # vectors per panel row
+    nv = vectors * panels
+    width = 16 * panels
+    vt = f"SIMD{lanes}<Float>"
     L = []
-    L.append(f"    /// C[{mr} x {nv * 16}] tile: `act(A[{mr} x k] * Bpanels[k x {nv * 16}] + bias) + residual`.")
-    L.append(f"    @inline(__always)")
-    L.append(f"    static func tile{mr}x{nv * 16}<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {{")
+    L.append(f"    /// C[{mr} x {width}] tile: `act(A[{mr} x k] * Bpanels[k x {width}] + bias) + residual`, {nv} x {lanes}-lane accumulators per row.")
+    L.append("    @inline(__always)")
+    L.append(f"    static func tile{mr}x{width}<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {{")
     for r in range(mr):
         L.append(f"        let a{r} = t.a + {r} * t.lda")
     for r in range(mr):
-        for v in range(nv):
-            L.append(f"        var c{r}{v} = SIMD16<Float>()")
-    L.append("        var b0p = t.b0")
-    if nv == 2:
-        L.append("        var b1p = t.b1")
+        L.append("        " + "; ".join(f"var c{r}_{v} = {vt}()" for v in range(nv)))
+    for p in range(panels):
+        L.append(f"        var b{p}p = t.b{p}")
     L.append("        for k in 0..<t.k {")
-    L.append("            let b0 = load16(b0p)")
-    if nv == 2:
-        L.append("            let b1 = load16(b1p)")
+    for p in range(panels):
+        for v in range(vectors):
+            L.append(f"            let b{p * vectors + v} = Kernels.load{lanes}(b{p}p{f' + {v * lanes}' if v else ''})")
     for r in range(mr):
-        L.append(f"            let x{r} = SIMD16<Float>(repeating: a{r}[k])")
-        for v in range(nv):
-            L.append(f"            c{r}{v}.addProduct(x{r}, b{v})")
-    L.append("            b0p += 16")
-    if nv == 2:
-        L.append("            b1p += 16")
+        L.append(f"            let x{r} = {vt}(repeating: a{r}[k])")
+        L.append("            " + "; ".join(f"c{r}_{v}.addProduct(x{r}, b{v})" for v in range(nv)))
+    for p in range(panels):
+        L.append(f"            b{p}p += 16")
     L.append("        }")
     for r in range(mr):
-        L.append(f"        t.store(A.self, row: {r}, c{r}0{', c%d1' % r if nv == 2 else ', nil'})")
+        first = widen([f"c{r}_{v}" for v in range(vectors)], lanes)
+        second = widen([f"c{r}_{v}" for v in range(vectors, 2 * vectors)], lanes) if panels == 2 else "nil"
+        L.append(f"        t.store(A.self, row: {r}, {first}, {second})")
     L.append("    }")
     return "\n".join(L)
+
+
+def family_file(name, prefix, lanes, two, one):
+    parts = [
+        "// Generated by scripts/generate-microkernels.py; edit the generator, not this file.",
+        "",
+        f"/// The {name} kernel family's GEMM tiles ({lanes}-lane vectors).",
+        f"enum {name}Microkernels: MicrokernelSet {{",
+        f"    static let pairsPanels = {'true' if two else 'false'}",
+        "",
+    ]
+    for mr in two:
+        parts.append(kernel(prefix, lanes, mr, 2))
+        parts.append("")
+    for mr in one:
+        parts.append(kernel(prefix, lanes, mr, 1))
+        parts.append("")
+    parts.append("    /// Runs the tallest tiles that fit `rows` rows of one panel pair (`twoPanels`, only when")
+    parts.append("    /// `pairsPanels`) or one panel.")
+    parts.append("    @inline(__always)")
+    parts.append("    static func tileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int, twoPanels: Bool) {")
+    parts.append("        var t = t")
+    parts.append("        var left = rows")
+    if two:
+        parts.append("        if twoPanels {")
+        for i, mr in enumerate(two):
+            op = "while" if i == 0 else "if"
+            parts.append(f"            {op} left >= {mr} {{ tile{mr}x32(A.self, t); t.advance(rows: {mr}); left -= {mr} }}")
+        parts.append("            return")
+        parts.append("        }")
+    # After the tallest tile's loop fewer than its rows are left, so each smaller tile runs at most once.
+    for i, mr in enumerate(one):
+        op = "while" if i == 0 else "if"
+        parts.append(f"        {op} left >= {mr} {{ tile{mr}x16(A.self, t); t.advance(rows: {mr}); left -= {mr} }}")
+    parts.append("    }")
+    parts.append("}")
+    parts.append("")
+    return "\n".join(parts)
 
 
 def depthwise(k):
@@ -85,45 +148,33 @@ def depthwise(k):
     return "\n".join(L)
 
 
-def main():
-    parts = [
+def depthwise_file():
+    return "\n".join([
         "// Generated by scripts/generate-microkernels.py; edit the generator, not this file.",
         "",
         "extension Kernels {",
-    ]
-    for mr, nv in SHAPES:
-        parts.append(kernel(mr, nv))
-        parts.append("")
-    parts.append("    /// Runs the tallest tiles that fit `rows` rows of one panel pair (NV = 2) or panel (NV = 1).")
-    parts.append("    @inline(__always)")
-    parts.append("    static func tileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int, twoPanels: Bool) {")
-    parts.append("        var t = t")
-    parts.append("        var left = rows")
-    parts.append("        if twoPanels {")
-    for mr in (8, 4, 2, 1):
-        op = "while" if mr == 8 else "if"
-        parts.append(f"            {op} left >= {mr} {{ tile{mr}x32(A.self, t); t.advance(rows: {mr}); left -= {mr} }}")
-    parts.append("        } else {")
-    for mr in (12, 8, 4, 2, 1):
-        op = "while" if mr == 12 else "if"
-        parts.append(f"            {op} left >= {mr} {{ tile{mr}x16(A.self, t); t.advance(rows: {mr}); left -= {mr} }}")
-    parts.append("        }")
-    parts.append("    }")
-    parts.append("")
-    parts.append(depthwise(3))
-    parts.append("")
-    parts.append(depthwise(5))
-    parts.append("}")
-    parts.append("")
-    text = "\n".join(parts)
+        depthwise(3),
+        "",
+        depthwise(5),
+        "}",
+        "",
+    ])
+
+
+def main():
+    files = {os.path.join(DIR, f"Microkernels+{f[0]}.swift"): family_file(*f) for f in FAMILIES}
+    files[os.path.join(DIR, "DepthwiseMicrokernels.swift")] = depthwise_file()
     if "--check" in sys.argv[1:]:
-        with open(OUT) as f:
-            if f.read() != text:
-                sys.exit(f"{OUT} differs from what scripts/generate-microkernels.py writes: regenerate it and commit")
-        print("microkernels: the committed file is what the generator writes")
+        for path, text in files.items():
+            current = open(path).read() if os.path.exists(path) else None
+            if current != text:
+                sys.exit(f"{path} differs from what scripts/generate-microkernels.py writes: regenerate it and commit")
+        print(f"microkernels: the {len(files)} committed files are what the generator writes")
         return
-    with open(OUT, "w") as f:
-        f.write(text)
+    os.makedirs(DIR, exist_ok=True)
+    for path, text in files.items():
+        with open(path, "w") as f:
+            f.write(text)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ import NASTraining
 /// kernel-bench: times single layers and raw OpenBLAS sgemm for Benchmarks/*.py.
 ///
 ///   kernel-bench layer SPEC H W [--threads N] [--runs N]   → JSON {median_ms, macs, gflops}
-///   kernel-bench gemm M N K [--threads N] [--runs N]       → JSON {sgemm_ms, pointwise_ms, ...}
+///   kernel-bench gemm M N K [--threads N] [--runs N]       → JSON {sgemm_ms, pointwise_ms, ...} and
+///                                                            every kernel family's pointwise time
+///   --family avx512|avx2|neon: the native kernel family of `layer` and of gemm's pointwise_ms
+///   (default: the host's)
 ///   kernel-bench specs [RESOLUTION] [WIDTH]                → MobileNetV2's layer specs, one per line
 ///   kernel-bench image-folder DIR [COUNT] [SIDE]           → writes COUNT random SIDE² RGB PNGs (10 classes)
 ///                                                            into DIR/train if it has none, then times loading it
@@ -16,10 +19,25 @@ var args = Array(CommandLine.arguments.dropFirst())
     args.removeSubrange(i...(i + 1))
     return v
 }
+@MainActor func stringOption(_ name: String) -> String? {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+    defer { args.removeSubrange(i...(i + 1)) }
+    return args[i + 1]
+}
 let threads = option("--threads", 1)
 let runs = option("--runs", 50)
+let family: KernelFamily
+if let name = stringOption("--family") {
+    guard let f = KernelFamily(rawValue: name) else {
+        FileHandle.standardError.write(Data("kernel-bench: --family must be one of \(KernelFamily.allCases.map(\.rawValue))\n".utf8))
+        exit(2)
+    }
+    family = f
+} else {
+    family = .host
+}
 ExecutionContext.setOpenBLASThreads(threads)
-let context = ExecutionContext(threads: threads, gemm: .native)
+let context = ExecutionContext(threads: threads, gemm: .native, family: family)
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data(("kernel-bench: " + message + "\n").utf8))
@@ -56,7 +74,8 @@ case "gemm":
     let weights = GEMMWeights(k: k, n: n, weights: rng.uniform(count: k * n, scale: 1), bias: rng.uniform(count: n, scale: 1))
     let blas = ExecutionContext(threads: threads, gemm: .openblas)
     var sgemm: [Double] = [], pointwise: [Double] = [], native: [Double] = []
-    for _ in 0..<5 {  // interleave so machine noise hits all three alike
+    var families: [KernelFamily: [Double]] = [:]
+    for _ in 0..<5 {  // interleave so machine noise hits all of them alike
         sgemm += time(runs / 5) { Kernels.rawSgemm(m: m, n: n, k: k, a: a.pointer, b: weights.weights.pointer, c: c.pointer) }
         pointwise += time(runs / 5) {
             Kernels.pointwise(a.pointer, pixels: m, weights: weights, activation: .relu6, into: c.pointer, context: blas)
@@ -64,10 +83,17 @@ case "gemm":
         native += time(runs / 5) {
             Kernels.pointwise(a.pointer, pixels: m, weights: weights, activation: .relu6, into: c.pointer, context: context)
         }
+        for f in KernelFamily.allCases {
+            let fc = ExecutionContext(threads: threads, gemm: .native, family: f)
+            families[f, default: []] += time(runs / 5) {
+                Kernels.pointwise(a.pointer, pixels: m, weights: weights, activation: .relu6, into: c.pointer, context: fc)
+            }
+        }
     }
     let flops = 2 * Double(m * n * k)
     let s = median(sgemm), p = median(pointwise), q = median(native)
-    print("{\"m\": \(m), \"n\": \(n), \"k\": \(k), \"sgemm_ms\": \(s), \"openblas_pointwise_ms\": \(p), \"sgemm_gflops\": \(flops / s / 1e6), \"openblas_pointwise_gflops\": \(flops / p / 1e6), \"pointwise_ms\": \(q), \"pointwise_gflops\": \(flops / q / 1e6)}")
+    let perFamily = KernelFamily.allCases.map { "\"\($0.rawValue)\": \(flops / median(families[$0]!) / 1e6)" }.joined(separator: ", ")
+    print("{\"m\": \(m), \"n\": \(n), \"k\": \(k), \"family\": \"\(family.rawValue)\", \"sgemm_ms\": \(s), \"openblas_pointwise_ms\": \(p), \"sgemm_gflops\": \(flops / s / 1e6), \"openblas_pointwise_gflops\": \(flops / p / 1e6), \"pointwise_ms\": \(q), \"pointwise_gflops\": \(flops / q / 1e6), \"family_gflops\": {\(perFamily)}}")
 case "specs":
     let resolution = args.count > 1 ? Int(args[1]) ?? 224 : 224
     let width = args.count > 2 ? Double(args[2]) ?? 1.0 : 1.0

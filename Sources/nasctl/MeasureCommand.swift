@@ -42,6 +42,14 @@ struct MeasureCommand: ParsableCommand {
     @Option(help: "Seed for the random weights and input.")
     var seed: UInt64 = 0
 
+    @OptionGroup var kernelOptions: KernelOptions
+
+    @Option(help: "GEMM backend of convolutions: native or openblas.")
+    var gemm: String = "native"
+
+    @Option(name: .customLong("table"), help: "With --arch: run the network as this latency table measured it (its kernel family and each layer's GEMM backend), in place of --gemm and --kernel-family.")
+    var tablePath: String?
+
     @Flag(help: "Also print a per-layer profile (median ms, share, cumulative share).")
     var profile = false
 
@@ -55,6 +63,8 @@ struct MeasureCommand: ParsableCommand {
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more (got \(warmup)).") }
         guard resolution >= 1 else { throw ValidationError("--resolution must be a positive number of pixels (got \(resolution)).") }
         guard width > 0 && width <= 4 else { throw ValidationError("--width must be in (0, 4] (got \(width)).") }
+        _ = try parseGEMM(gemm, allowAuto: false)
+        guard tablePath == nil || arch != nil else { throw ValidationError("--table needs --arch (a table describes the layers of its space).") }
     }
 
     struct Report: Encodable {
@@ -62,6 +72,8 @@ struct MeasureCommand: ParsableCommand {
         var resolution: Int
         var width: Double
         var threads: Int
+        var family: String
+        var gemm: String
         var warmup: Int
         var macs: Int
         var parameters: Int
@@ -72,11 +84,12 @@ struct MeasureCommand: ParsableCommand {
             var c = encoder.container(keyedBy: Keys.self)
             try c.encode(model, forKey: .model); try c.encode(resolution, forKey: .resolution)
             try c.encode(width, forKey: .width); try c.encode(threads, forKey: .threads)
+            try c.encode(family, forKey: .family); try c.encode(gemm, forKey: .gemm)
             try c.encode(warmup, forKey: .warmup); try c.encode(macs, forKey: .macs)
             try c.encode(parameters, forKey: .parameters); try c.encodeIfPresent(layers, forKey: .layers)
             try statistics.encode(to: encoder)
         }
-        enum Keys: String, CodingKey { case model, resolution, width, threads, warmup, macs, parameters, layers }
+        enum Keys: String, CodingKey { case model, resolution, width, threads, family, gemm, warmup, macs, parameters, layers }
     }
 
     struct LayerTime: Encodable {
@@ -88,7 +101,7 @@ struct MeasureCommand: ParsableCommand {
 
     /// Builds the model, measures it and (optionally) profiles each layer.
     static func measureReport(model: String, resolution: Int, width: Double, threads: Int, runs: Int, warmup: Int,
-                              seed: UInt64, profile: Bool) throws -> Report {
+                              seed: UInt64, profile: Bool, context: ExecutionContext? = nil) throws -> Report {
         let network: Network
         do {
             network = try ModelZoo.network(named: model, resolution: resolution, width: width, seed: seed)
@@ -96,14 +109,16 @@ struct MeasureCommand: ParsableCommand {
             throw ValidationError(error.description)
         }
         return measure(network, name: model, resolution: resolution, width: width, threads: threads, runs: runs, warmup: warmup,
-                       seed: seed, profile: profile)
+                       seed: seed, profile: profile, context: context ?? ExecutionContext(threads: threads))
     }
 
-    /// Measures a built network (and optionally profiles each layer).
+    /// Measures a built network on `context` (per-layer GEMM backends when given) and
+    /// optionally profiles each layer.
     static func measure(_ network: Network, name: String, resolution: Int, width: Double, threads: Int, runs: Int, warmup: Int,
-                        seed: UInt64, profile: Bool) -> Report {
+                        seed: UInt64, profile: Bool, context: ExecutionContext, layerBackends: [GEMMBackend]? = nil) -> Report {
         ExecutionContext.setOpenBLASThreads(threads)
-        let executor = NetworkExecutor(network: network, context: ExecutionContext(threads: threads))
+        let executor = NetworkExecutor(network: network, context: context, layerBackends: layerBackends)
+        let backends = Set(layerBackends ?? [context.gemm])
         executor.fillInputRandomly(seed: seed)
         let stats = LatencyMeasurement.measure(executor, warmup: warmup, runs: runs)
         let layers: [LayerTime]? = profile
@@ -111,7 +126,8 @@ struct MeasureCommand: ParsableCommand {
                 LayerTime(index: i, layer: network.layers[i].summary, input: network.shapes[i].description, ms: ms)
             }
             : nil
-        return Report(model: name, resolution: resolution, width: width, threads: threads, warmup: warmup,
+        return Report(model: name, resolution: resolution, width: width, threads: threads, family: context.family.rawValue,
+                      gemm: backends.count == 1 ? backends.first!.rawValue : "per layer", warmup: warmup,
                       macs: network.macs, parameters: network.parameterCount, statistics: stats, layers: layers)
     }
 
@@ -121,11 +137,20 @@ struct MeasureCommand: ParsableCommand {
             let space = try spaceOptions.load()
             let architecture = try Architecture.load(file: arch, space: space)
             let network = try NetworkBuilder.network(for: architecture, in: space, seed: seed)
+            var context = ExecutionContext(threads: threads, gemm: try parseGEMM(gemm, allowAuto: false)!, family: try kernelOptions.family())
+            var layerBackends: [GEMMBackend]?
+            if let tablePath {
+                let table = try LatencyTable.load(file: tablePath)
+                context = ExecutionContext(threads: threads, gemm: table.defaultBackend, family: table.family)
+                layerBackends = table.backends(for: try NetworkBuilder.layers(for: architecture, in: space))
+            }
             report = Self.measure(network, name: arch, resolution: network.inputShape.h, width: 1, threads: threads, runs: runs,
-                                  warmup: warmup, seed: seed, profile: profile)
+                                  warmup: warmup, seed: seed, profile: profile, context: context, layerBackends: layerBackends)
         } else {
             report = try Self.measureReport(model: model ?? "mobilenetv2", resolution: resolution, width: width, threads: threads,
-                                            runs: runs, warmup: warmup, seed: seed, profile: profile)
+                                            runs: runs, warmup: warmup, seed: seed, profile: profile,
+                                            context: ExecutionContext(threads: threads, gemm: try parseGEMM(gemm, allowAuto: false)!,
+                                                                      family: try kernelOptions.family()))
         }
         let stats = report.statistics
         if json {

@@ -15,12 +15,20 @@ struct ProfileCommand: ParsableCommand {
         networks of the space that contain it (random folded weights, --runs passes after a \
         warm-up, per-layer timing of the whole forward pass), so an entry carries the cache \
         state a layer meets inside a network. An entry is the median over its contexts. \
-        Writes LatencyTables/<device id>.json. Run it on the target device, from a release build.
+        With --gemm auto (default) every layer is first timed on both GEMM backends (the native \
+        microkernels and OpenBLAS) and keeps the faster one; the table records the choice per \
+        layer and the kernel family, and `measure --table`, `validate` and the search run the \
+        engine that way. Writes LatencyTables/<device id>.json. Run it on the target device, from \
+        a release build.
         """
     )
 
     @OptionGroup var spaceOptions: SpaceOptions
     @OptionGroup var threadOptions: ThreadOptions
+    @OptionGroup var kernelOptions: KernelOptions
+
+    @Option(help: "GEMM backend of convolutions: auto (time native and OpenBLAS per layer, keep the faster), native or openblas.")
+    var gemm: String = "auto"
 
     @Option(help: "Where to write the table (default: a new file in LatencyTables/, <device id>.json or, when that exists, one beside it named after the space and thread count; no table is overwritten unless named here).")
     var output: String?
@@ -40,6 +48,7 @@ struct ProfileCommand: ParsableCommand {
     func validate() throws {
         guard contexts >= 1 else { throw ValidationError("--contexts must be at least 1 (got \(contexts)).") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
+        _ = try parseGEMM(gemm, allowAuto: true)
     }
 
     struct Summary: Encodable {
@@ -50,6 +59,10 @@ struct ProfileCommand: ParsableCommand {
         var noisy: Int
         var seconds: Double
         var threads: Int
+        var family: String
+        var gemm: String
+        /// Entries that run on OpenBLAS (with `--gemm auto`).
+        var openblas_entries: Int
     }
 
     func run() throws {
@@ -62,16 +75,20 @@ struct ProfileCommand: ParsableCommand {
         FileHandle.standardError.write(Data("profiling \(total) layers of '\(space.name)' on \(device.id) at \(threadOptions.threads) thread(s)\n".utf8))
         var bar = ProgressLine(label: "profile", total: total)
         let settings = ProfileSettings(contexts: contexts, runs: runs, seed: seed)
-        let table = try Profiler.profile(space: space, device: device, threads: threadOptions.threads, settings: settings) { p in
+        let table = try Profiler.profile(space: space, device: device, threads: threadOptions.threads,
+                                         gemm: try parseGEMM(gemm, allowAuto: true), family: try kernelOptions.family(),
+                                         settings: settings) { p in
             bar.update(done: p.done, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.networks) networks")
         }
         try table.write(file: path)
         let noisy = table.entries.filter(\.noisy).count
+        let blas = table.entries.filter { $0.gemm == GEMMBackend.openblas.rawValue }.count
         if json {
             try printJSON(Summary(table: path, device_id: device.id, space: space.name, entries: table.entries.count, noisy: noisy,
-                                  seconds: table.seconds, threads: threadOptions.threads))
+                                  seconds: table.seconds, threads: threadOptions.threads, family: table.engine.family,
+                                  gemm: table.engine.gemm, openblas_entries: blas))
         } else {
-            print("wrote \(path): \(table.entries.count) layers in \(ProgressLine.clock(table.seconds)), \(noisy) with spread across contexts above \(settings.targetSpreadPct)%")
+            print("wrote \(path): \(table.entries.count) layers in \(ProgressLine.clock(table.seconds)), \(noisy) with spread across contexts above \(settings.targetSpreadPct)%; kernel family \(table.engine.family), GEMM \(table.engine.gemm)\(table.engine.gemm == "auto" ? " (\(blas) layers on OpenBLAS)" : "")")
         }
     }
 }

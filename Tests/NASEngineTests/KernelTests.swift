@@ -31,17 +31,19 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
 @Suite struct ConvolutionKernelTests {
     @Test(arguments: convolutionCases.indices, Activation.allCases)
     func matchesReference(caseIndex: Int, activation: Activation) {
-        for backend in GEMMBackend.allCases { check(caseIndex: caseIndex, activation: activation, backend: backend) }
+        check(caseIndex: caseIndex, activation: activation, backend: .openblas)
+        // The native backend with every kernel family, not only the one this host picks.
+        for family in KernelFamily.allCases { check(caseIndex: caseIndex, activation: activation, backend: .native, family: family) }
     }
 
-    func check(caseIndex: Int, activation: Activation, backend: GEMMBackend) {
+    func check(caseIndex: Int, activation: Activation, backend: GEMMBackend, family: KernelFamily = .host) {
         let (input, k, s, cout) = convolutionCases[caseIndex]
         var rng = SplitMix64(seed: UInt64(caseIndex))
         let layer = Convolution.random(inChannels: input.c, outChannels: cout, kernel: k, stride: s, activation: activation, rng: &rng)
         let x = Tensor(shape: input, values: randomValues(input.count, seed: 100 + UInt64(caseIndex)))
-        let y = layer(x, context: ExecutionContext(gemm: backend))
+        let y = layer(x, context: ExecutionContext(gemm: backend, family: family))
         #expect(y.shape == Shape(n: input.n, h: (input.h + s - 1) / s, w: (input.w + s - 1) / s, c: cout))
-        #expect(maxRelativeError(y.array, Reference.convolution(layer, x.array, input)) < 1e-4, "\(backend)")
+        #expect(maxRelativeError(y.array, Reference.convolution(layer, x.array, input)) < 1e-4, "\(backend) \(family)")
     }
 
     /// A 3x3 convolution with an identity skip (the MNasNet "conv" op with skip) against the
@@ -60,8 +62,11 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         #expect(maxRelativeError(plain(x, context: ExecutionContext(gemm: backend)).array, reference) > 0.1)
     }
 
-    @Test(arguments: GEMMBackend.allCases, [1, 2])
-    func largePointwiseWithResidualMatchesReference(backend: GEMMBackend, threads: Int) {
+    /// Every GEMM backend and native kernel family.
+    static let engines: [(GEMMBackend, KernelFamily)] = [(.openblas, .host)] + KernelFamily.allCases.map { (.native, $0) }
+
+    @Test(arguments: engines, [1, 2])
+    func largePointwiseWithResidualMatchesReference(engine: (GEMMBackend, KernelFamily), threads: Int) {
         // 5,000 pixels: several OpenBLAS chunks and native row blocks; 40 = 32 + 8 columns: a
         // full panel pair then a partial panel; the residual is fused into the store.
         let input = Shape(n: 2, h: 50, w: 50, c: 24)
@@ -71,21 +76,28 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         let residual = Tensor(shape: layer.outputShape(for: input), values: randomValues(input.pixels * 40, seed: 11))
         let y = Tensor(shape: residual.shape)
         layer.forward(x.pointer, input: input, into: y.pointer, residual: residual.pointer, scratch: y.pointer,
-                      context: ExecutionContext(threads: threads, gemm: backend))
+                      context: ExecutionContext(threads: threads, gemm: engine.0, family: engine.1))
         let expected = zip(Reference.convolution(layer, x.array, input), residual.array).map { $0 + $1 }
         #expect(maxRelativeError(y.array, expected) < 1e-4)
     }
 
-    @Test(arguments: [(1, 1, 1), (7, 5, 3), (13, 17, 33), (25, 64, 16), (9, 40, 100)])
-    func packedGEMMCoversEveryTileShape(m: Int, n: Int, k: Int) {
-        // Row counts that exercise the 8/4/2/1 and 12/8/4/2/1 tile ladders, column counts with
-        // one partial panel, and strided A/C rows.
+    /// Every kernel family is portable SIMD code, so each runs here; one wider than this CPU's
+    /// registers runs split in two (correct, slower), which the test says rather than skips.
+    @Test(arguments: KernelFamily.allCases, [(1, 1, 1), (7, 5, 3), (13, 17, 33), (25, 64, 16), (9, 40, 100), (11, 48, 20), (23, 16, 7)])
+    func packedGEMMCoversEveryTileShape(family: KernelFamily, shape: (Int, Int, Int)) {
+        if !family.runsNatively(features: KernelFamily.hostFeatures) {
+            print("note: kernel family \(family) is wider than this CPU's vectors; testing it with each vector split in two")
+        }
+        let (m, n, k) = shape
+        // Row counts that exercise the 8/4/2/1, 12/8/4/2/1 and 6/4/2/1 tile ladders, column
+        // counts with one partial panel, and strided A/C rows.
         let lda = k + 3, ldc = n + 5
         let a = randomValues(m * lda, seed: 12), w = randomValues(k * n, seed: 13), bias = randomValues(n, seed: 14)
         let weights = GEMMWeights(k: k, n: n, weights: w, bias: bias)
         var c = [Float](repeating: -7, count: m * ldc)
         c.withUnsafeMutableBufferPointer {
-            Kernels.gemm(a, lda: lda, rows: m, weights: weights, activation: .hswish, into: $0.baseAddress!, ldc: ldc, context: ExecutionContext())
+            Kernels.gemm(a, lda: lda, rows: m, weights: weights, activation: .hswish, into: $0.baseAddress!, ldc: ldc,
+                         context: ExecutionContext(family: family))
         }
         for r in 0..<m {
             for j in 0..<ldc {
@@ -95,6 +107,16 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
                 #expect(abs(c[r * ldc + j] - Reference.activate(.hswish, Float(acc))) < 1e-4 * (1 + Float(abs(acc))))
             }
         }
+    }
+
+    @Test func familyFollowsTheCPUFeatures() {
+        #expect(KernelFamily.preferred(features: ["sse4.2", "avx", "avx2", "fma3", "avx512f"]) == .avx512)
+        #expect(KernelFamily.preferred(features: ["sse4.2", "avx", "avx2", "fma3"]) == .avx2)
+        #expect(KernelFamily.preferred(features: ["sse4.2", "avx", "avx2"]) == .neon)  // AVX2 without FMA: 4 lanes
+        #expect(KernelFamily.preferred(features: ["neon", "fma", "dotprod"]) == .neon)
+        #expect(KernelFamily.avx2.runsNatively(features: ["avx2", "fma3", "avx512f"]))
+        #expect(!KernelFamily.avx512.runsNatively(features: ["avx2", "fma3"]))
+        #expect(ExecutionContext().family == KernelFamily.host)
     }
 
     @Test func im2colSpansSeveralChunks() {

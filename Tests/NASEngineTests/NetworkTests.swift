@@ -45,6 +45,23 @@ import Testing
         #expect(Array(executor.run()) == t.array)
     }
 
+    /// Per-layer backends: each layer runs on its own backend (bit-identical to evaluating it
+    /// alone on that backend), and the mixed network computes what the uniform one does.
+    @Test func perLayerBackendsRunEachLayerOnItsBackend() throws {
+        let network = try MobileNetV2.network(resolution: 33, width: 0.35, classes: 7, seed: 5)
+        let backends = network.layers.indices.map { $0 % 2 == 0 ? GEMMBackend.openblas : .native }
+        let mixed = NetworkExecutor(network: network, context: ExecutionContext(family: .avx2), layerBackends: backends)
+        mixed.fillInputRandomly(seed: 6)
+        var t = Tensor(shape: network.inputShape, values: mixed.input.array)
+        for (layer, backend) in zip(network.layers, backends) { t = layer(t, context: ExecutionContext(gemm: backend, family: .avx2)) }
+        let output = Array(mixed.run())
+        #expect(output == t.array)
+        let uniform = NetworkExecutor(network: network, context: ExecutionContext())
+        uniform.fillInputRandomly(seed: 6)
+        let reference = Array(uniform.run())
+        #expect(zip(output, reference).allSatisfy { abs($0 - $1) <= 1e-4 * (1 + abs($1)) })
+    }
+
     @Test func tooSmallResolutionIsAnError() {
         #expect(throws: EngineError.resolutionTooSmall(resolution: 16, minimum: 17, model: "mobilenetv2")) {
             try MobileNetV2.network(resolution: 16)

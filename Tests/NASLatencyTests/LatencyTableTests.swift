@@ -32,7 +32,7 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
     let layers = try NetworkBuilder.allLayers(in: space)
     return LatencyTable(
         schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
-        engine: .init(threads: threads, build: "test", gemm: "native", blasCore: "test", measurement: ProfileSettings()),
+        engine: .init(threads: threads, build: "test", gemm: "native", blasCore: "test", family: "avx512", measurement: ProfileSettings()),
         space: .init(name: space.name, digest: space.digest), createdAt: "2026-01-01T00:00:00Z", seconds: 0,
         entries: layers.enumerated().map { i, layer in
             LatencyTable.Entry(signature: layer.signature, role: layer.role, medianMs: ms(i), spreadPct: 0, contexts: 1, noisy: false, macs: 0, samplesMs: [], contextMacs: [])
@@ -105,6 +105,45 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         table.schema = 99
         try table.write(file: future)
         #expect { try LatencyTable.load(file: future) } throws: { "\($0)".contains("schema 99 is not supported") }
+        // Engine fields a table of another build might hold: named with the choices.
+        table.schema = LatencyTable.currentSchema
+        table.engine.family = "avx1024"
+        try table.write(file: future)
+        #expect { try LatencyTable.load(file: future) } throws: { "\($0)".contains("'engine.family' is 'avx1024'") }
+        table.engine.family = "avx2"
+        table.entries[1].gemm = "mkl"
+        try table.write(file: future)
+        #expect { try LatencyTable.load(file: future) } throws: { "\($0)".contains("'entries.1.gemm' is 'mkl'") }
+    }
+
+    /// A table written before kernel families existed was measured with the 16-lane kernels.
+    @Test func tablesWithoutAFamilyAreAVX512() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let table = try handBuiltTable(space: space, device: try DeviceIdentity.current()) { _ in 1 }
+        let data = try JSONEncoder().encode(table)
+        var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var engine = try #require(object["engine"] as? [String: Any])
+        engine.removeValue(forKey: "family")
+        object["engine"] = engine
+        let old = try LatencyTable.parse(try JSONSerialization.data(withJSONObject: object), source: "old.json")
+        #expect(old.family == .avx512)
+        #expect(old.entries.allSatisfy { $0.gemm == nil })
+    }
+
+    /// The per-layer GEMM choice reaches the executor: a layer whose entry says openblas runs
+    /// there, the rest on the table's default.
+    @Test func perLayerBackendsFollowTheEntries() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        var table = try handBuiltTable(space: space, device: try DeviceIdentity.current()) { _ in 1 }
+        table.engine.gemm = "auto"
+        var rng = SplitMix64(seed: 11)
+        let layers = try NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space)
+        for i in table.entries.indices { table.entries[i].gemm = table.entries[i].signature == layers[0].signature ? "openblas" : "native" }
+        let backends = table.backends(for: layers)
+        #expect(backends.count == layers.count)
+        #expect(backends[0] == .openblas)
+        #expect(backends.dropFirst().allSatisfy { $0 == .native })
+        #expect(table.defaultBackend == .native && table.executionContext.family == .avx512)
     }
 }
 
@@ -120,6 +159,9 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         }
         let expected = try NetworkBuilder.allLayers(in: space).map(\.signature)
         #expect(table.entries.map(\.signature) == expected)
+        // --gemm auto: both backends timed, one kept per layer, the other's time kept beside it.
+        #expect(table.engine.gemm == "auto" && table.engine.family == KernelFamily.host.rawValue)
+        #expect(table.entries.allSatisfy { $0.gemm != nil && ($0.alternativeMs ?? 0) > 0 })
         #expect(table.entries.allSatisfy { $0.contexts >= 2 && $0.medianMs > 0 })
         #expect(table.space.digest == space.digest && table.deviceID == device.id)
         #expect(reports > 0)
@@ -127,6 +169,22 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         let predictor = LatencyPredictor(table: table, path: "profiled")
         var rng = SplitMix64(seed: 5)
         for _ in 0..<10 { #expect(try predictor.predictMs(NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space)) > 0) }
+    }
+
+    @Test func openBLASIsChosenOnlyWhenClearlyFaster() {
+        #expect(Profiler.chooseBackend(nativeMs: [1.0, 1.1, 0.9], openBLASMs: [0.5, 0.6, 0.55]) == .openblas)
+        #expect(Profiler.chooseBackend(nativeMs: [1.0, 1.0, 1.0], openBLASMs: [0.99, 0.98, 0.99]) == .native)  // within the margin
+        #expect(Profiler.chooseBackend(nativeMs: [0.5], openBLASMs: [1.0]) == .native)
+        #expect(Profiler.chooseBackend(nativeMs: [], openBLASMs: [1.0]) == .native)
+    }
+
+    /// A fixed backend and family are recorded as such, with no per-entry choice.
+    @Test func fixedBackendAndFamilyAreRecorded() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let table = try Profiler.profile(space: space, device: try DeviceIdentity.current(), threads: 1, gemm: .openblas, family: .neon,
+                                         settings: ProfileSettings(contexts: 1, warmup: 0, runs: 1))
+        #expect(table.engine.gemm == "openblas" && table.family == .neon && table.defaultBackend == .openblas)
+        #expect(table.entries.allSatisfy { $0.gemm == nil && $0.alternativeMs == nil })
     }
 
     @Test func categoricalSpacesCannotBeProfiled() throws {

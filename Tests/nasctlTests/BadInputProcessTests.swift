@@ -77,6 +77,10 @@ import Testing
         (["evaluate", "--arch", mobilenet, "--proxy-batch-size", "100000000"], "--proxy-batch-size is 100000000"),
         (["search", "--target-ms", "inf", "--space", "Configs/nasbench201.yaml", "--evaluator", "table:x.csv"], "--target-ms must be a positive number"),
         (["search", "--target-ms", "nan", "--space", "Configs/nasbench201.yaml", "--evaluator", "table:x.csv"], "--target-ms must be a positive number"),
+        (["measure", "--kernel-family", "avx1024"], "--kernel-family must be auto, avx512, avx2, neon (got 'avx1024')"),
+        (["measure", "--gemm", "auto"], "--gemm must be native, openblas (got 'auto')"),
+        (["profile", "--gemm", "mkl"], "--gemm must be auto, native, openblas (got 'mkl')"),
+        (["measure", "--table", "t.json"], "--table needs --arch"),
     ])
     func infiniteOrHugeFlags(arguments: [String], message: String) throws {
         try expectCleanFailure(arguments, message)

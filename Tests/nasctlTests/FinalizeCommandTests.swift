@@ -58,7 +58,7 @@ import Testing
         }
         let table = dir + "/table.json"
         try LatencyTable(schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
-                         engine: .init(threads: 1, build: "test", gemm: "native", blasCore: "x", measurement: ProfileSettings()),
+                         engine: .init(threads: 1, build: "test", gemm: "native", blasCore: "x", family: "avx512", measurement: ProfileSettings()),
                          space: .init(name: space.name, digest: space.digest), createdAt: "", seconds: 0, entries: entries).write(file: table)
         try writeSplit("train", count: 80, seed: 1)
         try Data("corrupt: the search must not read the test split".utf8).write(to: URL(fileURLWithPath: dir + "/data/t10k-images-idx3-ubyte"))

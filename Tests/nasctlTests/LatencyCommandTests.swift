@@ -39,7 +39,7 @@ import Testing
             LatencyTable.Entry(signature: $0.signature, role: $0.role, medianMs: 0.25, spreadPct: 0, contexts: 1, noisy: false, macs: 0, samplesMs: [], contextMacs: [])
         }
         try LatencyTable(schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
-                         engine: .init(threads: threads, build: "test", gemm: "native", blasCore: "x", measurement: ProfileSettings()),
+                         engine: .init(threads: threads, build: "test", gemm: "native", blasCore: "x", family: "avx512", measurement: ProfileSettings()),
                          space: .init(name: space.name, digest: space.digest), createdAt: "", seconds: 0, entries: entries).write(file: path)
         return path
     }
@@ -85,6 +85,25 @@ import Testing
     @Test func measureArchitectureRunsAndRejectsBothSources() throws {
         #expect(failure(["measure", "--arch", archFile, "--space", spaceFile, "--runs", "2", "--warmup", "0", "--json"]) == nil)
         #expect(failure(["measure", "--arch", archFile, "--model", "mobilenetv2"])?.contains("either --model or --arch") == true)
+    }
+
+    /// `measure --table` runs the network with the table's kernel family and per-layer GEMM
+    /// backends, and says so in its report.
+    @Test func measureRunsTheEngineTheTableDescribes() throws {
+        let path = try table(device: try DeviceIdentity.current())
+        var loaded = try LatencyTable.load(file: path)
+        loaded.engine.family = "neon"
+        loaded.engine.gemm = "auto"
+        for i in loaded.entries.indices { loaded.entries[i].gemm = i % 2 == 0 ? "openblas" : "native" }
+        try loaded.write(file: path)
+        let architecture = try Architecture.load(file: archFile, space: space)
+        let layers = try NetworkBuilder.layers(for: architecture, in: space)
+        let network = try NetworkBuilder.network(for: architecture, in: space, seed: 1)
+        let report = MeasureCommand.measure(network, name: "a", resolution: 16, width: 1, threads: 1, runs: 2, warmup: 0, seed: 1,
+                                            profile: false, context: loaded.executionContext, layerBackends: loaded.backends(for: layers))
+        #expect(report.family == "neon")
+        #expect(Set(loaded.backends(for: layers)).count == 1 ? report.gemm != "per layer" : report.gemm == "per layer")
+        #expect(failure(["measure", "--arch", archFile, "--space", spaceFile, "--table", path, "--runs", "2", "--warmup", "0", "--json"]) == nil)
     }
 
     @Test func timingCommandsRefuseDebugBuilds() throws {

@@ -4,14 +4,24 @@
 public final class NetworkExecutor: @unchecked Sendable {
     public let network: Network
     public let context: ExecutionContext
+    /// The context each layer runs on: `context`, with a per-layer GEMM backend when given one.
+    private let layerContexts: [ExecutionContext]
     private let shapes: [Shape]
     private let ping: FloatBuffer, pong: FloatBuffer, scratch: FloatBuffer
     /// The input buffer: write the NHWC input here before `run()`.
     public let input: Tensor
 
-    public init(network: Network, context: ExecutionContext) {
+    /// - Parameter layerBackends: one GEMM backend per layer of `network` (a latency table's
+    ///   choice per layer shape, `LatencyTable.backends(for:)`); nil runs every layer on
+    ///   `context.gemm`.
+    /// - Precondition: `layerBackends` has one backend per layer.
+    public init(network: Network, context: ExecutionContext, layerBackends: [GEMMBackend]? = nil) {
+        precondition(layerBackends.map { $0.count == network.layers.count } ?? true,
+                     "NetworkExecutor: \(layerBackends?.count ?? 0) layer backends for \(network.layers.count) layers")
         self.network = network
         self.context = context
+        self.layerContexts = layerBackends.map { $0.map { context.with(gemm: $0) } }
+            ?? Array(repeating: context, count: network.layers.count)
         self.shapes = network.shapes
         let largest = shapes.dropFirst().map(\.count).max() ?? 1
         let scratchNeed = zip(network.layers, shapes).map { $0.0.scratchCount(for: $0.1) }.max() ?? 0
@@ -33,7 +43,7 @@ public final class NetworkExecutor: @unchecked Sendable {
         var source = UnsafePointer(input.pointer)
         var target = ping.pointer
         for (i, layer) in network.layers.enumerated() {
-            layer.forward(source, input: shapes[i], into: target, scratch: scratch.pointer, context: context)
+            layer.forward(source, input: shapes[i], into: target, scratch: scratch.pointer, context: layerContexts[i])
             source = UnsafePointer(target)
             target = target == ping.pointer ? pong.pointer : ping.pointer
         }
@@ -42,18 +52,23 @@ public final class NetworkExecutor: @unchecked Sendable {
 
     /// Times every layer over `runs` passes; returns the median milliseconds per layer.
     public func profileLayers(runs: Int) -> [Double] {
+        profileLayerSamples(runs: runs).map { $0.sorted()[$0.count / 2] }
+    }
+
+    /// Times every layer over `runs` passes; returns each layer's `max(runs, 1)` times (ms).
+    public func profileLayerSamples(runs: Int) -> [[Double]] {
         var samples = Array(repeating: [Double](), count: network.layers.count)
         for _ in 0..<max(runs, 1) {
             var source = UnsafePointer(input.pointer)
             var target = ping.pointer
             for (i, layer) in network.layers.enumerated() {
                 let start = MonotonicClock.nanoseconds()
-                layer.forward(source, input: shapes[i], into: target, scratch: scratch.pointer, context: context)
+                layer.forward(source, input: shapes[i], into: target, scratch: scratch.pointer, context: layerContexts[i])
                 samples[i].append(Double(MonotonicClock.nanoseconds() - start) / 1e6)
                 source = UnsafePointer(target)
                 target = target == ping.pointer ? pong.pointer : ping.pointer
             }
         }
-        return samples.map { $0.sorted()[$0.count / 2] }
+        return samples
     }
 }

@@ -77,7 +77,8 @@ struct TileArguments {
 
 extension Kernels {
     /// `C[m × n] = act(A[m × k] · B + bias) + residual` with `B` prepacked, on the engine's own
-    /// register-blocked microkernels (tiles up to 8×32 / 12×16; 16-lane vectors).
+    /// register-blocked microkernels of `context.family` (AVX-512: tiles 8×32 and 12×16 of
+    /// 16-lane vectors; AVX2 and NEON: 6×16 of 8 and 4 lanes).
     ///
     /// `A` rows have stride `lda` (NHWC pixels for a 1x1 convolution), `C` rows `ldc`, the
     /// optional residual rows `ldr`. Row blocks are split across `context.threads`.
@@ -97,7 +98,7 @@ extension Kernels {
         // more, the panels are split too so small layers (7x7 = 49 rows) still use every thread.
         let pairs = (panels + 1) / 2
         let groups = context.threads == 1 ? 1 : min(pairs, max(1, (context.threads * 2 + blocks - 1) / blocks))
-        func run<Act: ActivationFunction>(_: Act.Type) {
+        func run<Act: ActivationFunction, Family: MicrokernelSet>(_: Act.Type, _: Family.Type) {
             context.parallelFor(blocks * groups) { items in
                 for item in items {
                     let block = item / groups, group = item % groups
@@ -106,7 +107,7 @@ extension Kernels {
                     var p = 2 * (pairs * group / groups)
                     let end = min(panels, 2 * (pairs * (group + 1) / groups))
                     while p < end {
-                        let two = p + 1 < end
+                        let two = Family.pairsPanels && p + 1 < end
                         let b0 = b.data.pointer + p * k * 16
                         let t = TileArguments(
                             a: a + first * lda, lda: lda, k: k,
@@ -115,18 +116,25 @@ extension Kernels {
                             cols: min(two ? 32 : 16, n - p * 16),
                             bias: b.bias.pointer + p * 16,
                             residual: residual.map { $0 + first * ldr + p * 16 }, ldr: ldr)
-                        tileRows(Act.self, t, rows: rows, twoPanels: two)
+                        Family.tileRows(Act.self, t, rows: rows, twoPanels: two)
                         p += two ? 2 : 1
                     }
                 }
             }
         }
-        switch activation {
-        case .none: run(IdentityActivation.self)
-        case .relu: run(ReLUActivation.self)
-        case .relu6: run(ReLU6Activation.self)
-        case .hswish: run(HardSwishActivation.self)
-        case .sigmoid: run(SigmoidActivation.self)
+        func run<Family: MicrokernelSet>(_ family: Family.Type) {
+            switch activation {
+            case .none: run(IdentityActivation.self, family)
+            case .relu: run(ReLUActivation.self, family)
+            case .relu6: run(ReLU6Activation.self, family)
+            case .hswish: run(HardSwishActivation.self, family)
+            case .sigmoid: run(SigmoidActivation.self, family)
+            }
+        }
+        switch context.family {
+        case .avx512: run(AVX512Microkernels.self)
+        case .avx2: run(AVX2Microkernels.self)
+        case .neon: run(NEONMicrokernels.self)
         }
     }
 }

@@ -1,6 +1,6 @@
 
 /// How the engine runs: the thread count the engine's own kernels split their outer loops into
-/// (at most `threads` parts) and the GEMM backend.
+/// (at most `threads` parts), the GEMM backend and the native backend's kernel family.
 ///
 /// A context is a plain value: creating one changes nothing process-wide. OpenBLAS's thread
 /// count is process-wide state, so it is set explicitly, once, by whoever owns the process
@@ -10,12 +10,20 @@ public struct ExecutionContext: Sendable {
     public let threads: Int
     /// The GEMM implementation behind convolutions.
     public let gemm: GEMMBackend
+    /// The microkernel family of the native GEMM backend (default: the host's).
+    public let family: KernelFamily
 
     /// - Precondition: `threads >= 1` (the CLI validates user input before it gets here).
-    public init(threads: Int = 1, gemm: GEMMBackend = .native) {
+    public init(threads: Int = 1, gemm: GEMMBackend = .native, family: KernelFamily = .host) {
         precondition(threads >= 1, "ExecutionContext: threads must be >= 1, got \(threads)")
         self.threads = threads
         self.gemm = gemm
+        self.family = family
+    }
+
+    /// The same context with another GEMM backend.
+    public func with(gemm: GEMMBackend) -> ExecutionContext {
+        ExecutionContext(threads: threads, gemm: gemm, family: family)
     }
 
     /// One thread for the engine's own loops, native GEMM.

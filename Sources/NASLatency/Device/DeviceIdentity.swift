@@ -26,11 +26,11 @@ public struct DeviceIdentity: Codable, Equatable, Sendable {
 
     /// Reads this machine's identity through cpuinfo.
     public static func current() throws -> DeviceIdentity {
-        let snap = try CPUInfo.snapshot()
+        guard let snap = CPUInfo.snapshot() else { throw DeviceError.cpuinfoUnavailable }
         let signature = String(snap.signature, radix: 16)
         return DeviceIdentity(
             vendor: CPUInfoNames.vendors[snap.vendor] ?? "vendor-\(snap.vendor)",
-            packageName: snap.packageName.isEmpty ? "unknown" : snap.packageName,
+            packageName: snap.packageName.trimmingCharacters(in: .whitespaces).isEmpty ? "unknown" : snap.packageName.trimmingCharacters(in: .whitespaces),
             microarchitecture: CPUInfoNames.microarchitectures[snap.microarchitecture]
                 ?? "uarch-0x" + String(snap.microarchitecture, radix: 16),
             signature: "0x" + String(repeating: "0", count: max(0, 8 - signature.count)) + signature,

@@ -11,11 +11,32 @@ public struct LatencyTable: Codable, Sendable {
         public var threads: Int
         /// `release` or `debug` (a debug build's timings are meaningless).
         public var build: String
-        /// GEMM backend (`native`, `openblas`) and OpenBLAS's kernel family.
+        /// GEMM backend (`native`, `openblas`, or `auto`: chosen per entry, see `Entry.gemm`) and
+        /// OpenBLAS's kernel family.
         public var gemm: String
         public var blasCore: String
+        /// The native backend's microkernel family (`KernelFamily`); tables written before
+        /// families existed were measured with the 16-lane kernels, `avx512`.
+        public var family: String
         /// How layers were timed in context.
         public var measurement: ProfileSettings
+
+        public init(threads: Int, build: String, gemm: String, blasCore: String, family: String, measurement: ProfileSettings) {
+            self.threads = threads; self.build = build; self.gemm = gemm; self.blasCore = blasCore
+            self.family = family; self.measurement = measurement
+        }
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            threads = try c.decode(Int.self, forKey: .threads)
+            build = try c.decode(String.self, forKey: .build)
+            gemm = try c.decode(String.self, forKey: .gemm)
+            blasCore = try c.decode(String.self, forKey: .blasCore)
+            family = try c.decodeIfPresent(String.self, forKey: .family) ?? KernelFamily.avx512.rawValue
+            measurement = try c.decode(ProfileSettings.self, forKey: .measurement)
+        }
+
+        enum CodingKeys: String, CodingKey { case threads, build, gemm, blasCore, family, measurement }
     }
 
     public struct Space: Codable, Sendable, Equatable {
@@ -41,10 +62,23 @@ public struct LatencyTable: Codable, Sendable {
         /// size of the network around it.
         public var samplesMs: [Double]
         public var contextMacs: [Int]
+        /// The GEMM backend this layer runs on (`native` or `openblas`; tables with one backend
+        /// for every layer leave it out): with `engine.gemm = auto` the profiler timed both in
+        /// its first contexts and kept the faster.
+        public var gemm: String?
+        /// Median of the backend not chosen, in the same first contexts (milliseconds).
+        public var alternativeMs: Double?
+
+        public init(signature: String, role: String, medianMs: Double, spreadPct: Double, contexts: Int, noisy: Bool, macs: Int,
+                    samplesMs: [Double], contextMacs: [Int], gemm: String? = nil, alternativeMs: Double? = nil) {
+            self.signature = signature; self.role = role; self.medianMs = medianMs; self.spreadPct = spreadPct
+            self.contexts = contexts; self.noisy = noisy; self.macs = macs; self.samplesMs = samplesMs
+            self.contextMacs = contextMacs; self.gemm = gemm; self.alternativeMs = alternativeMs
+        }
 
         enum CodingKeys: String, CodingKey {
             case signature, role, medianMs = "median_ms", spreadPct = "spread_pct", contexts, noisy, macs,
-                 samplesMs = "samples_ms", contextMacs = "context_macs"
+                 samplesMs = "samples_ms", contextMacs = "context_macs", gemm, alternativeMs = "alternative_ms"
         }
     }
 
@@ -85,7 +119,39 @@ public struct LatencyTable: Codable, Sendable {
         guard table.schema == currentSchema else {
             throw LatencyError.badTable(path, "schema \(table.schema) is not supported (this nasctl reads schema \(currentSchema)); re-run `nasctl profile`")
         }
+        guard KernelFamily(rawValue: table.engine.family) != nil else {
+            throw LatencyError.badTable(path, "field 'engine.family' is '\(table.engine.family)', not one of \(KernelFamily.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard table.engine.gemm == "auto" || GEMMBackend(rawValue: table.engine.gemm) != nil else {
+            throw LatencyError.badTable(path, "field 'engine.gemm' is '\(table.engine.gemm)', not one of auto, \(GEMMBackend.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        for (i, entry) in table.entries.enumerated() {
+            if let gemm = entry.gemm, GEMMBackend(rawValue: gemm) == nil {
+                throw LatencyError.badTable(path, "field 'entries.\(i).gemm' is '\(gemm)', not one of \(GEMMBackend.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
         return table
+    }
+
+    /// The native backend's kernel family the table was measured with.
+    public var family: KernelFamily { KernelFamily(rawValue: engine.family) ?? .avx512 }
+
+    /// The backend of layers the table has no per-entry choice for.
+    public var defaultBackend: GEMMBackend { GEMMBackend(rawValue: engine.gemm) ?? .native }
+
+    /// The engine configuration the table describes, at its thread count.
+    public var executionContext: ExecutionContext {
+        ExecutionContext(threads: engine.threads, gemm: defaultBackend, family: family)
+    }
+
+    /// One GEMM backend per layer, as the table measured it: the entry's choice for a layer
+    /// with one, else `defaultBackend`. Pass to `NetworkExecutor(layerBackends:)` so a measured
+    /// network runs as the table describes it.
+    /// - Complexity: O(entries + layers).
+    public func backends(for layers: [BuiltLayer]) -> [GEMMBackend] {
+        var chosen: [String: GEMMBackend] = [:]
+        for entry in entries { if let gemm = entry.gemm.flatMap(GEMMBackend.init(rawValue:)) { chosen[entry.signature] = gemm } }
+        return layers.map { chosen[$0.signature] ?? defaultBackend }
     }
 
     /// Writes the table as pretty JSON, atomically (a crash never leaves half a table).

@@ -1,26 +1,27 @@
 import CCPUInfo
 
 /// The one place nasctl calls the cpuinfo library. Every `cpuinfo_*` call goes through here and
-/// comes back as plain Swift values.
-enum CPUInfo {
+/// comes back as plain Swift values: the kernels pick their family from the features, the
+/// latency module names the device from the rest.
+package enum CPUInfo {
     /// What cpuinfo reports about processor 0's package, core and caches.
-    struct Snapshot {
-        var vendor: UInt32
-        var microarchitecture: UInt32
+    package struct Snapshot: Sendable {
+        package var vendor: UInt32
+        package var microarchitecture: UInt32
         /// x86: CPUID leaf 1 EAX (family/model/stepping); ARM: MIDR.
-        var signature: UInt32
-        var packageName: String
-        var cores: Int
-        var logicalProcessors: Int
-        var l1dBytes: Int, l2Bytes: Int, l3Bytes: Int
-        var frequencyHz: UInt64
-        var features: [String]
+        package var signature: UInt32
+        package var packageName: String
+        package var cores: Int
+        package var logicalProcessors: Int
+        package var l1dBytes: Int, l2Bytes: Int, l3Bytes: Int
+        package var frequencyHz: UInt64
+        package var features: [String]
     }
 
-    /// Reads the snapshot; throws when cpuinfo cannot initialise (e.g. /proc or /sys unreadable).
-    static func snapshot() throws -> Snapshot {
-        guard cpuinfo_initialize() else { throw DeviceError.cpuinfoUnavailable }
-        guard cpuinfo_get_cores_count() > 0, let core = cpuinfo_get_core(0)?.pointee else { throw DeviceError.cpuinfoUnavailable }
+    /// Reads the snapshot; nil when cpuinfo cannot initialise (e.g. /proc or /sys unreadable).
+    package static func snapshot() -> Snapshot? {
+        guard cpuinfo_initialize() else { return nil }
+        guard cpuinfo_get_cores_count() > 0, let core = cpuinfo_get_core(0)?.pointee else { return nil }
         let packageName: String = cpuinfo_get_package(0).map { package in
             withUnsafeBytes(of: package.pointee.name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
@@ -37,7 +38,7 @@ enum CPUInfo {
             vendor: core.vendor.rawValue,
             microarchitecture: core.uarch.rawValue,
             signature: signature,
-            packageName: packageName.trimmingCharacters(in: .whitespaces),
+            packageName: packageName,
             cores: Int(cpuinfo_get_cores_count()),
             logicalProcessors: Int(cpuinfo_get_processors_count()),
             l1dBytes: cacheSize(cpuinfo_get_l1d_caches_count(), cpuinfo_get_l1d_cache(0)),
