@@ -52,6 +52,10 @@ let package = Package(
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]
         ),
         .systemLibrary(
+            name: "CXNNPACK",
+            providers: [.apt(["libxnnpack-dev", "libpthreadpool-dev"])]
+        ),
+        .systemLibrary(
             name: "CCPUInfo",
             pkgConfig: "libcpuinfo",
             providers: [.apt(["libcpuinfo-dev"])]
@@ -66,8 +70,9 @@ let package = Package(
         // Bottom: shapes, buffers, the thread pool and the kernels (unchecked in release), which pick
         // their family from the CPU's features (cpuinfo).
         .target(name: "NASKernels", dependencies: ["CBLAS", "CCPUInfo"], swiftSettings: hotKernels),
-        // Layers and the network executor over the kernels (re-exports NASKernels).
-        .target(name: "NASEngine", dependencies: ["NASKernels"], swiftSettings: hostCPU),
+        // Layers and the network executors: over the kernels (re-exports NASKernels) and over
+        // XNNPACK's operators.
+        .target(name: "NASEngine", dependencies: ["NASKernels", "CXNNPACK"], swiftSettings: hostCPU),
         // Decisions, architectures, YAML search spaces, network builder.
         .target(name: "NASSpace", dependencies: ["NASEngine", .product(name: "Yams", package: "Yams")], swiftSettings: hostCPU),
         // Device identity, timing, profiler, latency tables, predictor, validation.

@@ -44,10 +44,13 @@ struct MeasureCommand: ParsableCommand {
 
     @OptionGroup var kernelOptions: KernelOptions
 
+    @Option(help: "What runs the network: nasctl (the engine's kernels) or xnnpack (XNNPACK's operators, as TFLite runs them).")
+    var backend: String = "nasctl"
+
     @Option(help: "GEMM backend of convolutions: native or openblas.")
     var gemm: String = "native"
 
-    @Option(name: .customLong("table"), help: "With --arch: run the network as this latency table measured it (its kernel family and each layer's GEMM backend), in place of --gemm and --kernel-family.")
+    @Option(name: .customLong("table"), help: "With --arch: run the network as this latency table measured it (its backend, kernel family and each layer's GEMM backend), in place of --backend, --gemm and --kernel-family.")
     var tablePath: String?
 
     @Flag(help: "Also print a per-layer profile (median ms, share, cumulative share).")
@@ -64,6 +67,7 @@ struct MeasureCommand: ParsableCommand {
         guard resolution >= 1 else { throw ValidationError("--resolution must be a positive number of pixels (got \(resolution)).") }
         guard width > 0 && width <= 4 else { throw ValidationError("--width must be in (0, 4] (got \(width)).") }
         _ = try parseGEMM(gemm, allowAuto: false)
+        _ = try parseBackend(backend)
         guard tablePath == nil || arch != nil else { throw ValidationError("--table needs --arch (a table describes the layers of its space).") }
     }
 
@@ -72,6 +76,7 @@ struct MeasureCommand: ParsableCommand {
         var resolution: Int
         var width: Double
         var threads: Int
+        var backend: String
         var family: String
         var gemm: String
         var warmup: Int
@@ -84,12 +89,12 @@ struct MeasureCommand: ParsableCommand {
             var c = encoder.container(keyedBy: Keys.self)
             try c.encode(model, forKey: .model); try c.encode(resolution, forKey: .resolution)
             try c.encode(width, forKey: .width); try c.encode(threads, forKey: .threads)
-            try c.encode(family, forKey: .family); try c.encode(gemm, forKey: .gemm)
+            try c.encode(backend, forKey: .backend); try c.encode(family, forKey: .family); try c.encode(gemm, forKey: .gemm)
             try c.encode(warmup, forKey: .warmup); try c.encode(macs, forKey: .macs)
             try c.encode(parameters, forKey: .parameters); try c.encodeIfPresent(layers, forKey: .layers)
             try statistics.encode(to: encoder)
         }
-        enum Keys: String, CodingKey { case model, resolution, width, threads, family, gemm, warmup, macs, parameters, layers }
+        enum Keys: String, CodingKey { case model, resolution, width, threads, backend, family, gemm, warmup, macs, parameters, layers }
     }
 
     struct LayerTime: Encodable {
@@ -101,23 +106,26 @@ struct MeasureCommand: ParsableCommand {
 
     /// Builds the model, measures it and (optionally) profiles each layer.
     static func measureReport(model: String, resolution: Int, width: Double, threads: Int, runs: Int, warmup: Int,
-                              seed: UInt64, profile: Bool, context: ExecutionContext? = nil) throws -> Report {
+                              seed: UInt64, profile: Bool, context: ExecutionContext? = nil, backend: InferenceBackend = .nasctl) throws -> Report {
         let network: Network
         do {
             network = try ModelZoo.network(named: model, resolution: resolution, width: width, seed: seed)
         } catch let error as EngineError {
             throw ValidationError(error.description)
         }
-        return measure(network, name: model, resolution: resolution, width: width, threads: threads, runs: runs, warmup: warmup,
-                       seed: seed, profile: profile, context: context ?? ExecutionContext(threads: threads))
+        return try measure(network, name: model, resolution: resolution, width: width, threads: threads, runs: runs, warmup: warmup,
+                           seed: seed, profile: profile, context: context ?? ExecutionContext(threads: threads), backend: backend)
     }
 
-    /// Measures a built network on `context` (per-layer GEMM backends when given) and
-    /// optionally profiles each layer.
+    /// Measures a built network on `backend` (the engine on `context`, with per-layer GEMM
+    /// backends when given, or XNNPACK) and optionally profiles each layer.
     static func measure(_ network: Network, name: String, resolution: Int, width: Double, threads: Int, runs: Int, warmup: Int,
-                        seed: UInt64, profile: Bool, context: ExecutionContext, layerBackends: [GEMMBackend]? = nil) -> Report {
+                        seed: UInt64, profile: Bool, context: ExecutionContext, layerBackends: [GEMMBackend]? = nil,
+                        backend: InferenceBackend = .nasctl) throws -> Report {
         ExecutionContext.setOpenBLASThreads(threads)
-        let executor = NetworkExecutor(network: network, context: context, layerBackends: layerBackends)
+        let executor: any NetworkRunner = backend == .xnnpack
+            ? try XNNPACKExecutor(network: network, threads: threads)
+            : NetworkExecutor(network: network, context: context, layerBackends: layerBackends)
         let backends = Set(layerBackends ?? [context.gemm])
         executor.fillInputRandomly(seed: seed)
         let stats = LatencyMeasurement.measure(executor, warmup: warmup, runs: runs)
@@ -126,8 +134,10 @@ struct MeasureCommand: ParsableCommand {
                 LayerTime(index: i, layer: network.layers[i].summary, input: network.shapes[i].description, ms: ms)
             }
             : nil
-        return Report(model: name, resolution: resolution, width: width, threads: threads, family: context.family.rawValue,
-                      gemm: backends.count == 1 ? backends.first!.rawValue : "per layer", warmup: warmup,
+        let xnn = backend == .xnnpack
+        return Report(model: name, resolution: resolution, width: width, threads: threads, backend: backend.rawValue,
+                      family: xnn ? "xnnpack" : context.family.rawValue,
+                      gemm: xnn ? "xnnpack" : backends.count == 1 ? backends.first!.rawValue : "per layer", warmup: warmup,
                       macs: network.macs, parameters: network.parameterCount, statistics: stats, layers: layers)
     }
 
@@ -139,25 +149,29 @@ struct MeasureCommand: ParsableCommand {
             let network = try NetworkBuilder.network(for: architecture, in: space, seed: seed)
             var context = ExecutionContext(threads: threads, gemm: try parseGEMM(gemm, allowAuto: false)!, family: try kernelOptions.family())
             var layerBackends: [GEMMBackend]?
+            var inference = try parseBackend(backend)
             if let tablePath {
                 let table = try LatencyTable.load(file: tablePath)
                 context = ExecutionContext(threads: threads, gemm: table.defaultBackend, family: table.family)
-                layerBackends = table.backends(for: try NetworkBuilder.layers(for: architecture, in: space))
+                layerBackends = table.backend == .nasctl ? table.backends(for: try NetworkBuilder.layers(for: architecture, in: space)) : nil
+                inference = table.backend
             }
-            report = Self.measure(network, name: arch, resolution: network.inputShape.h, width: 1, threads: threads, runs: runs,
-                                  warmup: warmup, seed: seed, profile: profile, context: context, layerBackends: layerBackends)
+            report = try Self.measure(network, name: arch, resolution: network.inputShape.h, width: 1, threads: threads, runs: runs,
+                                      warmup: warmup, seed: seed, profile: profile, context: context, layerBackends: layerBackends,
+                                      backend: inference)
         } else {
             report = try Self.measureReport(model: model ?? "mobilenetv2", resolution: resolution, width: width, threads: threads,
                                             runs: runs, warmup: warmup, seed: seed, profile: profile,
                                             context: ExecutionContext(threads: threads, gemm: try parseGEMM(gemm, allowAuto: false)!,
-                                                                      family: try kernelOptions.family()))
+                                                                      family: try kernelOptions.family()),
+                                            backend: try parseBackend(backend))
         }
         let stats = report.statistics
         if json {
             try printJSON(report)
             return
         }
-        print("\(report.model) \(report.resolution)x\(report.resolution)\(arch == nil ? " width \(width)" : ""): \(formatCount(report.macs)) MACs, \(formatCount(report.parameters)) parameters, \(threads) thread\(threads == 1 ? "" : "s")")
+        print("\(report.model) \(report.resolution)x\(report.resolution)\(arch == nil ? " width \(width)" : ""): \(formatCount(report.macs)) MACs, \(formatCount(report.parameters)) parameters, \(threads) thread\(threads == 1 ? "" : "s"), \(report.backend == "xnnpack" ? "XNNPACK" : "kernel family \(report.family), GEMM \(report.gemm)")")
         print(String(format: "count=%d first=%.3f min=%.3f median=%.3f mean=%.3f max=%.3f std=%.3f (ms)",
                      stats.count, stats.firstMs, stats.minMs, stats.medianMs, stats.meanMs, stats.maxMs, stats.stdMs))
         if let layers = report.layers {

@@ -27,6 +27,9 @@ struct ProfileCommand: ParsableCommand {
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var kernelOptions: KernelOptions
 
+    @Option(help: "What runs the networks: nasctl (the engine's kernels) or xnnpack (XNNPACK's operators, as TFLite runs them; --gemm and --kernel-family do not apply).")
+    var backend: String = "nasctl"
+
     @Option(help: "GEMM backend of convolutions: auto (time native and OpenBLAS per layer, keep the faster), native or openblas.")
     var gemm: String = "auto"
 
@@ -49,6 +52,7 @@ struct ProfileCommand: ParsableCommand {
         guard contexts >= 1 else { throw ValidationError("--contexts must be at least 1 (got \(contexts)).") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
         _ = try parseGEMM(gemm, allowAuto: true)
+        _ = try parseBackend(backend)
     }
 
     struct Summary: Encodable {
@@ -59,6 +63,7 @@ struct ProfileCommand: ParsableCommand {
         var noisy: Int
         var seconds: Double
         var threads: Int
+        var backend: String
         var family: String
         var gemm: String
         /// Entries that run on OpenBLAS (with `--gemm auto`).
@@ -70,12 +75,14 @@ struct ProfileCommand: ParsableCommand {
         let space = try spaceOptions.load()
         let device = try DeviceIdentity.current()
         // Without --output a new file beside the device's other tables: none is overwritten.
-        let path = output ?? LatencyTableFiles.newPath(in: DefaultPaths.tablesDirectory(), device: device, space: space, threads: threadOptions.threads)
+        let inference = try parseBackend(backend)
+        let path = output ?? LatencyTableFiles.newPath(in: DefaultPaths.tablesDirectory(), device: device, space: space,
+                                                       threads: threadOptions.threads, backend: inference)
         let total = try NetworkBuilder.allLayers(in: space).count
-        FileHandle.standardError.write(Data("profiling \(total) layers of '\(space.name)' on \(device.id) at \(threadOptions.threads) thread(s)\n".utf8))
+        FileHandle.standardError.write(Data("profiling \(total) layers of '\(space.name)' on \(device.id) at \(threadOptions.threads) thread(s) with \(inference.rawValue)\n".utf8))
         var bar = ProgressLine(label: "profile", total: total)
         let settings = ProfileSettings(contexts: contexts, runs: runs, seed: seed)
-        let table = try Profiler.profile(space: space, device: device, threads: threadOptions.threads,
+        let table = try Profiler.profile(space: space, device: device, threads: threadOptions.threads, backend: inference,
                                          gemm: try parseGEMM(gemm, allowAuto: true), family: try kernelOptions.family(),
                                          settings: settings) { p in
             bar.update(done: p.done, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.networks) networks")
@@ -85,10 +92,10 @@ struct ProfileCommand: ParsableCommand {
         let blas = table.entries.filter { $0.gemm == GEMMBackend.openblas.rawValue }.count
         if json {
             try printJSON(Summary(table: path, device_id: device.id, space: space.name, entries: table.entries.count, noisy: noisy,
-                                  seconds: table.seconds, threads: threadOptions.threads, family: table.engine.family,
+                                  seconds: table.seconds, threads: threadOptions.threads, backend: table.engine.backend, family: table.engine.family,
                                   gemm: table.engine.gemm, openblas_entries: blas))
         } else {
-            print("wrote \(path): \(table.entries.count) layers in \(ProgressLine.clock(table.seconds)), \(noisy) with spread across contexts above \(settings.targetSpreadPct)%; kernel family \(table.engine.family), GEMM \(table.engine.gemm)\(table.engine.gemm == "auto" ? " (\(blas) layers on OpenBLAS)" : "")")
+            print("wrote \(path): \(table.entries.count) layers in \(ProgressLine.clock(table.seconds)), \(noisy) with spread across contexts above \(settings.targetSpreadPct)%; \(table.backend == .xnnpack ? "XNNPACK" : "kernel family \(table.engine.family), GEMM \(table.engine.gemm)\(table.engine.gemm == "auto" ? " (\(blas) layers on OpenBLAS)" : "")")")
         }
     }
 }

@@ -126,7 +126,7 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         engine.removeValue(forKey: "family")
         object["engine"] = engine
         let old = try LatencyTable.parse(try JSONSerialization.data(withJSONObject: object), source: "old.json")
-        #expect(old.family == .avx512)
+        #expect(old.family == .avx512 && old.backend == .nasctl)
         #expect(old.entries.allSatisfy { $0.gemm == nil })
     }
 
@@ -185,6 +185,27 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
                                          settings: ProfileSettings(contexts: 1, warmup: 0, runs: 1))
         #expect(table.engine.gemm == "openblas" && table.family == .neon && table.defaultBackend == .openblas)
         #expect(table.entries.allSatisfy { $0.gemm == nil && $0.alternativeMs == nil })
+    }
+
+    /// An XNNPACK profile times every layer on XNNPACK and says so; its table is unfit for a
+    /// run on the engine, and a validation of it runs XNNPACK.
+    @Test func xnnpackTablesRecordTheirBackend() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let device = try DeviceIdentity.current()
+        let table = try Profiler.profile(space: space, device: device, threads: 1, backend: .xnnpack,
+                                         settings: ProfileSettings(contexts: 1, warmup: 0, runs: 1))
+        #expect(table.backend == .xnnpack && table.engine.gemm == "xnnpack")
+        #expect(table.entries.allSatisfy { $0.medianMs > 0 && $0.gemm == nil })
+        #expect(table.mismatches(device: device, space: space, threads: 1, backend: .xnnpack).isEmpty)
+        #expect(table.mismatches(device: device, space: space, threads: 1, backend: .nasctl) == ["backend: table was measured on xnnpack, this run uses nasctl"])
+        var rng = SplitMix64(seed: 2)
+        let arch = Architecture.random(in: space, using: &rng)
+        let layers = try NetworkBuilder.layers(for: arch, in: space)
+        let runner = try table.runner(for: try NetworkBuilder.network(for: arch, in: space, seed: 1), layers: layers, threads: 1)
+        #expect(runner is XNNPACKExecutor)
+        let samples = try Validation.run(space: space, predictor: LatencyPredictor(table: table, path: "x"), count: 2, seed: 1, threads: 1,
+                                         settings: MeasurementSettings(warmup: 0, minRuns: 1, maxRuns: 2))
+        #expect(samples.count == 2 && samples.allSatisfy { $0.measuredMs > 0 })
     }
 
     @Test func categoricalSpacesCannotBeProfiled() throws {

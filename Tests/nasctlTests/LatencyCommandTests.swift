@@ -99,11 +99,32 @@ import Testing
         let architecture = try Architecture.load(file: archFile, space: space)
         let layers = try NetworkBuilder.layers(for: architecture, in: space)
         let network = try NetworkBuilder.network(for: architecture, in: space, seed: 1)
-        let report = MeasureCommand.measure(network, name: "a", resolution: 16, width: 1, threads: 1, runs: 2, warmup: 0, seed: 1,
-                                            profile: false, context: loaded.executionContext, layerBackends: loaded.backends(for: layers))
+        let report = try MeasureCommand.measure(network, name: "a", resolution: 16, width: 1, threads: 1, runs: 2, warmup: 0, seed: 1,
+                                                profile: false, context: loaded.executionContext, layerBackends: loaded.backends(for: layers))
         #expect(report.family == "neon")
         #expect(Set(loaded.backends(for: layers)).count == 1 ? report.gemm != "per layer" : report.gemm == "per layer")
         #expect(failure(["measure", "--arch", archFile, "--space", spaceFile, "--table", path, "--runs", "2", "--warmup", "0", "--json"]) == nil)
+    }
+
+    /// A table of another backend is refused like one of another device; asking for its
+    /// backend (or --force) uses it, and measure runs an XNNPACK table's networks on XNNPACK.
+    @Test func aTableOfAnotherBackendIsRefused() throws {
+        let path = try table(device: try DeviceIdentity.current())
+        var loaded = try LatencyTable.load(file: path)
+        loaded.engine.backend = "xnnpack"
+        loaded.engine.gemm = "xnnpack"
+        try loaded.write(file: path)
+        let refused = failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", path, "--backend", "nasctl"])
+        #expect(refused?.contains("backend: table was measured on xnnpack, this run uses nasctl") == true)
+        #expect(failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", path, "--backend", "xnnpack", "--json"]) == nil)
+        #expect(failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", path, "--json"]) == nil)  // its own backend
+        #expect(failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", path, "--backend", "tflite"])?
+            .contains("--backend must be nasctl or xnnpack (got 'tflite')") == true)
+        let architecture = try Architecture.load(file: archFile, space: space)
+        let network = try NetworkBuilder.network(for: architecture, in: space, seed: 1)
+        let report = try MeasureCommand.measure(network, name: "a", resolution: 16, width: 1, threads: 1, runs: 2, warmup: 0, seed: 1,
+                                                profile: true, context: ExecutionContext(), backend: .xnnpack)
+        #expect(report.backend == "xnnpack" && report.layers?.count == network.layers.count)
     }
 
     @Test func timingCommandsRefuseDebugBuilds() throws {

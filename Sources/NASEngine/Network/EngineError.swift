@@ -6,6 +6,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case resolutionTooSmall(resolution: Int, minimum: Int, model: String)
     case unknownModel(String, known: [String])
     case badWidth(Double)
+    case unsupportedLayer(layer: Int, summary: String, backend: String)
 
     public var description: String {
         switch self {
@@ -15,6 +16,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
             return "resolution \(r) is too small for \(model): its strides need at least \(minimum)x\(minimum) (use --resolution \(minimum) or more)"
         case let .unknownModel(name, known): return "unknown model '\(name)' (known: \(known.joined(separator: ", ")))"
         case let .badWidth(w): return "width multiplier \(w) must be in (0, 4]"
+        case let .unsupportedLayer(layer, summary, backend): return "layer \(layer) (\(summary)) has no \(backend) implementation"
         }
     }
 }

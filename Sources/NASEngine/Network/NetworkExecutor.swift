@@ -1,7 +1,7 @@
 /// Runs a `Network` with buffers allocated once: two ping-pong activation buffers of the
 /// largest activation and one scratch buffer of the largest per-layer scratch.
 /// `run()` allocates nothing.
-public final class NetworkExecutor: @unchecked Sendable {
+public final class NetworkExecutor: NetworkRunner, @unchecked Sendable {
     public let network: Network
     public let context: ExecutionContext
     /// The context each layer runs on: `context`, with a per-layer GEMM backend when given one.
@@ -31,12 +31,6 @@ public final class NetworkExecutor: @unchecked Sendable {
         input = Tensor(shape: network.inputShape)
     }
 
-    /// Fills the input with seeded uniform values in [-1, 1).
-    public func fillInputRandomly(seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
-        for i in 0..<input.storage.count { input.storage[i] = rng.uniform(1) }
-    }
-
     /// One forward pass; returns a view of the output valid until the next `run()`.
     @discardableResult
     public func run() -> UnsafeBufferPointer<Float> {
@@ -48,11 +42,6 @@ public final class NetworkExecutor: @unchecked Sendable {
             target = target == ping.pointer ? pong.pointer : ping.pointer
         }
         return UnsafeBufferPointer(start: source, count: network.outputShape.count)
-    }
-
-    /// Times every layer over `runs` passes; returns the median milliseconds per layer.
-    public func profileLayers(runs: Int) -> [Double] {
-        profileLayerSamples(runs: runs).map { $0.sorted()[$0.count / 2] }
     }
 
     /// Times every layer over `runs` passes; returns each layer's `max(runs, 1)` times (ms).

@@ -15,6 +15,14 @@ public final class Tensor: @unchecked Sendable {
         self.storage = Tensor.allocate(count: shape.count)
     }
 
+    /// Zero-filled tensor of `shape` whose allocation has `extraFloats` more readable floats
+    /// past its end (XNNPACK reads up to 16 bytes beyond its inputs).
+    public init(shape: Shape, extraFloats: Int) {
+        self.shape = shape
+        let padded = Tensor.allocate(count: shape.count + max(extraFloats, 0))
+        self.storage = UnsafeMutableBufferPointer(start: padded.baseAddress, count: shape.count)
+    }
+
     /// Tensor of `shape` holding `values` (count must match).
     public convenience init(shape: Shape, values: [Float]) {
         precondition(values.count == shape.count, "Tensor: \(values.count) values for shape \(shape) (\(shape.count) expected)")

@@ -5,7 +5,7 @@ public enum LatencyMeasurement {
     /// Runs `warmup` untimed passes, then `runs` timed ones (the first timed run is `first_ms`
     /// after warm-up; with `warmup == 0` it includes cold caches).
     /// - Complexity: `(warmup + runs)` forward passes.
-    public static func measure(_ executor: NetworkExecutor, warmup: Int, runs: Int) -> LatencyStatistics {
+    public static func measure(_ executor: any NetworkRunner, warmup: Int, runs: Int) -> LatencyStatistics {
         precondition(runs >= 1 && warmup >= 0)
         for _ in 0..<warmup { executor.run() }
         var samples: [Double] = []

@@ -17,7 +17,7 @@ public struct AdaptiveTimer {
 
     /// Runs `executor` `warmup` times, then times single runs until `minRuns` are in and the
     /// spread is within target, or `maxRuns` or the time cap is reached.
-    public func measure(_ executor: NetworkExecutor) -> Result {
+    public func measure(_ executor: any NetworkRunner) -> Result {
         for _ in 0..<settings.warmup { executor.run() }
         var samples: [Double] = []
         var spent = 0.0

@@ -25,10 +25,12 @@ public enum Profiler {
     /// and on OpenBLAS, passes interleaved; every layer keeps the backend with the lower median
     /// there (OpenBLAS only when at least `openBLASMargin` faster, so layers without a GEMM stay
     /// native), and the remaining passes time each network with its layers' chosen backends.
+    /// With `backend` xnnpack every network runs on XNNPACK's operators instead (`gemm` and
+    /// `family` do not apply).
     /// - Complexity: about `contexts · layers / (layers covered per network)` network builds
     ///   and `warmup + runs` passes each (the first pass twice with `auto`).
-    public static func profile(space: SearchSpace, device: DeviceIdentity, threads: Int, gemm: GEMMBackend? = nil,
-                               family: KernelFamily = .host, settings: ProfileSettings = ProfileSettings(),
+    public static func profile(space: SearchSpace, device: DeviceIdentity, threads: Int, backend: InferenceBackend = .nasctl,
+                               gemm: GEMMBackend? = nil, family: KernelFamily = .host, settings: ProfileSettings = ProfileSettings(),
                                progress: (Progress) -> Void = { _ in }) throws -> LatencyTable {
         let items = try NetworkBuilder.enumerateLayers(in: space)
         var index: [String: Int] = [:]
@@ -46,7 +48,7 @@ public enum Profiler {
         var networks = 0
         var complete = 0
         for pass in 0..<settings.contexts {
-            let comparing = gemm == nil && pass == 0
+            let comparing = backend == .nasctl && gemm == nil && pass == 0
             for i in items.indices where samples[i].count <= pass {
                 let arch = Architecture.random(in: space, fixing: items[i].requirements, using: &rng)
                 let layers = try NetworkBuilder.layers(for: arch, in: space)
@@ -79,8 +81,9 @@ public enum Profiler {
                         if samples[j].count == settings.contexts { complete += 1 }
                     }
                 } else {
-                    let executor = NetworkExecutor(network: network, context: context,
-                                                   layerBackends: slots.map { $0.map { chosen[$0] } ?? context.gemm })
+                    let executor: any NetworkRunner = backend == .xnnpack
+                        ? try XNNPACKExecutor(network: network, threads: threads)
+                        : NetworkExecutor(network: network, context: context, layerBackends: slots.map { $0.map { chosen[$0] } ?? context.gemm })
                     executor.fillInputRandomly(seed: UInt64(networks))
                     for _ in 0..<settings.warmup { executor.run() }
                     let times = executor.profileLayers(runs: settings.runs)
@@ -106,6 +109,7 @@ public enum Profiler {
                 }
             }
         }
+        let perLayer = backend == .nasctl && gemm == nil
         let entries = items.enumerated().map { i, item -> LatencyTable.Entry in
             let sorted = samples[i].sorted()
             let median = LatencyStatistics(samples: sorted).medianMs
@@ -115,13 +119,14 @@ public enum Profiler {
                                       contexts: sorted.count, noisy: spread > settings.targetSpreadPct,
                                       macs: item.layer.spec.cost(input: item.layer.input).macs,
                                       samplesMs: samples[i], contextMacs: contextMacs[i],
-                                      gemm: gemm == nil ? chosen[i].rawValue : nil,
-                                      alternativeMs: gemm == nil ? LatencyStatistics(samples: firstPass[other]![i]).medianMs : nil)
+                                      gemm: perLayer ? chosen[i].rawValue : nil,
+                                      alternativeMs: perLayer ? LatencyStatistics(samples: firstPass[other]![i]).medianMs : nil)
         }
         let formatter = ISO8601DateFormatter()
         return LatencyTable(
             schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
-            engine: .init(threads: threads, build: build, gemm: gemm?.rawValue ?? "auto", blasCore: ExecutionContext.blasCoreName,
+            engine: .init(backend: backend.rawValue, threads: threads, build: build,
+                          gemm: backend == .xnnpack ? InferenceBackend.xnnpack.rawValue : gemm?.rawValue ?? "auto", blasCore: ExecutionContext.blasCoreName,
                           family: family.rawValue, measurement: settings),
             space: .init(name: space.name, digest: space.digest), createdAt: formatter.string(from: Date()),
             seconds: Double(MonotonicClock.nanoseconds() - start) / 1e9, entries: entries)

@@ -53,8 +53,6 @@ public enum Validation {
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> [Sample] {
         var rng = SplitMix64(seed: seed)
         ExecutionContext.setOpenBLASThreads(threads)
-        // The engine as the table describes it: its kernel family and per-layer GEMM backends.
-        let context = ExecutionContext(threads: threads, gemm: predictor.table.defaultBackend, family: predictor.table.family)
         let timer = AdaptiveTimer(settings: settings)
         var samples: [Sample] = []
         for i in 0..<count {
@@ -62,7 +60,8 @@ public enum Validation {
             let layers = try NetworkBuilder.layers(for: arch, in: space)
             let predicted = try predictor.predictMs(layers)
             let network = try NetworkBuilder.network(for: arch, in: space, seed: seed &+ UInt64(i))
-            let executor = NetworkExecutor(network: network, context: context, layerBackends: predictor.table.backends(for: layers))
+            // The engine as the table describes it: its backend, kernel family and per-layer GEMM.
+            let executor = try predictor.table.runner(for: network, layers: layers, threads: threads)
             executor.fillInputRandomly(seed: UInt64(i))
             let measured = timer.measure(executor).medianMs
             samples.append(Sample(key: arch.key(in: space), predictedMs: predicted, measuredMs: measured, macs: network.macs))

@@ -8,11 +8,14 @@ public struct LatencyTable: Codable, Sendable {
     public static let currentSchema = 1
 
     public struct Engine: Codable, Sendable, Equatable {
+        /// What runs the networks (`InferenceBackend`: `nasctl` or `xnnpack`); tables written
+        /// before backends existed are `nasctl`.
+        public var backend: String
         public var threads: Int
         /// `release` or `debug` (a debug build's timings are meaningless).
         public var build: String
-        /// GEMM backend (`native`, `openblas`, or `auto`: chosen per entry, see `Entry.gemm`) and
-        /// OpenBLAS's kernel family.
+        /// GEMM backend (`native`, `openblas`, or `auto`: chosen per entry, see `Entry.gemm`;
+        /// `xnnpack` in an XNNPACK table, whose operators bring their own) and OpenBLAS's kernel family.
         public var gemm: String
         public var blasCore: String
         /// The native backend's microkernel family (`KernelFamily`); tables written before
@@ -21,13 +24,15 @@ public struct LatencyTable: Codable, Sendable {
         /// How layers were timed in context.
         public var measurement: ProfileSettings
 
-        public init(threads: Int, build: String, gemm: String, blasCore: String, family: String, measurement: ProfileSettings) {
-            self.threads = threads; self.build = build; self.gemm = gemm; self.blasCore = blasCore
+        public init(backend: String = InferenceBackend.nasctl.rawValue, threads: Int, build: String, gemm: String, blasCore: String,
+                    family: String, measurement: ProfileSettings) {
+            self.backend = backend; self.threads = threads; self.build = build; self.gemm = gemm; self.blasCore = blasCore
             self.family = family; self.measurement = measurement
         }
 
         public init(from decoder: Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
+            backend = try c.decodeIfPresent(String.self, forKey: .backend) ?? InferenceBackend.nasctl.rawValue
             threads = try c.decode(Int.self, forKey: .threads)
             build = try c.decode(String.self, forKey: .build)
             gemm = try c.decode(String.self, forKey: .gemm)
@@ -36,7 +41,7 @@ public struct LatencyTable: Codable, Sendable {
             measurement = try c.decode(ProfileSettings.self, forKey: .measurement)
         }
 
-        enum CodingKeys: String, CodingKey { case threads, build, gemm, blasCore, family, measurement }
+        enum CodingKeys: String, CodingKey { case backend, threads, build, gemm, blasCore, family, measurement }
     }
 
     public struct Space: Codable, Sendable, Equatable {
@@ -122,7 +127,10 @@ public struct LatencyTable: Codable, Sendable {
         guard KernelFamily(rawValue: table.engine.family) != nil else {
             throw LatencyError.badTable(path, "field 'engine.family' is '\(table.engine.family)', not one of \(KernelFamily.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard table.engine.gemm == "auto" || GEMMBackend(rawValue: table.engine.gemm) != nil else {
+        guard let backend = InferenceBackend(rawValue: table.engine.backend) else {
+            throw LatencyError.badTable(path, "field 'engine.backend' is '\(table.engine.backend)', not one of \(InferenceBackend.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard backend == .xnnpack || table.engine.gemm == "auto" || GEMMBackend(rawValue: table.engine.gemm) != nil else {
             throw LatencyError.badTable(path, "field 'engine.gemm' is '\(table.engine.gemm)', not one of auto, \(GEMMBackend.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         for (i, entry) in table.entries.enumerated() {
@@ -132,6 +140,9 @@ public struct LatencyTable: Codable, Sendable {
         }
         return table
     }
+
+    /// What ran the networks the table was measured with.
+    public var backend: InferenceBackend { InferenceBackend(rawValue: engine.backend) ?? .nasctl }
 
     /// The native backend's kernel family the table was measured with.
     public var family: KernelFamily { KernelFamily(rawValue: engine.family) ?? .avx512 }
@@ -163,9 +174,13 @@ public struct LatencyTable: Codable, Sendable {
         try encoder.encode(self).write(to: url, options: .atomic)
     }
 
-    /// Differences that make this table unfit for `device`, `space` and `threads`; empty if fit.
-    public func mismatches(device: DeviceIdentity, space: SearchSpace, threads: Int) -> [String] {
+    /// Differences that make this table unfit for `device`, `space`, `threads` and (when
+    /// given) `backend`; empty if fit.
+    public func mismatches(device: DeviceIdentity, space: SearchSpace, threads: Int, backend: InferenceBackend? = nil) -> [String] {
         var problems: [String] = []
+        if let backend, backend != self.backend {
+            problems.append("backend: table was measured on \(self.backend.rawValue), this run uses \(backend.rawValue)")
+        }
         if deviceID != device.id {
             problems.append("device: table was measured on \(deviceID) (\(self.device.packageName)), this is \(device.id) (\(device.packageName))")
         }

@@ -14,25 +14,28 @@ public enum LatencyTableFiles {
             .sorted().map { (directory as NSString).appendingPathComponent($0) }
     }
 
-    /// The newest (last modified) table of `device` in `directory` that fits `space` and
-    /// `threads`, or nil. A file that cannot be read as a table is an error naming it: it is
-    /// neither skipped nor replaced.
-    public static func newestFitting(in directory: String, device: DeviceIdentity, space: SearchSpace, threads: Int) throws -> String? {
+    /// The newest (last modified) table of `device` in `directory` that fits `space`,
+    /// `threads` and `backend`, or nil. A file that cannot be read as a table is an error
+    /// naming it: it is neither skipped nor replaced.
+    public static func newestFitting(in directory: String, device: DeviceIdentity, space: SearchSpace, threads: Int,
+                                     backend: InferenceBackend = .nasctl) throws -> String? {
         var best: (path: String, modified: Date)?
         for path in files(in: directory, device: device) {
             let table = try LatencyTable.load(file: path)
-            guard table.mismatches(device: device, space: space, threads: threads).isEmpty else { continue }
+            guard table.mismatches(device: device, space: space, threads: threads, backend: backend).isEmpty else { continue }
             let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
             if best == nil || modified >= best!.modified { best = (path, modified) }
         }
         return best?.path
     }
 
-    /// A path for a new table of these settings that no file has yet.
-    public static func newPath(in directory: String, device: DeviceIdentity, space: SearchSpace, threads: Int) -> String {
+    /// A path for a new table of these settings that no file has yet (an XNNPACK table's
+    /// name always says so: `<device id>-<space>-t<threads>-<digest>-xnnpack.json`).
+    public static func newPath(in directory: String, device: DeviceIdentity, space: SearchSpace, threads: Int,
+                               backend: InferenceBackend = .nasctl) -> String {
         let first = (directory as NSString).appendingPathComponent("\(device.id).json")
-        if !FileManager.default.fileExists(atPath: first) { return first }
-        let stem = "\(device.id)-\(space.name)-t\(threads)-\(space.digest.prefix(8))"
+        if backend == .nasctl && !FileManager.default.fileExists(atPath: first) { return first }
+        let stem = "\(device.id)-\(space.name)-t\(threads)-\(space.digest.prefix(8))" + (backend == .nasctl ? "" : "-\(backend.rawValue)")
         for n in 1... {
             let path = (directory as NSString).appendingPathComponent(n == 1 ? "\(stem).json" : "\(stem)-\(n).json")
             if !FileManager.default.fileExists(atPath: path) { return path }

@@ -31,8 +31,13 @@ struct TableOptions: ParsableArguments {
     @Option(help: "Latency table JSON (default: LatencyTables/<device id>.json).")
     var table: String?
 
-    @Flag(help: "Use a table from another device, space digest or thread count anyway.")
+    @Option(help: "Backend whose table to use: nasctl (the engine's kernels) or xnnpack (a table profiled with `profile --backend xnnpack`). Default: the --table's own, else nasctl.")
+    var backend: String?
+
+    @Flag(help: "Use a table from another device, space digest, thread count or backend anyway.")
     var force = false
+
+    func validate() throws { _ = try backend.map(parseBackend) }
 
     /// Loads the table and refuses one that does not fit, unless `--force`. Without `--table`
     /// the newest fitting table of this device in `LatencyTables/` is used; with
@@ -44,25 +49,27 @@ struct TableOptions: ParsableArguments {
     func predictor(space: SearchSpace, threads: Int, profileIfMissing: Bool = false, recorded: String? = nil) throws -> LatencyPredictor {
         let device = try DeviceIdentity.current()
         let directory = DefaultPaths.tablesDirectory()
+        let asked = try backend.map(parseBackend)
         let chosen = table ?? recorded.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }
         var path = chosen ?? (directory as NSString).appendingPathComponent("\(device.id).json")
         if chosen == nil {
-            if let fitting = try LatencyTableFiles.newestFitting(in: directory, device: device, space: space, threads: threads) {
+            if let fitting = try LatencyTableFiles.newestFitting(in: directory, device: device, space: space, threads: threads,
+                                                                 backend: asked ?? .nasctl) {
                 path = fitting
             } else if profileIfMissing {
                 guard Profiler.build == "release" else { throw LatencyError.debugBuild }
-                path = LatencyTableFiles.newPath(in: directory, device: device, space: space, threads: threads)
+                path = LatencyTableFiles.newPath(in: directory, device: device, space: space, threads: threads, backend: asked ?? .nasctl)
                 let total = try NetworkBuilder.allLayers(in: space).count
-                FileHandle.standardError.write(Data("no latency table of this device fits '\(space.name)' at \(threads) thread(s) in \(directory): profiling \(total) layers first into \(path)\n".utf8))
+                FileHandle.standardError.write(Data("no \((asked ?? .nasctl).rawValue) latency table of this device fits '\(space.name)' at \(threads) thread(s) in \(directory): profiling \(total) layers first into \(path)\n".utf8))
                 var bar = ProgressLine(label: "profile", total: total)
-                let made = try Profiler.profile(space: space, device: device, threads: threads) { p in
+                let made = try Profiler.profile(space: space, device: device, threads: threads, backend: asked ?? .nasctl) { p in
                     bar.update(done: p.done, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.networks) networks")
                 }
                 try made.write(file: path)
             }
         }
         let loaded = try LatencyTable.load(file: path)
-        let problems = loaded.mismatches(device: device, space: space, threads: threads)
+        let problems = loaded.mismatches(device: device, space: space, threads: threads, backend: asked ?? (chosen == nil ? .nasctl : nil))
         if !problems.isEmpty {
             if force {
                 FileHandle.standardError.write(Data("warning: using \(path) anyway (--force):\n  - \(problems.joined(separator: "\n  - "))\n".utf8))

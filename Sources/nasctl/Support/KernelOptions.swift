@@ -28,3 +28,11 @@ func parseGEMM(_ value: String, allowAuto: Bool) throws -> GEMMBackend? {
     }
     return backend
 }
+
+/// Parses `--backend`: `nasctl` (the engine's kernels) or `xnnpack`.
+func parseBackend(_ value: String) throws -> InferenceBackend {
+    guard let backend = InferenceBackend(rawValue: value) else {
+        throw ValidationError("--backend must be \(InferenceBackend.allCases.map(\.rawValue).joined(separator: " or ")) (got '\(value)').")
+    }
+    return backend
+}
