@@ -42,6 +42,12 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Timed passes per network.")
     var runs: Int = 7
 
+    @Option(help: "Entries whose median's 95% interval is wider than this (percent) are timed in more networks, up to --max-contexts.")
+    var targetInterval: Double = 5
+
+    @Option(help: "Most networks an entry is timed in when its interval stays wide (default: --contexts + 4).")
+    var maxContexts: Int?
+
     @Option(help: "Seed for the context networks.")
     var seed: UInt64 = 1
 
@@ -51,6 +57,10 @@ struct ProfileCommand: ParsableCommand {
     func validate() throws {
         guard contexts >= 1 else { throw ValidationError("--contexts must be at least 1 (got \(contexts)).") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
+        guard targetInterval > 0 && targetInterval.isFinite else { throw ValidationError("--target-interval must be a positive percentage (got \(targetInterval)).") }
+        if let maxContexts, maxContexts < contexts {
+            throw ValidationError("--max-contexts (\(maxContexts)) must be at least --contexts (\(contexts)).")
+        }
         _ = try parseGEMM(gemm, allowAuto: true)
         _ = try parseBackend(backend)
     }
@@ -68,6 +78,7 @@ struct ProfileCommand: ParsableCommand {
         var gemm: String
         /// Entries that run on OpenBLAS (with `--gemm auto`).
         var openblas_entries: Int
+        var noise: LatencyTable.Noise?
     }
 
     func run() throws {
@@ -81,7 +92,7 @@ struct ProfileCommand: ParsableCommand {
         let total = try NetworkBuilder.allLayers(in: space).count
         FileHandle.standardError.write(Data("profiling \(total) layers of '\(space.name)' on \(device.id) at \(threadOptions.threads) thread(s) with \(inference.rawValue)\n".utf8))
         var bar = ProgressLine(label: "profile", total: total)
-        let settings = ProfileSettings(contexts: contexts, runs: runs, seed: seed)
+        let settings = ProfileSettings(contexts: contexts, runs: runs, seed: seed, targetIntervalPct: targetInterval, maxContexts: maxContexts)
         let table = try Profiler.profile(space: space, device: device, threads: threadOptions.threads, backend: inference,
                                          gemm: try parseGEMM(gemm, allowAuto: true), family: try kernelOptions.family(),
                                          settings: settings) { p in
@@ -93,8 +104,16 @@ struct ProfileCommand: ParsableCommand {
         if json {
             try printJSON(Summary(table: path, device_id: device.id, space: space.name, entries: table.entries.count, noisy: noisy,
                                   seconds: table.seconds, threads: threadOptions.threads, backend: table.engine.backend, family: table.engine.family,
-                                  gemm: table.engine.gemm, openblas_entries: blas))
+                                  gemm: table.engine.gemm, openblas_entries: blas, noise: table.noise))
         } else {
+            if let n = table.noise {
+                print(String(format: "noise: reference network %.3f ms, CV %.1f%% over %d checks; %d drifted (%d networks re-timed), %d lasting shifts; %d extra networks for wide entries, %d entries still wider than ±%.0f%%",
+                             n.referenceMedianMs, n.referenceCVPct, n.referenceChecks, n.driftedChecks, n.discardedNetworks, n.shifts,
+                             n.retimedEntries, n.wideEntries, settings.targetIntervalPct))
+                if n.tooNoisy {
+                    FileHandle.standardError.write(Data("warning: this machine was too noisy for a trustworthy table (the table says so in noise.too_noisy); re-profile when it is quieter\n".utf8))
+                }
+            }
             print("wrote \(path): \(table.entries.count) layers in \(ProgressLine.clock(table.seconds)), \(noisy) with spread across contexts above \(settings.targetSpreadPct)%; \(table.backend == .xnnpack ? "XNNPACK" : "kernel family \(table.engine.family), GEMM \(table.engine.gemm)\(table.engine.gemm == "auto" ? " (\(blas) layers on OpenBLAS)" : "")")")
         }
     }

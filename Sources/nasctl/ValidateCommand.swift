@@ -58,10 +58,13 @@ struct ValidateCommand: ParsableCommand {
             %d architectures, table %@
             abs error: mean %.2f%%, median %.2f%%, max %.2f%% (bias %+.2f%%)
             within ±5%%: %.0f%%, within ±10%%: %.0f%%, Kendall tau %.3f
+            measurement noise floor (interleaved halves): median %.2f%%, p90 %.2f%%%@
             prediction: %.1f µs per architecture
             per-architecture CSV: %@
             """, summary.samples, predictor.tablePath as NSString, summary.meanAbsErrorPct, summary.medianAbsErrorPct,
                      summary.maxAbsErrorPct, summary.biasPct, 100 * summary.within5pct, 100 * summary.within10pct,
-                     summary.kendallTau, summary.predictMicroseconds ?? 0, csv as NSString))
+                     summary.kendallTau, summary.noiseFloorPct, summary.noiseP90Pct,
+                     (summary.noiseFloorPct * 2 >= summary.medianAbsErrorPct ? " — the error is mostly this machine's noise" : "") as NSString,
+                     summary.predictMicroseconds ?? 0, csv as NSString))
     }
 }

@@ -159,6 +159,11 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         }
         let expected = try NetworkBuilder.allLayers(in: space).map(\.signature)
         #expect(table.entries.map(\.signature) == expected)
+        // The reference network was watched and the noise summarised; every entry's interval
+        // is known (entries with fewer than 3 contexts were timed in more networks).
+        let noise = try #require(table.noise)
+        #expect(noise.referenceChecks >= 4 && noise.referenceMedianMs > 0)
+        #expect(table.entries.allSatisfy { $0.contexts >= 3 && $0.intervalPct != nil })
         // --gemm auto: both backends timed, one kept per layer, the other's time kept beside it.
         #expect(table.engine.gemm == "auto" && table.engine.family == KernelFamily.host.rawValue)
         #expect(table.entries.allSatisfy { $0.gemm != nil && ($0.alternativeMs ?? 0) > 0 })
@@ -222,8 +227,8 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
     }
 
     @Test func summaryFigures() {
-        let samples = [(110.0, 100.0), (97.0, 100.0), (100.0, 100.0), (80.0, 100.0)].map {
-            Validation.Sample(key: "k", predictedMs: $0.0, measuredMs: $0.1, macs: 1)
+        let samples = [(110.0, 100.0, 1.0), (97.0, 100.0, 3.0), (100.0, 100.0, 2.0), (80.0, 100.0, 10.0)].map {
+            Validation.Sample(key: "k", predictedMs: $0.0, measuredMs: $0.1, macs: 1, noisePct: $0.2)
         }
         let s = Validation.Summary(samples)
         #expect(s.samples == 4)
@@ -231,7 +236,9 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         #expect(abs(s.medianAbsErrorPct - 6.5) < 1e-9)
         #expect(abs(s.maxAbsErrorPct - 20) < 1e-9)
         #expect(s.within5pct == 0.5 && s.within10pct == 0.75)
-        #expect(Validation.csv(samples).hasPrefix("key,predicted_ms,measured_ms,error_pct,macs\n"))
+        #expect(abs(s.noiseFloorPct - 2.5) < 1e-9)  // median of 1, 2, 3, 10
+        #expect(abs(s.noiseP90Pct - 7.9) < 1e-9)    // 3 + 0.7 · (10 − 3)
+        #expect(Validation.csv(samples).hasPrefix("key,predicted_ms,measured_ms,error_pct,macs,noise_pct\n"))
     }
 }
 

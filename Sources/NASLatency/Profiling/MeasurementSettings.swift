@@ -30,12 +30,39 @@ public struct ProfileSettings: Codable, Sendable, Equatable {
     /// Entries whose spread across contexts exceeds this (percent) are marked noisy.
     public var targetSpreadPct: Double
     public var seed: UInt64
+    /// Entries whose median's 95% interval is wider than this (percent of the median) are
+    /// timed in more networks, up to `maxContexts`.
+    public var targetIntervalPct: Double
+    public var maxContexts: Int
+    /// Networks between two timings of the reference network.
+    public var referenceEvery: Int
+    /// The reference may move this much (percent) before the timings around it are re-timed.
+    public var driftTolerancePct: Double
 
-    public init(contexts: Int = 9, warmup: Int = 2, runs: Int = 7, targetSpreadPct: Double = 10, seed: UInt64 = 1) {
+    public init(contexts: Int = 9, warmup: Int = 2, runs: Int = 7, targetSpreadPct: Double = 10, seed: UInt64 = 1,
+                targetIntervalPct: Double = 5, maxContexts: Int? = nil, referenceEvery: Int = 10, driftTolerancePct: Double = 10) {
         self.contexts = contexts; self.warmup = warmup; self.runs = runs; self.targetSpreadPct = targetSpreadPct; self.seed = seed
+        self.targetIntervalPct = targetIntervalPct; self.maxContexts = max(maxContexts ?? contexts + 4, contexts)
+        self.referenceEvery = max(1, referenceEvery); self.driftTolerancePct = driftTolerancePct
+    }
+
+    /// Tables written before the noise settings existed read with their defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ProfileSettings()
+        contexts = try c.decode(Int.self, forKey: .contexts)
+        warmup = try c.decode(Int.self, forKey: .warmup)
+        runs = try c.decode(Int.self, forKey: .runs)
+        targetSpreadPct = try c.decode(Double.self, forKey: .targetSpreadPct)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        targetIntervalPct = try c.decodeIfPresent(Double.self, forKey: .targetIntervalPct) ?? defaults.targetIntervalPct
+        maxContexts = try c.decodeIfPresent(Int.self, forKey: .maxContexts) ?? contexts
+        referenceEvery = try c.decodeIfPresent(Int.self, forKey: .referenceEvery) ?? defaults.referenceEvery
+        driftTolerancePct = try c.decodeIfPresent(Double.self, forKey: .driftTolerancePct) ?? defaults.driftTolerancePct
     }
 
     enum CodingKeys: String, CodingKey {
-        case contexts, warmup, runs, targetSpreadPct = "target_spread_pct", seed
+        case contexts, warmup, runs, targetSpreadPct = "target_spread_pct", seed, targetIntervalPct = "target_interval_pct",
+             maxContexts = "max_contexts", referenceEvery = "reference_every", driftTolerancePct = "drift_tolerance_pct"
     }
 }

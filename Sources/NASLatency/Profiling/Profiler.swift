@@ -27,101 +27,162 @@ public enum Profiler {
     /// native), and the remaining passes time each network with its layers' chosen backends.
     /// With `backend` xnnpack every network runs on XNNPACK's operators instead (`gemm` and
     /// `family` do not apply).
+    ///
+    /// Noise is measured, not assumed away: a fixed reference network is timed every
+    /// `settings.referenceEvery` networks (`NoiseMonitor`); when it has drifted, the timings
+    /// made since the last steady check are discarded and re-timed. After the planned passes,
+    /// entries whose median's 95% interval is wider than `settings.targetIntervalPct` get more
+    /// contexts, up to `settings.maxContexts`. The table's `noise` says what happened and
+    /// whether the machine was too noisy.
     /// - Complexity: about `contexts · layers / (layers covered per network)` network builds
-    ///   and `warmup + runs` passes each (the first pass twice with `auto`).
+    ///   and `warmup + runs` passes each (the first pass twice with `auto`), plus re-timing.
     public static func profile(space: SearchSpace, device: DeviceIdentity, threads: Int, backend: InferenceBackend = .nasctl,
                                gemm: GEMMBackend? = nil, family: KernelFamily = .host, settings: ProfileSettings = ProfileSettings(),
                                progress: (Progress) -> Void = { _ in }) throws -> LatencyTable {
         let items = try NetworkBuilder.enumerateLayers(in: space)
         var index: [String: Int] = [:]
         for (i, item) in items.enumerated() { index[item.layer.signature] = i }
-        var samples = Array(repeating: [Double](), count: items.count)
-        var contextMacs = Array(repeating: [Int](), count: items.count)
-        // auto: first-pass times per backend, and then the choice per entry.
-        var firstPass: [GEMMBackend: [[Double]]] = [.native: Array(repeating: [], count: items.count),
-                                                    .openblas: Array(repeating: [], count: items.count)]
+        // Committed timings per GEMM backend (both only in the first pass of `auto`).
+        var timings: [GEMMBackend: [[Double]]] = [.native: Array(repeating: [], count: items.count),
+                                                  .openblas: Array(repeating: [], count: items.count)]
+        var timingMacs: [GEMMBackend: [[Int]]] = [.native: Array(repeating: [], count: items.count),
+                                                  .openblas: Array(repeating: [], count: items.count)]
+        /// Timings since the last steady reference check: committed or discarded there.
+        var pending: [(backend: GEMMBackend, entry: Int, ms: Double, macs: Int)] = []
+        let perLayer = backend == .nasctl && gemm == nil
         var chosen: [GEMMBackend] = Array(repeating: gemm ?? .native, count: items.count)
+        func count(_ j: Int) -> Int {
+            timings[chosen[j]]![j].count + pending.lazy.filter { $0.entry == j && $0.backend == chosen[j] }.count
+        }
         ExecutionContext.setOpenBLASThreads(threads)  // the table is for this thread count, OpenBLAS included
         let context = ExecutionContext(threads: threads, gemm: gemm ?? .native, family: family)
         var rng = SplitMix64(seed: settings.seed)
         let start = MonotonicClock.nanoseconds()
-        var networks = 0
-        var complete = 0
-        for pass in 0..<settings.contexts {
-            let comparing = backend == .nasctl && gemm == nil && pass == 0
-            for i in items.indices where samples[i].count <= pass {
-                let arch = Architecture.random(in: space, fixing: items[i].requirements, using: &rng)
-                let layers = try NetworkBuilder.layers(for: arch, in: space)
-                let network = try Network(inputShape: layers[0].input, specs: layers.map(\.spec), seed: rng.next())
-                let slots = layers.map { index[$0.signature] }
-                let macs = network.macs
-                networks += 1
-                if comparing {
-                    let native = NetworkExecutor(network: network, context: context.with(gemm: .native))
-                    let blas = NetworkExecutor(network: network, context: context.with(gemm: .openblas))
-                    native.fillInputRandomly(seed: UInt64(networks))
-                    blas.fillInputRandomly(seed: UInt64(networks))
-                    for _ in 0..<settings.warmup { native.run(); blas.run() }
-                    // Interleaved halves, so a busy moment of the machine hits both backends alike.
-                    var times: [GEMMBackend: [[Double]]] = [.native: Array(repeating: [], count: layers.count),
-                                                            .openblas: Array(repeating: [], count: layers.count)]
-                    for round in 0..<2 {
-                        let runs = round == 0 ? (settings.runs + 1) / 2 : max(1, settings.runs / 2)
-                        for (backend, executor) in [(GEMMBackend.native, native), (.openblas, blas)] {
-                            for (l, layerTimes) in executor.profileLayerSamples(runs: runs).enumerated() { times[backend]![l] += layerTimes }
-                        }
-                    }
-                    for (l, slot) in slots.enumerated() {
-                        guard let j = slot else { continue }
-                        for backend in [GEMMBackend.native, .openblas] {
-                            firstPass[backend]![j].append(LatencyStatistics(samples: times[backend]![l]).medianMs)
-                        }
-                        contextMacs[j].append(macs)
-                        samples[j].append(.nan)  // filled with the chosen backend's time after the pass
-                        if samples[j].count == settings.contexts { complete += 1 }
-                    }
-                } else {
-                    let executor: any NetworkRunner = backend == .xnnpack
-                        ? try XNNPACKExecutor(network: network, threads: threads)
-                        : NetworkExecutor(network: network, context: context, layerBackends: slots.map { $0.map { chosen[$0] } ?? context.gemm })
-                    executor.fillInputRandomly(seed: UInt64(networks))
-                    for _ in 0..<settings.warmup { executor.run() }
-                    let times = executor.profileLayers(runs: settings.runs)
-                    for (slot, ms) in zip(slots, times) {
-                        guard let j = slot else { continue }
-                        samples[j].append(ms)
-                        contextMacs[j].append(macs)
-                        if samples[j].count == settings.contexts { complete += 1 }
-                    }
-                }
-                let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
-                let remaining = items.count - complete
-                progress(Progress(done: complete, total: items.count, networks: networks, elapsedSeconds: elapsed,
-                                  etaSeconds: complete > 0 ? elapsed * Double(remaining) / Double(complete) : nil))
+        var networks = 0, discarded = 0, sinceCheck = 0
+
+        // The reference: one fixed network of the space, timed whole.
+        let referenceArch = Architecture.random(in: space, using: &rng)
+        let referenceLayers = try NetworkBuilder.layers(for: referenceArch, in: space)
+        let referenceNetwork = try Network(inputShape: referenceLayers[0].input, specs: referenceLayers.map(\.spec), seed: rng.next())
+        let reference: any NetworkRunner = backend == .xnnpack
+            ? try XNNPACKExecutor(network: referenceNetwork, threads: threads)
+            : NetworkExecutor(network: referenceNetwork, context: context)
+        reference.fillInputRandomly(seed: 1)
+        var monitor = NoiseMonitor(tolerancePct: settings.driftTolerancePct)
+        func checkReference() {
+            reference.run()
+            let times = (0..<max(3, settings.runs)).map { _ -> Double in
+                let t = MonotonicClock.nanoseconds(); reference.run()
+                return Double(MonotonicClock.nanoseconds() - t) / 1e6
             }
+            if monitor.record(LatencyStatistics(samples: times).medianMs) == .drifted {
+                if !pending.isEmpty { discarded += sinceCheck }
+            } else {
+                for p in pending { timings[p.backend]![p.entry].append(p.ms); timingMacs[p.backend]![p.entry].append(p.macs) }
+            }
+            pending.removeAll()
+            sinceCheck = 0
+        }
+        for _ in 0..<monitor.baselineChecks { checkReference() }
+
+        /// Times one network built around entry `i`'s requirements; `comparing`: on both backends.
+        func timeNetwork(around i: Int, comparing: Bool) throws {
+            let arch = Architecture.random(in: space, fixing: items[i].requirements, using: &rng)
+            let layers = try NetworkBuilder.layers(for: arch, in: space)
+            let network = try Network(inputShape: layers[0].input, specs: layers.map(\.spec), seed: rng.next())
+            let slots = layers.map { index[$0.signature] }
+            let macs = network.macs
+            networks += 1
             if comparing {
-                for j in items.indices {
-                    let native = firstPass[.native]![j], blas = firstPass[.openblas]![j]
-                    chosen[j] = chooseBackend(nativeMs: native, openBLASMs: blas)
-                    let kept = chosen[j] == .native ? native : blas
-                    var k = 0
-                    for s in samples[j].indices where samples[j][s].isNaN { samples[j][s] = kept[k]; k += 1 }
+                let native = NetworkExecutor(network: network, context: context.with(gemm: .native))
+                let blas = NetworkExecutor(network: network, context: context.with(gemm: .openblas))
+                native.fillInputRandomly(seed: UInt64(networks))
+                blas.fillInputRandomly(seed: UInt64(networks))
+                for _ in 0..<settings.warmup { native.run(); blas.run() }
+                // Interleaved halves, so a busy moment of the machine hits both backends alike.
+                var times: [GEMMBackend: [[Double]]] = [.native: Array(repeating: [], count: layers.count),
+                                                        .openblas: Array(repeating: [], count: layers.count)]
+                for round in 0..<2 {
+                    let runs = round == 0 ? (settings.runs + 1) / 2 : max(1, settings.runs / 2)
+                    for (b, executor) in [(GEMMBackend.native, native), (.openblas, blas)] {
+                        for (l, layerTimes) in executor.profileLayerSamples(runs: runs).enumerated() { times[b]![l] += layerTimes }
+                    }
                 }
+                for (l, slot) in slots.enumerated() {
+                    guard let j = slot else { continue }
+                    for b in [GEMMBackend.native, .openblas] {
+                        pending.append((b, j, LatencyStatistics(samples: times[b]![l]).medianMs, macs))
+                    }
+                }
+            } else {
+                let executor: any NetworkRunner = backend == .xnnpack
+                    ? try XNNPACKExecutor(network: network, threads: threads)
+                    : NetworkExecutor(network: network, context: context, layerBackends: slots.map { $0.map { chosen[$0] } ?? context.gemm })
+                executor.fillInputRandomly(seed: UInt64(networks))
+                for _ in 0..<settings.warmup { executor.run() }
+                for (slot, ms) in zip(slots, executor.profileLayers(runs: settings.runs)) {
+                    guard let j = slot else { continue }
+                    pending.append((chosen[j], j, ms, macs))
+                }
+            }
+            sinceCheck += 1
+            if sinceCheck >= settings.referenceEvery { checkReference() }
+            let complete = items.indices.filter { count($0) >= settings.contexts }.count
+            let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
+            progress(Progress(done: complete, total: items.count, networks: networks, elapsedSeconds: elapsed,
+                              etaSeconds: complete > 0 ? elapsed * Double(items.count - complete) / Double(complete) : nil))
+        }
+
+        // Planned passes; the first (with `auto`) on both backends until every entry has a
+        // committed comparison, then the choice per entry.
+        var pass = 0
+        var guardPasses = 0
+        while pass < settings.contexts && guardPasses < settings.contexts + settings.maxContexts {
+            guardPasses += 1
+            let comparing = perLayer && pass == 0
+            for i in items.indices where count(i) <= pass { try timeNetwork(around: i, comparing: comparing) }
+            checkReference()
+            if items.indices.allSatisfy({ count($0) > pass }) {
+                if comparing {
+                    for j in items.indices {
+                        chosen[j] = chooseBackend(nativeMs: timings[.native]![j], openBLASMs: timings[.openblas]![j])
+                    }
+                }
+                pass += 1
             }
         }
-        let perLayer = backend == .nasctl && gemm == nil
+        // Re-time entries whose median is still imprecise, up to the cap.
+        var retimed = 0
+        for _ in 0..<settings.maxContexts {
+            let wide = items.indices.filter {
+                count($0) < settings.maxContexts && MedianInterval.halfWidthPct(timings[chosen[$0]]![$0]) > settings.targetIntervalPct
+            }
+            if wide.isEmpty { break }
+            for i in wide { try timeNetwork(around: i, comparing: false) }
+            retimed += wide.count
+            checkReference()
+        }
         let entries = items.enumerated().map { i, item -> LatencyTable.Entry in
-            let sorted = samples[i].sorted()
+            let samples = timings[chosen[i]]![i]
+            let sorted = samples.sorted()
             let median = LatencyStatistics(samples: sorted).medianMs
-            let spread = median > 0 ? 100 * (sorted[(3 * sorted.count) / 4 == sorted.count ? sorted.count - 1 : (3 * sorted.count) / 4] - sorted[sorted.count / 4]) / median : 0
+            let spread = median > 0 ? 100 * (MedianInterval.quantile(sorted, 0.75) - MedianInterval.quantile(sorted, 0.25)) / median : 0
             let other: GEMMBackend = chosen[i] == .native ? .openblas : .native
+            let interval = MedianInterval.halfWidthPct(samples)
             return LatencyTable.Entry(signature: item.layer.signature, role: item.layer.role, medianMs: median, spreadPct: spread,
                                       contexts: sorted.count, noisy: spread > settings.targetSpreadPct,
                                       macs: item.layer.spec.cost(input: item.layer.input).macs,
-                                      samplesMs: samples[i], contextMacs: contextMacs[i],
+                                      samplesMs: samples, contextMacs: timingMacs[chosen[i]]![i],
                                       gemm: perLayer ? chosen[i].rawValue : nil,
-                                      alternativeMs: perLayer ? LatencyStatistics(samples: firstPass[other]![i]).medianMs : nil)
+                                      alternativeMs: perLayer && !timings[other]![i].isEmpty ? LatencyStatistics(samples: timings[other]![i]).medianMs : nil,
+                                      intervalPct: interval.isFinite ? interval : nil)
         }
+        let wideEntries = entries.filter { ($0.intervalPct ?? .infinity) > settings.targetIntervalPct }.count
+        let noise = LatencyTable.Noise(
+            referenceMedianMs: LatencyStatistics(samples: monitor.referenceMs).medianMs, referenceCVPct: monitor.referenceCVPct,
+            referenceChecks: monitor.referenceMs.count, driftedChecks: monitor.driftedChecks, shifts: monitor.shifts,
+            discardedNetworks: discarded, retimedEntries: retimed, wideEntries: wideEntries,
+            tooNoisy: monitor.shifts > 0 || wideEntries * 10 > entries.count)
         let formatter = ISO8601DateFormatter()
         return LatencyTable(
             schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
@@ -129,7 +190,7 @@ public enum Profiler {
                           gemm: backend == .xnnpack ? InferenceBackend.xnnpack.rawValue : gemm?.rawValue ?? "auto", blasCore: ExecutionContext.blasCoreName,
                           family: family.rawValue, measurement: settings),
             space: .init(name: space.name, digest: space.digest), createdAt: formatter.string(from: Date()),
-            seconds: Double(MonotonicClock.nanoseconds() - start) / 1e9, entries: entries)
+            seconds: Double(MonotonicClock.nanoseconds() - start) / 1e9, entries: entries, noise: noise)
     }
 
     /// OpenBLAS must beat the native kernels by this share to be chosen for a layer: below it

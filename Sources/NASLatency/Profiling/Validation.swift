@@ -9,6 +9,9 @@ public enum Validation {
         public var predictedMs: Double
         public var measuredMs: Double
         public var macs: Int
+        /// The measurement's own noise: the two halves of its interleaved repeats (even and
+        /// odd rounds) differ by this share of the measured median (percent).
+        public var noisePct: Double = 0
         /// `100 · (predicted − measured) / measured`.
         public var errorPct: Double { 100 * (predictedMs - measuredMs) / measuredMs }
     }
@@ -25,11 +28,16 @@ public enum Validation {
         public var kendallTau: Double
         /// Microseconds per prediction from the loaded table (building the layer list included).
         public var predictMicroseconds: Double?
+        /// The machine's measurement noise floor: the median and 90th percentile of the samples'
+        /// `noisePct`. A prediction error near it is the machine's noise, not the table's.
+        public var noiseFloorPct: Double
+        public var noiseP90Pct: Double
 
         enum CodingKeys: String, CodingKey {
             case samples, meanAbsErrorPct = "mean_abs_error_pct", medianAbsErrorPct = "median_abs_error_pct",
                  maxAbsErrorPct = "max_abs_error_pct", biasPct = "bias_pct", within5pct = "within_5pct",
-                 within10pct = "within_10pct", kendallTau = "kendall_tau", predictMicroseconds = "predict_us"
+                 within10pct = "within_10pct", kendallTau = "kendall_tau", predictMicroseconds = "predict_us",
+                 noiseFloorPct = "noise_floor_pct", noiseP90Pct = "noise_p90_pct"
         }
 
         public init(_ samples: [Sample]) {
@@ -43,29 +51,63 @@ public enum Validation {
             within5pct = Double(abs.filter { $0 <= 5 }.count) / n
             within10pct = Double(abs.filter { $0 <= 10 }.count) / n
             kendallTau = Validation.kendallTau(samples.map(\.predictedMs), samples.map(\.measuredMs))
+            let noise = samples.map(\.noisePct).sorted()
+            noiseFloorPct = noise.isEmpty ? 0 : LatencyStatistics(samples: noise).medianMs
+            noiseP90Pct = noise.isEmpty ? 0 : MedianInterval.quantile(noise, 0.9)
         }
     }
 
-    /// Samples `count` random architectures (seeded), measures each end to end and predicts it.
-    /// `progress(done, total)` after each.
+    /// Architectures measured together, their repeats interleaved.
+    public static let interleavedGroup = 10
+
+    /// Samples `count` random architectures (seeded), predicts each and measures it end to end
+    /// on the engine the table describes. Groups of `interleavedGroup` networks are built
+    /// together and timed in `rounds` rounds of `runsPerRound` passes each, network after
+    /// network, so a slow moment of the machine spreads over all of them instead of spoiling
+    /// one; an architecture's time is the median of its passes, and its `noisePct` compares
+    /// the medians of its even and odd rounds. `progress(done, total)` after each group.
+    /// - Complexity: `count · (warmup + rounds · runsPerRound)` forward passes.
     public static func run(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
-                           settings: MeasurementSettings,
+                           settings: MeasurementSettings, rounds: Int = 4,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> [Sample] {
+        precondition(rounds >= 2, "Validation: at least 2 rounds (their halves give the noise floor)")
         var rng = SplitMix64(seed: seed)
         ExecutionContext.setOpenBLASThreads(threads)
-        let timer = AdaptiveTimer(settings: settings)
+        let runsPerRound = max(1, (settings.minRuns + rounds - 1) / rounds)
         var samples: [Sample] = []
-        for i in 0..<count {
-            let arch = Architecture.random(in: space, using: &rng)
-            let layers = try NetworkBuilder.layers(for: arch, in: space)
-            let predicted = try predictor.predictMs(layers)
-            let network = try NetworkBuilder.network(for: arch, in: space, seed: seed &+ UInt64(i))
-            // The engine as the table describes it: its backend, kernel family and per-layer GEMM.
-            let executor = try predictor.table.runner(for: network, layers: layers, threads: threads)
-            executor.fillInputRandomly(seed: UInt64(i))
-            let measured = timer.measure(executor).medianMs
-            samples.append(Sample(key: arch.key(in: space), predictedMs: predicted, measuredMs: measured, macs: network.macs))
-            progress(i + 1, count)
+        var first = 0
+        while first < count {
+            var built: [(arch: Architecture, predicted: Double, runner: any NetworkRunner, macs: Int)] = []
+            for i in first..<min(count, first + interleavedGroup) {
+                let arch = Architecture.random(in: space, using: &rng)
+                let layers = try NetworkBuilder.layers(for: arch, in: space)
+                let network = try NetworkBuilder.network(for: arch, in: space, seed: seed &+ UInt64(i))
+                // The engine as the table describes it: its backend, kernel family and per-layer GEMM.
+                let runner = try predictor.table.runner(for: network, layers: layers, threads: threads)
+                runner.fillInputRandomly(seed: UInt64(i))
+                built.append((arch, try predictor.predictMs(layers), runner, network.macs))
+            }
+            for b in built { for _ in 0..<settings.warmup { b.runner.run() } }
+            var times = Array(repeating: [[Double]](repeating: [], count: rounds), count: built.count)
+            for round in 0..<rounds {
+                for (n, b) in built.enumerated() {
+                    for _ in 0..<runsPerRound {
+                        let t = MonotonicClock.nanoseconds()
+                        b.runner.run()
+                        times[n][round].append(Double(MonotonicClock.nanoseconds() - t) / 1e6)
+                    }
+                }
+            }
+            for (n, b) in built.enumerated() {
+                let all = times[n].flatMap { $0 }
+                let measured = LatencyStatistics(samples: all).medianMs
+                let even = LatencyStatistics(samples: times[n].enumerated().filter { $0.offset % 2 == 0 }.flatMap(\.element)).medianMs
+                let odd = LatencyStatistics(samples: times[n].enumerated().filter { $0.offset % 2 == 1 }.flatMap(\.element)).medianMs
+                samples.append(Sample(key: b.arch.key(in: space), predictedMs: b.predicted, measuredMs: measured, macs: b.macs,
+                                      noisePct: measured > 0 ? 100 * abs(even - odd) / measured : 0))
+            }
+            first += built.count
+            progress(first, count)
         }
         return samples
     }
@@ -102,11 +144,11 @@ public enum Validation {
         return denominator > 0 ? Double(concordant - discordant) / denominator : 0
     }
 
-    /// Per-architecture CSV: `key,predicted_ms,measured_ms,error_pct,macs`, header first.
+    /// Per-architecture CSV: `key,predicted_ms,measured_ms,error_pct,macs,noise_pct`, header first.
     public static func csv(_ samples: [Sample]) -> String {
-        var lines = ["key,predicted_ms,measured_ms,error_pct,macs"]
+        var lines = ["key,predicted_ms,measured_ms,error_pct,macs,noise_pct"]
         for s in samples {
-            lines.append("\"\(s.key)\",\(String(format: "%.4f", s.predictedMs)),\(String(format: "%.4f", s.measuredMs)),\(String(format: "%.2f", s.errorPct)),\(s.macs)")
+            lines.append("\"\(s.key)\",\(String(format: "%.4f", s.predictedMs)),\(String(format: "%.4f", s.measuredMs)),\(String(format: "%.2f", s.errorPct)),\(s.macs),\(String(format: "%.2f", s.noisePct))")
         }
         return lines.joined(separator: "\n") + "\n"
     }

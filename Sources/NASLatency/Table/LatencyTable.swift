@@ -73,17 +73,47 @@ public struct LatencyTable: Codable, Sendable {
         public var gemm: String?
         /// Median of the backend not chosen, in the same first contexts (milliseconds).
         public var alternativeMs: Double?
+        /// Half-width of the median's approximate 95% interval over the contexts (percent).
+        public var intervalPct: Double?
 
         public init(signature: String, role: String, medianMs: Double, spreadPct: Double, contexts: Int, noisy: Bool, macs: Int,
-                    samplesMs: [Double], contextMacs: [Int], gemm: String? = nil, alternativeMs: Double? = nil) {
+                    samplesMs: [Double], contextMacs: [Int], gemm: String? = nil, alternativeMs: Double? = nil,
+                    intervalPct: Double? = nil) {
             self.signature = signature; self.role = role; self.medianMs = medianMs; self.spreadPct = spreadPct
             self.contexts = contexts; self.noisy = noisy; self.macs = macs; self.samplesMs = samplesMs
-            self.contextMacs = contextMacs; self.gemm = gemm; self.alternativeMs = alternativeMs
+            self.contextMacs = contextMacs; self.gemm = gemm; self.alternativeMs = alternativeMs; self.intervalPct = intervalPct
         }
 
         enum CodingKeys: String, CodingKey {
             case signature, role, medianMs = "median_ms", spreadPct = "spread_pct", contexts, noisy, macs,
-                 samplesMs = "samples_ms", contextMacs = "context_macs", gemm, alternativeMs = "alternative_ms"
+                 samplesMs = "samples_ms", contextMacs = "context_macs", gemm, alternativeMs = "alternative_ms",
+                 intervalPct = "interval_pct"
+        }
+    }
+
+    /// What the profile saw of the machine's noise (tables from before it was measured: nil).
+    public struct Noise: Codable, Sendable, Equatable {
+        /// The reference network's median and coefficient of variation over the profile.
+        public var referenceMedianMs: Double
+        public var referenceCVPct: Double
+        public var referenceChecks: Int
+        /// Checks that found the reference drifted, and lasting shifts of its speed.
+        public var driftedChecks: Int
+        public var shifts: Int
+        /// Networks whose timings were thrown away (taken while the reference had drifted).
+        public var discardedNetworks: Int
+        /// Extra networks timed for entries with a wide interval, and entries still wider
+        /// than the target at the cap.
+        public var retimedEntries: Int
+        public var wideEntries: Int
+        /// The machine was too noisy for a trustworthy table: the reference's speed shifted, or
+        /// more than a tenth of the entries stayed wide. Re-profile on a quieter machine.
+        public var tooNoisy: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case referenceMedianMs = "reference_median_ms", referenceCVPct = "reference_cv_pct", referenceChecks = "reference_checks",
+                 driftedChecks = "drifted_checks", shifts, discardedNetworks = "discarded_networks", retimedEntries = "retimed_entries",
+                 wideEntries = "wide_entries", tooNoisy = "too_noisy"
         }
     }
 
@@ -96,9 +126,10 @@ public struct LatencyTable: Codable, Sendable {
     public var createdAt: String
     public var seconds: Double
     public var entries: [Entry]
+    public var noise: Noise? = nil
 
     enum CodingKeys: String, CodingKey {
-        case schema, deviceID = "device_id", device, engine, space, createdAt = "created_at", seconds, entries
+        case schema, deviceID = "device_id", device, engine, space, createdAt = "created_at", seconds, entries, noise
     }
 
     /// Reads a table, with errors naming the file and what is wrong.
