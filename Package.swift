@@ -28,11 +28,13 @@ let package = Package(
         .library(name: "NASLatency", targets: ["NASLatency"]),
         .library(name: "NASTraining", targets: ["NASTraining"]),
         .library(name: "NASSearch", targets: ["NASSearch"]),
+        .library(name: "NASExport", targets: ["NASExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries: a module map and a one-line shim header each.
@@ -82,11 +84,15 @@ let package = Package(
         // Evolution, random search, reward, evaluators, study store (SQLite), Pareto reports.
         .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", "NASTraining", "CGuardedSpawn", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: hostCPU),
+        // ONNX export of trained networks, through swift-protobuf with code generated once from
+        // ONNX's onnx.proto (scripts/generate-onnx-proto.sh; Generated/SHA256SUMS).
+        .target(name: "NASExport", dependencies: ["NASEngine", "NASTraining", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["Generated/SHA256SUMS"], swiftSettings: hostCPU),
         // Top: one subcommand per file.
         .executableTarget(
             name: "nasctl",
             dependencies: [
-                "NASEngine", "NASSpace", "NASLatency", "NASTraining", "NASSearch",
+                "NASEngine", "NASSpace", "NASLatency", "NASTraining", "NASSearch", "NASExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hostCPU
@@ -114,6 +120,7 @@ let package = Package(
         .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"], swiftSettings: hostCPU),
         .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"],
                     swiftSettings: hostCPU),
+        .testTarget(name: "NASExportTests", dependencies: ["NASExport", .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: hostCPU),
         .testTarget(name: "nasctlTests", dependencies: ["nasctl"], swiftSettings: hostCPU),
     ]
 )

@@ -2,6 +2,12 @@
 """nasctl's engine against ONNX Runtime on this machine, interleaved in one run.
 
   python3 Benchmarks/compare_ort.py [--threads 1] [--rounds 5] [--runs 50] [--skip-layers] [--skip-gemm]
+      [--family auto|avx512|avx2|neon] [--backend nasctl|xnnpack]
+
+--family picks nasctl's microkernel family (`--kernel-family`), --backend runs nasctl's
+networks and layers on XNNPACK instead of its own kernels. NASCTL and KERNEL_BENCH name other
+binaries (default .build/release/). With OPENBLAS_CORETYPE=Haswell the OpenBLAS yardstick runs
+its AVX2 kernels, as on an AVX2-only CPU.
 
 Needs `pip install onnx onnxruntime` and a release build (`swift build -c release`).
 Prints MobileNetV2-1.0 224 medians and ratio, per-layer-kind ratios, and pointwise GFLOP/s
@@ -23,8 +29,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from onnx_layers import build_model  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NASCTL = os.path.join(ROOT, ".build/release/nasctl")
-BENCH = os.path.join(ROOT, ".build/release/kernel-bench")
+NASCTL = os.environ.get("NASCTL", os.path.join(ROOT, ".build/release/nasctl"))
+BENCH = os.environ.get("KERNEL_BENCH", os.path.join(ROOT, ".build/release/kernel-bench"))
 
 LAYERS = [  # (label, spec, input height/width)
     ("pointwise 16->96 @112", "op=conv,cin=16,cout=96,k=1,s=1,act=relu6", 112),
@@ -80,19 +86,23 @@ def main():
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--skip-layers", action="store_true")
     ap.add_argument("--skip-gemm", action="store_true")
+    ap.add_argument("--family", default="auto")
+    ap.add_argument("--backend", default="nasctl", choices=["nasctl", "xnnpack"])
     args = ap.parse_args()
+    engine = ["--kernel-family", args.family, "--backend", args.backend]
+    bench_engine = (["--family", args.family] if args.family != "auto" else []) + ["--backend", args.backend]
     for exe in (NASCTL, BENCH):
         if not os.path.exists(exe):
             sys.exit(f"{exe} missing: run `swift build -c release` first")
     t = args.threads
-    print(f"onnxruntime {ort.__version__}, threads {t}, rounds {args.rounds} x {args.runs} runs")
+    print(f"onnxruntime {ort.__version__}, threads {t}, rounds {args.rounds} x {args.runs} runs, nasctl backend {args.backend}, family {args.family}")
 
     specs = [line for line in subprocess.run([BENCH, "specs"], check=True, capture_output=True, text=True).stdout.splitlines() if not line.startswith("#")]
     session = ort_session(build_model(specs, 3, 224, 224), t)
     x = np.random.default_rng(0).uniform(-1, 1, size=(1, 3, 224, 224)).astype(np.float32)
     ours, theirs = [], []
     for _ in range(args.rounds):
-        ours.append(run_json([NASCTL, "measure", "--model", "mobilenetv2", "--threads", str(t), "--runs", str(args.runs), "--warmup", "10", "--json"])["median_ms"])
+        ours.append(run_json([NASCTL, "measure", "--model", "mobilenetv2", "--threads", str(t), "--runs", str(args.runs), "--warmup", "10", "--json"] + engine)["median_ms"])
         theirs.append(ort_median_ms(session, x, args.runs, 10))
     a, b = statistics.median(ours), statistics.median(theirs)
     print(f"\nMobileNetV2-1.0 224x224 batch 1: nasctl {a:.3f} ms, onnxruntime {b:.3f} ms, ratio nasctl/ort {a / b:.2f}x")
@@ -106,7 +116,7 @@ def main():
             xi = np.random.default_rng(1).uniform(-1, 1, size=(1, cin, hw, hw)).astype(np.float32)
             mine, other = [], []
             for _ in range(args.rounds):
-                mine.append(run_json([BENCH, "layer", spec, str(hw), str(hw), "--threads", str(t), "--runs", str(args.runs)])["median_ms"])
+                mine.append(run_json([BENCH, "layer", spec, str(hw), str(hw), "--threads", str(t), "--runs", str(args.runs)] + bench_engine)["median_ms"])
                 other.append(ort_median_ms(sess, xi, args.runs, 10))
             m, o = statistics.median(mine), statistics.median(other)
             print(f"{label:32} {m:10.4f} {o:10.4f} {m / o:6.2f}x")
@@ -114,7 +124,7 @@ def main():
     if not args.skip_gemm:
         print(f"\n{'M x N x K':22} {'sgemm GF/s':>11} {'pointwise GF/s':>15} {'share':>7} {'openblas-backend GF/s':>22} {'share':>7}")
         for m, n, k in GEMMS:
-            r = [run_json([BENCH, "gemm", str(m), str(n), str(k), "--threads", str(t), "--runs", str(args.runs)]) for _ in range(args.rounds)]
+            r = [run_json([BENCH, "gemm", str(m), str(n), str(k), "--threads", str(t), "--runs", str(args.runs)] + bench_engine[:2]) for _ in range(args.rounds)]
             s = statistics.median(v["sgemm_gflops"] for v in r)
             p = statistics.median(v["pointwise_gflops"] for v in r)
             o = statistics.median(v["openblas_pointwise_gflops"] for v in r)

@@ -9,7 +9,7 @@ import NASTraining
 ///   kernel-bench gemm M N K [--threads N] [--runs N]       → JSON {sgemm_ms, pointwise_ms, ...} and
 ///                                                            every kernel family's pointwise time
 ///   --family avx512|avx2|neon: the native kernel family of `layer` and of gemm's pointwise_ms
-///   (default: the host's)
+///   (default: the host's); --backend nasctl|xnnpack: what runs `layer`
 ///   kernel-bench specs [RESOLUTION] [WIDTH]                → MobileNetV2's layer specs, one per line
 ///   kernel-bench image-folder DIR [COUNT] [SIDE]           → writes COUNT random SIDE² RGB PNGs (10 classes)
 ///                                                            into DIR/train if it has none, then times loading it
@@ -24,6 +24,7 @@ var args = Array(CommandLine.arguments.dropFirst())
     defer { args.removeSubrange(i...(i + 1)) }
     return args[i + 1]
 }
+let backendName = stringOption("--backend") ?? "nasctl"
 let threads = option("--threads", 1)
 let runs = option("--runs", 50)
 let family: KernelFamily
@@ -62,7 +63,13 @@ case "layer":
     do { spec = try LayerSpec(parsing: args[1]) } catch { fail("\(error)") }
     let network: Network
     do { network = try Network(inputShape: Shape(h: h, w: w, c: spec.inChannels), specs: [spec], seed: 1) } catch { fail("\(error)") }
-    let executor = NetworkExecutor(network: network, context: context)
+    let executor: any NetworkRunner
+    switch backendName {
+    case "nasctl": executor = NetworkExecutor(network: network, context: context)
+    case "xnnpack":
+        do { executor = try XNNPACKExecutor(network: network, threads: threads) } catch { fail("\(error)") }
+    default: fail("--backend must be nasctl or xnnpack")
+    }
     executor.fillInputRandomly(seed: 1)
     let ms = median(time(runs) { executor.run() })
     print("{\"spec\": \"\(spec)\", \"h\": \(h), \"w\": \(w), \"median_ms\": \(ms), \"macs\": \(network.macs), \"gflops\": \(2 * Double(network.macs) / ms / 1e6)}")

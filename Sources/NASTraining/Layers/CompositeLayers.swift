@@ -48,7 +48,7 @@ public final class ResidualLayer: TrainingLayer {
 public final class SqueezeExciteLayer: TrainingLayer {
     public let channels: Int
     private let squeeze = GlobalAveragePoolLayer()
-    let reduce: LinearLayer, expand: LinearLayer
+    public let reduce: LinearLayer, expand: LinearLayer
     private let relu = ActivationLayer(.relu), sigmoid = ActivationLayer(.sigmoid)
     private var x: [Float] = []
     private var gate: [Float] = []
