@@ -48,6 +48,9 @@ struct FinalizeCommand: ParsableCommand {
     @Option(help: "Trainings run at the same time, each on one thread (default: one per core).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Also write each finalized model (its first seed's weights) as ONNX: DIR/final/trial-N.onnx (see `nasctl export`).")
+    var export = false
+
     @Flag(help: "Print one JSON summary object instead of text.")
     var json = false
 
@@ -102,6 +105,16 @@ struct FinalizeCommand: ParsableCommand {
         var finished = models.enumerated().map { i, m in
             FinalizedModels.Model(trial: m.trial, name: m.name, key: m.arch.key(in: loaded), proxyAccuracy: m.proxy, latencyMs: m.latency,
                                   seeds: seedList, testAccuracies: jobs.indices.filter { jobs[$0].model == i }.map { results[$0] })
+        }
+        if export, let seed = seedList.first {
+            for model in models {
+                let stem = model.trial.map { "trial-\($0)" } ?? "baseline"
+                let arch = (folder as NSString).appendingPathComponent("\(stem)-seed\(seed).json")
+                let output = (folder as NSString).appendingPathComponent("\(stem).onnx")
+                _ = try ExportCommand.export(arch: arch, space: loaded, weights: (arch as NSString).deletingPathExtension + ".weights",
+                                             seed: seed, output: output)
+                if !json { FileHandle.standardError.write(Data("exported \(output)\n".utf8)) }
+            }
         }
         let baselineModel = baseline == nil ? nil : finished.removeLast()
         let finalized = FinalizedModels(epochs: epochs, models: finished, baseline: baselineModel)

@@ -73,6 +73,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "After the search, train the K best front models to the end and test them (nasctl finalize --top K with its defaults).")
     var finalize: Int?
 
+    @Flag(help: "With --finalize: also write each finalized model as ONNX (STUDY/final/trial-N.onnx).")
+    var export = false
+
     @Flag(help: "Print one JSON summary object instead of text.")
     var json = false
 
@@ -88,6 +91,7 @@ struct SearchCommand: ParsableCommand {
         guard w.isFinite else { throw ValidationError("--w must be a finite number (got \(w)).") }
         guard w <= 0 else { throw ValidationError("--w must be 0 or negative (got \(w)): a positive exponent rewards slowness.") }
         if let finalize { guard finalize >= 1 else { throw ValidationError("--finalize must be at least 1 (got \(finalize)).") } }
+        guard !export || finalize != nil else { throw ValidationError("--export needs --finalize K: only finalized models have trained weights to export.") }
     }
 
     func run() throws {
@@ -164,6 +168,7 @@ struct SearchCommand: ParsableCommand {
             var arguments = ["--study", studyDir, "--top", "\(finalize)", "--data", evaluatorOptions.data]
             if let file = spaceOptions.space { arguments += ["--space", file] }
             if json { arguments.append("--json") }
+            if export { arguments.append("--export") }
             if !json { try printSummary(report.summary(studyDirectory: studyDir), json: false) }
             try FinalizeCommand.parse(arguments).run()
         } else {

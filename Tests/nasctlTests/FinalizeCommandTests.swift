@@ -105,6 +105,12 @@ import Testing
         try run(finalize)
         #expect(try metrics.map(modified) == before)
         #expect(try FinalizedModels.load(directory: study) == finalized)
+
+        // --export writes each finalized model (and the baseline) as ONNX from its trained weights.
+        try run(finalize + ["--export"])
+        let exported = try FileManager.default.contentsOfDirectory(atPath: study + "/final").filter { $0.hasSuffix(".onnx") }
+        #expect(exported.count == finalized.models.count + 1)
+        #expect(exported.contains("baseline.onnx"))
     }
 
     @Test func badArgumentsAreClearErrors() throws {
