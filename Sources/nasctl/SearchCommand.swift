@@ -37,7 +37,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var evaluatorOptions: EvaluatorOptions
     @OptionGroup var schedulerOptions: SchedulerOptions
 
-    @Option(help: "evolution (regularized, aging), random, tpe (tree-structured Parzen estimator, multivariate; 10 random trials first), or reinforce (a softmax policy per decision, REINFORCE with a moving-average baseline), or grid (every combination once; --cycles must cover it).")
+    @Option(help: "evolution (regularized, aging), random, tpe (tree-structured Parzen estimator, multivariate; 10 random trials first), or reinforce (a softmax policy per decision, REINFORCE with a moving-average baseline), or grid (every combination once; --cycles must cover it), or nsga2 (NSGA-II on accuracy and latency directly, no reward; --population is its population).")
     var strategy: String = "evolution"
 
     @Option(help: "Evolution population P.")
@@ -81,8 +81,8 @@ struct SearchCommand: ParsableCommand {
 
     func validate() throws {
         guard targetMs > 0, targetMs.isFinite else { throw ValidationError("--target-ms must be a positive number of milliseconds (got \(targetMs)).") }
-        guard ["evolution", "random", "tpe", "reinforce", "grid"].contains(strategy) else {
-            throw ValidationError("--strategy must be evolution, random, tpe, reinforce or grid (got \(strategy)).")
+        guard ["evolution", "random", "tpe", "reinforce", "grid", "nsga2"].contains(strategy) else {
+            throw ValidationError("--strategy must be evolution, random, tpe, reinforce, grid or nsga2 (got \(strategy)).")
         }
         guard population >= 1, sample >= 1 else { throw ValidationError("--population and --sample must be at least 1.") }
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
@@ -129,6 +129,7 @@ struct SearchCommand: ParsableCommand {
         case "random": searchStrategy = RandomSearch(space: space)
         case "tpe": searchStrategy = TreeParzenEstimator(space: space)
         case "reinforce": searchStrategy = Reinforce(space: space)
+        case "nsga2": searchStrategy = NSGA2(space: space, population: max(2, population))
         case "grid":
             let grid = GridSearch(space: space)
             guard grid.size <= cycles else {
