@@ -14,6 +14,9 @@ let convolutionCases: [(Shape, Int, Int, Int)] = [  // input, kernel, stride, co
     (Shape(n: 1, h: 8, w: 10, c: 3), 7, 1, 4),
     (Shape(n: 2, h: 15, w: 9, c: 6), 7, 2, 18),
     (Shape(n: 1, h: 2, w: 3, c: 40), 3, 2, 24),
+    // The direct kernel (cin <= 4): a panel pair and a partial third panel, stride 2 and 1.
+    (Shape(n: 2, h: 12, w: 14, c: 3), 3, 2, 40),
+    (Shape(n: 1, h: 9, w: 17, c: 2), 5, 1, 33),
 ]
 
 let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
@@ -48,17 +51,19 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
 
     /// A 3x3 convolution with an identity skip (the MNasNet "conv" op with skip) against the
     /// reference, which adds the input.
-    @Test(arguments: GEMMBackend.allCases, [Activation.relu6, .hswish])
-    func convolutionWithIdentitySkipMatchesReference(backend: GEMMBackend, activation: Activation) {
-        let input = Shape(n: 2, h: 7, w: 9, c: 12)
+    /// 12 channels take im2col + GEMM, 4 the direct kernel (4-pixel blocks and borders).
+    @Test(arguments: GEMMBackend.allCases, [(Activation.relu6, 12), (.hswish, 12), (.relu6, 4), (.none, 3)])
+    func convolutionWithIdentitySkipMatchesReference(backend: GEMMBackend, testCase: (Activation, Int)) {
+        let (activation, channels) = testCase
+        let input = Shape(n: 2, h: 7, w: 13, c: channels)
         var rng = SplitMix64(seed: 41)
-        let layer = Convolution.random(inChannels: 12, outChannels: 12, kernel: 3, stride: 1, activation: activation, skip: true, rng: &rng)
+        let layer = Convolution.random(inChannels: channels, outChannels: channels, kernel: 3, stride: 1, activation: activation, skip: true, rng: &rng)
         let x = Tensor(shape: input, values: randomValues(input.count, seed: 42))
         let y = layer(x, context: ExecutionContext(gemm: backend)).array
         let reference = Reference.convolution(layer, x.array, input)
         #expect(maxRelativeError(y, reference) < 1e-4)
         // The skip really is in both: without it they would differ by the input.
-        let plain = Convolution(inChannels: 12, outChannels: 12, kernel: 3, stride: 1, activation: activation, weights: layer.weights.array, bias: layer.bias.array)
+        let plain = Convolution(inChannels: channels, outChannels: channels, kernel: 3, stride: 1, activation: activation, weights: layer.weights.array, bias: layer.bias.array)
         #expect(maxRelativeError(plain(x, context: ExecutionContext(gemm: backend)).array, reference) > 0.1)
     }
 

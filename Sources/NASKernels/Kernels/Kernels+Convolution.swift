@@ -21,7 +21,8 @@ extension Kernels {
     ///
     /// Layout: `x` NHWC `input`; weights `[k, k, cin, cout]` (HWIO) as a `[k²·cin × cout]` GEMM
     /// operand; `y` NHWC `[n, ceil(h/s), ceil(w/s), cout]`; padding `k/2` on every side (zeros).
-    /// A 1x1 stride-1 convolution skips im2col and is one GEMM.
+    /// A 1x1 stride-1 convolution skips im2col and is one GEMM; on the native backend one with at
+    /// most `directConvolutionMaxInputChannels` input channels runs `directConvolution`.
     /// `scratch` holds `convolutionScratchCount` floats (the im2col rows of one chunk).
     /// - Complexity: `n·ho·wo · k²·cin · cout` multiply-adds.
     public static func convolution(
@@ -32,6 +33,10 @@ extension Kernels {
         precondition(weights.k == g.kernel * g.kernel * input.c, "convolution: weights expect depth \(weights.k), input gives \(g.kernel * g.kernel * input.c)")
         if g.kernel == 1 && g.stride == 1 {
             pointwise(x, pixels: input.pixels, weights: weights, activation: activation, into: y, residual: residual, context: context)
+            return
+        }
+        if input.c <= directConvolutionMaxInputChannels && context.gemm == .native {
+            directConvolution(x, input: input, geometry: g, weights: weights, activation: activation, into: y, residual: residual, context: context)
             return
         }
         let cout = weights.n
