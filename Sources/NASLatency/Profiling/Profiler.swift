@@ -69,7 +69,10 @@ public enum Profiler {
             : NetworkExecutor(network: referenceNetwork, context: context)
         reference.fillInputRandomly(seed: 1)
         var monitor = NoiseMonitor(tolerancePct: settings.driftTolerancePct)
+        var buildNs: UInt64 = 0, referenceNs: UInt64 = 0
         func checkReference() {
+            let begin = MonotonicClock.nanoseconds()
+            defer { referenceNs += MonotonicClock.nanoseconds() - begin }
             reference.run()
             let times = (0..<max(3, settings.runs)).map { _ -> Double in
                 let t = MonotonicClock.nanoseconds(); reference.run()
@@ -87,9 +90,11 @@ public enum Profiler {
 
         /// Times one network built around entry `i`'s requirements; `comparing`: on both backends.
         func timeNetwork(around i: Int, comparing: Bool) throws {
+            let begin = MonotonicClock.nanoseconds()
             let arch = Architecture.random(in: space, fixing: items[i].requirements, using: &rng)
             let layers = try NetworkBuilder.layers(for: arch, in: space)
             let network = try Network(inputShape: layers[0].input, specs: layers.map(\.spec), seed: rng.next())
+            buildNs += MonotonicClock.nanoseconds() - begin
             let slots = layers.map { index[$0.signature] }
             let macs = network.macs
             networks += 1
@@ -182,7 +187,8 @@ public enum Profiler {
             referenceMedianMs: LatencyStatistics(samples: monitor.referenceMs).medianMs, referenceCVPct: monitor.referenceCVPct,
             referenceChecks: monitor.referenceMs.count, driftedChecks: monitor.driftedChecks, shifts: monitor.shifts,
             discardedNetworks: discarded, retimedEntries: retimed, wideEntries: wideEntries,
-            tooNoisy: monitor.shifts > 0 || wideEntries * 10 > entries.count)
+            tooNoisy: monitor.shifts > 0 || wideEntries * 10 > entries.count,
+            networks: networks, buildSeconds: Double(buildNs) / 1e9, referenceSeconds: Double(referenceNs) / 1e9)
         let formatter = ISO8601DateFormatter()
         return LatencyTable(
             schema: LatencyTable.currentSchema, deviceID: device.id, device: device,

@@ -109,11 +109,17 @@ public struct LatencyTable: Codable, Sendable {
         /// The machine was too noisy for a trustworthy table: the reference's speed shifted, or
         /// more than a tenth of the entries stayed wide. Re-profile on a quieter machine.
         public var tooNoisy: Bool
+        /// Where the profile's time went: networks built and timed, seconds spent building them
+        /// (random weights, packing) and timing the reference; the rest is timing layers.
+        public var networks: Int?
+        public var buildSeconds: Double?
+        public var referenceSeconds: Double?
 
         enum CodingKeys: String, CodingKey {
             case referenceMedianMs = "reference_median_ms", referenceCVPct = "reference_cv_pct", referenceChecks = "reference_checks",
                  driftedChecks = "drifted_checks", shifts, discardedNetworks = "discarded_networks", retimedEntries = "retimed_entries",
-                 wideEntries = "wide_entries", tooNoisy = "too_noisy"
+                 wideEntries = "wide_entries", tooNoisy = "too_noisy", networks, buildSeconds = "build_seconds",
+                 referenceSeconds = "reference_seconds"
         }
     }
 
