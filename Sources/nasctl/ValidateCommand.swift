@@ -42,7 +42,7 @@ struct ValidateCommand: ParsableCommand {
         let predictor = try tableOptions.predictor(space: space, threads: threadOptions.threads)
         var bar = ProgressLine(label: "validate", total: samples)
         let start = Date()
-        let results = try Validation.run(space: space, predictor: predictor, count: samples, seed: seed, threads: threadOptions.threads,
+        let (results, reference) = try Validation.runChecked(space: space, predictor: predictor, count: samples, seed: seed, threads: threadOptions.threads,
                                          settings: MeasurementSettings(minRuns: 10, maxRuns: 40, targetSpreadPct: 2, timeCapMs: 500)) { done, total in
             let elapsed = Date().timeIntervalSince(start)
             bar.update(done: done, elapsed: elapsed, eta: elapsed / Double(done) * Double(total - done))
@@ -50,6 +50,7 @@ struct ValidateCommand: ParsableCommand {
         try Validation.csv(results).write(toFile: csv, atomically: true, encoding: .utf8)
         var summary = Validation.Summary(results)
         summary.predictMicroseconds = try Validation.predictionMicroseconds(space: space, predictor: predictor)
+        summary.reference = reference
         if json {
             try printJSON(summary)
             return
@@ -66,5 +67,9 @@ struct ValidateCommand: ParsableCommand {
                      summary.kendallTau, summary.noiseFloorPct, summary.noiseP90Pct,
                      (summary.noiseFloorPct * 2 >= summary.medianAbsErrorPct ? " — the error is mostly this machine's noise" : "") as NSString,
                      summary.predictMicroseconds ?? 0, csv as NSString))
+        if let r = reference {
+            print(String(format: "reference network: %.3f ms when profiled, %.3f ms now (%+.1f%%)%@", r.profileMs, r.nowMs, r.driftPct,
+                         abs(r.driftPct) > 5 ? ": the machine runs at another speed than when the table was made, which shifts every prediction about as much; re-profile if it stays so" as NSString : ""))
+        }
     }
 }

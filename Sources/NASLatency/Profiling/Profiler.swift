@@ -61,9 +61,7 @@ public enum Profiler {
         var networks = 0, discarded = 0, sinceCheck = 0
 
         // The reference: one fixed network of the space, timed whole.
-        let referenceArch = Architecture.random(in: space, using: &rng)
-        let referenceLayers = try NetworkBuilder.layers(for: referenceArch, in: space)
-        let referenceNetwork = try Network(inputShape: referenceLayers[0].input, specs: referenceLayers.map(\.spec), seed: rng.next())
+        let (referenceNetwork, _) = try referenceNetwork(space: space, using: &rng)
         let reference: any NetworkRunner = backend == .xnnpack
             ? try XNNPACKExecutor(network: referenceNetwork, threads: threads)
             : NetworkExecutor(network: referenceNetwork, context: context)
@@ -73,12 +71,7 @@ public enum Profiler {
         func checkReference() {
             let begin = MonotonicClock.nanoseconds()
             defer { referenceNs += MonotonicClock.nanoseconds() - begin }
-            reference.run()
-            let times = (0..<max(3, settings.runs)).map { _ -> Double in
-                let t = MonotonicClock.nanoseconds(); reference.run()
-                return Double(MonotonicClock.nanoseconds() - t) / 1e6
-            }
-            if monitor.record(LatencyStatistics(samples: times).medianMs) == .drifted {
+            if monitor.record(timeReference(reference, runs: settings.runs)) == .drifted {
                 if !pending.isEmpty { discarded += sinceCheck }
             } else {
                 for p in pending { timings[p.backend]![p.entry].append(p.ms); timingMacs[p.backend]![p.entry].append(p.macs) }
@@ -197,6 +190,30 @@ public enum Profiler {
                           family: family.rawValue, measurement: settings),
             space: .init(name: space.name, digest: space.digest), createdAt: formatter.string(from: Date()),
             seconds: Double(MonotonicClock.nanoseconds() - start) / 1e9, entries: entries, noise: noise)
+    }
+
+    /// The profile's reference network of `space` (and its layers): the first draw of the
+    /// profile's generator, `SplitMix64(seed: settings.seed)`, so `validate` can rebuild and
+    /// re-time it from the table's seed.
+    public static func referenceNetwork(space: SearchSpace, seed: UInt64) throws -> (Network, [BuiltLayer]) {
+        var rng = SplitMix64(seed: seed)
+        return try referenceNetwork(space: space, using: &rng)
+    }
+
+    static func referenceNetwork(space: SearchSpace, using rng: inout SplitMix64) throws -> (Network, [BuiltLayer]) {
+        let arch = Architecture.random(in: space, using: &rng)
+        let layers = try NetworkBuilder.layers(for: arch, in: space)
+        return (try Network(inputShape: layers[0].input, specs: layers.map(\.spec), seed: rng.next()), layers)
+    }
+
+    /// One reference timing: a warm-up pass, then the median of `max(3, runs)` passes (ms).
+    public static func timeReference(_ reference: any NetworkRunner, runs: Int) -> Double {
+        reference.run()
+        let times = (0..<max(3, runs)).map { _ -> Double in
+            let t = MonotonicClock.nanoseconds(); reference.run()
+            return Double(MonotonicClock.nanoseconds() - t) / 1e6
+        }
+        return LatencyStatistics(samples: times).medianMs
     }
 
     /// OpenBLAS must beat the native kernels by this share to be chosen for a layer: below it

@@ -32,12 +32,14 @@ public enum Validation {
         /// `noisePct`. A prediction error near it is the machine's noise, not the table's.
         public var noiseFloorPct: Double
         public var noiseP90Pct: Double
+        /// The table's reference network re-timed now against its time when profiled.
+        public var reference: ReferenceCheck.Summary?
 
         enum CodingKeys: String, CodingKey {
             case samples, meanAbsErrorPct = "mean_abs_error_pct", medianAbsErrorPct = "median_abs_error_pct",
                  maxAbsErrorPct = "max_abs_error_pct", biasPct = "bias_pct", within5pct = "within_5pct",
                  within10pct = "within_10pct", kendallTau = "kendall_tau", predictMicroseconds = "predict_us",
-                 noiseFloorPct = "noise_floor_pct", noiseP90Pct = "noise_p90_pct"
+                 noiseFloorPct = "noise_floor_pct", noiseP90Pct = "noise_p90_pct", reference
         }
 
         public init(_ samples: [Sample]) {
@@ -70,7 +72,17 @@ public enum Validation {
     public static func run(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
                            settings: MeasurementSettings, rounds: Int = 4,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> [Sample] {
+        try runChecked(space: space, predictor: predictor, count: count, seed: seed, threads: threads, settings: settings,
+                       rounds: rounds, progress: progress).samples
+    }
+
+    /// `run`, also re-timing the table's reference network after each group: the machine's
+    /// speed now against the profile's (nil for a table without a reference).
+    public static func runChecked(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
+                                  settings: MeasurementSettings, rounds: Int = 4,
+                                  progress: (Int, Int) -> Void = { _, _ in }) throws -> (samples: [Sample], reference: ReferenceCheck.Summary?) {
         precondition(rounds >= 2, "Validation: at least 2 rounds (their halves give the noise floor)")
+        let reference = try ReferenceCheck(table: predictor.table, space: space, threads: threads)
         var rng = SplitMix64(seed: seed)
         ExecutionContext.setOpenBLASThreads(threads)
         let runsPerRound = max(1, (settings.minRuns + rounds - 1) / rounds)
@@ -107,9 +119,44 @@ public enum Validation {
                                       noisePct: measured > 0 ? 100 * abs(even - odd) / measured : 0))
             }
             first += built.count
+            reference?.time()
             progress(first, count)
         }
-        return samples
+        return (samples, reference?.summary)
+    }
+
+    /// Re-times a table's reference network (`Profiler.referenceNetwork`) during a validation.
+    public final class ReferenceCheck {
+        public struct Summary: Sendable, Encodable {
+            /// Reference network at profile time and now (median of the checks), milliseconds.
+            public var profileMs: Double
+            public var nowMs: Double
+            /// `100 · (now / profile − 1)`: positive when the machine is slower than when profiled.
+            public var driftPct: Double
+            enum CodingKeys: String, CodingKey { case profileMs = "profile_ms", nowMs = "now_ms", driftPct = "drift_pct" }
+        }
+
+        let runner: any NetworkRunner
+        let profileMs: Double
+        let runs: Int
+        var times: [Double] = []
+
+        init?(table: LatencyTable, space: SearchSpace, threads: Int) throws {
+            guard let noise = table.noise, noise.referenceMedianMs > 0 else { return nil }
+            let (network, layers) = try Profiler.referenceNetwork(space: space, seed: table.engine.measurement.seed)
+            runner = try table.runner(for: network, layers: layers, threads: threads)
+            runner.fillInputRandomly(seed: 1)
+            profileMs = noise.referenceMedianMs
+            runs = table.engine.measurement.runs
+            time()
+        }
+
+        func time() { times.append(Profiler.timeReference(runner, runs: runs)) }
+
+        var summary: Summary {
+            let now = LatencyStatistics(samples: times).medianMs
+            return Summary(profileMs: profileMs, nowMs: now, driftPct: 100 * (now / profileMs - 1))
+        }
     }
 
     /// Average microseconds to predict one architecture (build its layer list, sum the table),
