@@ -2,11 +2,11 @@
 """Does nasctl's latency ordering hold in the runtime a user deploys with? Kendall tau between
 nasctl's predicted latency and ONNX Runtime's measured latency of the same networks.
 
-  python3 Benchmarks/latency_transfer.py [--count 20] [--study DIR] [--table T] [--threads 1] [--rounds 3] [--runs 30]
+  python3 Benchmarks/latency_transfer.py [--count 20] [--study DIR [--front]] [--table T] [--threads 1] [--rounds 3] [--runs 30]
 
 Architectures: --count seeded uniform samples of the space, or with --study the study's
 evaluated trials spread over its latency range (a search's candidates cluster, which is the
-harder case). Each is exported with `nasctl export` (random weights: latency does not depend
+harder case), or with --front every model of the study's Pareto front (its pareto.csv). Each is exported with `nasctl export` (random weights: latency does not depend
 on them) and timed in ONNX Runtime (1 thread, all graph optimisations) and in nasctl
 (`nasctl measure --table T`, the engine as the table describes it), rounds interleaved. With a
 table profiled by `--backend xnnpack`, nasctl's figures are XNNPACK's. Prints per-network
@@ -63,6 +63,17 @@ def study_architectures(study, count):
     return [{"space": settings["space"], "decisions": dict(zip(names, json.loads(d)))} for _, d, _ in picks]
 
 
+def front_architectures(study):
+    """Every model of the study's Pareto front, from its pareto.csv."""
+    import csv
+    db = sqlite3.connect(os.path.join(study, "study.sqlite"))
+    settings = json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0])
+    with open(os.path.join(study, "pareto.csv")) as f:
+        rows = list(csv.DictReader(f))
+    names = [n for n in rows[0].keys() if "." in n] if rows else []
+    return [{"space": settings["space"], "decisions": {n: r[n] for n in names}} for r in rows]
+
+
 def ort_ms(path, threads, runs):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
@@ -85,6 +96,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=20)
     ap.add_argument("--study")
+    ap.add_argument("--front", action="store_true", help="with --study: the study's Pareto front")
     ap.add_argument("--space", default=os.path.join(ROOT, "Configs/mnasnet.yaml"))
     ap.add_argument("--table", help="latency table (default: the device's newest fitting one)")
     ap.add_argument("--threads", type=int, default=1)
@@ -94,7 +106,10 @@ def main():
     ap.add_argument("--out", default="runs/latency-transfer")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    archs = study_architectures(args.study, args.count) if args.study else random_architectures(args.space, args.count, args.seed)
+    if args.study:
+        archs = front_architectures(args.study) if args.front else study_architectures(args.study, args.count)
+    else:
+        archs = random_architectures(args.space, args.count, args.seed)
     table = ["--table", args.table] if args.table else []
     rows = []
     for i, arch in enumerate(archs):
@@ -117,7 +132,7 @@ def main():
                                                           "--runs", str(args.runs), "--warmup", "5", "--json"] + resolved,
                                                          check=True, capture_output=True, text=True).stdout)["median_ms"])
             r["ort"].append(ort_ms(r["model"], args.threads, args.runs))
-    print(f"onnxruntime {ort.__version__}, threads {args.threads}, {len(rows)} {'study trials' if args.study else 'random architectures'}, {args.rounds} rounds x {args.runs} runs")
+    print(f"onnxruntime {ort.__version__}, threads {args.threads}, {len(rows)} {('front models' if args.front else 'study trials') if args.study else 'random architectures'}, {args.rounds} rounds x {args.runs} runs")
     print(f"{'#':>3} {'predicted ms':>13} {'nasctl ms':>10} {'ort ms':>8} {'nasctl/ort':>10}")
     for i, r in enumerate(rows):
         r["nasctl_ms"], r["ort_ms"] = statistics.median(r["nasctl"]), statistics.median(r["ort"])

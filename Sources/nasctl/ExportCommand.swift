@@ -14,9 +14,11 @@ struct ExportCommand: ParsableCommand {
         The graph is the network the engine runs: batch norm folded into the convolutions. One \
         input named `input`, NCHW float32 [N, C, H, W], taking pixel values in [0, 1] (the \
         training split's normalisation is inside the graph), and one output `logits` [N, classes]. \
-        With --weights (from `nasctl train` or `finalize`), the resolution, channels, class \
-        names and normalisation come from the weights' metadata; without, the space's input \
-        and random weights (for latency studies in other runtimes).
+        The weights default to what `nasctl train --arch A` wrote next to the architecture \
+        (A without .json, plus .weights); the resolution, channels, class names and \
+        normalisation come from their metadata. With --random-weights (or when no weights \
+        file exists) the space's own input and random weights are exported, for latency \
+        studies in other runtimes.
         """
     )
 
@@ -25,8 +27,11 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var spaceOptions: SpaceOptions
 
-    @Option(help: "Trained weights (PATH with PATH.json beside it), as `nasctl train` writes them.")
+    @Option(help: "Trained weights (PATH with PATH.json beside it), as `nasctl train` writes them (default: the architecture's path with .weights for .json, when that file exists).")
     var weights: String?
+
+    @Flag(help: "Export random weights and the space's own input even if trained weights exist.")
+    var randomWeights = false
 
     @Option(help: "Where to write the model.")
     var output: String
@@ -78,8 +83,24 @@ struct ExportCommand: ParsableCommand {
                       parameters: trainable.parameterCount, trained: weights != nil, bytes: data.count)
     }
 
+    func validate() throws {
+        guard !(randomWeights && weights != nil) else { throw ValidationError("give --weights or --random-weights, not both.") }
+    }
+
+    /// The weights to export: `--weights`, else the file `train` writes next to the architecture.
+    var resolvedWeights: String? {
+        if randomWeights { return nil }
+        if let weights { return weights }
+        let beside = (arch as NSString).deletingPathExtension + ".weights"
+        return FileManager.default.fileExists(atPath: beside) ? beside : nil
+    }
+
     func run() throws {
-        let report = try Self.export(arch: arch, space: try spaceOptions.load(), weights: weights, seed: seed, output: output)
+        let chosen = resolvedWeights
+        if chosen == nil && !randomWeights && !json {
+            FileHandle.standardError.write(Data("note: no weights given and none next to \(arch): exporting random weights at the space's input\n".utf8))
+        }
+        let report = try Self.export(arch: arch, space: try spaceOptions.load(), weights: chosen, seed: seed, output: output)
         if json {
             try printJSON(report)
         } else {

@@ -91,3 +91,33 @@ import Testing
         #expect((zip(got.data, expected).map { abs($0 - $1) }.max() ?? 0) > 1e-2)
     }
 }
+
+@Suite struct MobileNetV2ExportTests {
+    /// MobileNetV2-1.0 at 224 decoded back through swift-protobuf: 52 convolutions (stem, 17
+    /// blocks' expand/depthwise/project, head) with folded bias, 10 residual adds, 35 ReLU6
+    /// clips, one global pool and one classifier; 178 initializers with the expected shapes.
+    @Test func theGraphHasMobileNetV2sStructure() throws {
+        let engine = try MobileNetV2.network(resolution: 224, width: 1.0)
+        let specs = try #require(engine.specs)
+        let network = TrainingNetwork(inputShape: Shape(n: 1, h: 224, w: 224, c: 3), specs: specs, seed: 1)
+        let data = try ONNXExporter(inputShape: Shape(n: 1, h: 224, w: 224, c: 3), mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]).data(of: network)
+        let model = try Onnx_ModelProto(serializedBytes: data)
+        let counts = Dictionary(grouping: model.graph.node, by: \.opType).mapValues(\.count)
+        #expect(counts["Conv"] == 52 && counts["Add"] == 10 && counts["Clip"] == 35)
+        #expect(counts["GlobalAveragePool"] == 1 && counts["Gemm"] == 1 && counts["Flatten"] == 1 && counts["Transpose"] == nil)
+        #expect(counts["Sub"] == 1 && counts["Div"] == 1 && model.graph.node.count == 102)
+        #expect(model.graph.initializer.count == 178)
+        let shapes = Dictionary(uniqueKeysWithValues: model.graph.initializer.map { ($0.name, $0.dims) })
+        let convs = model.graph.node.filter { $0.opType == "Conv" }
+        #expect(shapes[convs[0].input[1]] == [32, 3, 3, 3])                  // stem
+        #expect(shapes[convs[1].input[1]] == [32, 1, 3, 3])                  // block 1 depthwise, group 32
+        #expect(convs[1].attribute.first { $0.name == "group" }?.i == 32)
+        #expect(shapes[convs[51].input[1]] == [1280, 320, 1, 1])             // head
+        let gemm = try #require(model.graph.node.first { $0.opType == "Gemm" })
+        #expect(shapes[gemm.input[1]] == [1280, 1000] && shapes[gemm.input[2]] == [1000])
+        #expect(model.graph.input[0].type.tensorType.shape.dim.map(\.dimValue) == [0, 3, 224, 224])  // N symbolic
+        #expect(model.graph.input[0].type.tensorType.shape.dim[0].dimParam == "N")
+        // Raw little-endian float32: every initializer's bytes match its shape.
+        #expect(model.graph.initializer.allSatisfy { $0.rawData.count == 4 * Int($0.dims.reduce(1, *)) })
+    }
+}

@@ -38,6 +38,13 @@ import Testing
                                                                   "class_names": "[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\"]"])
         let report = try ExportCommand.export(arch: arch, space: space, weights: weights, seed: 1, output: dir + "/t.onnx")
         #expect(report.input == [1, 28, 28] && report.classes == 10 && report.trained)
+        // --weights defaults to what `train --arch A.json` writes, A.weights; --random-weights opts out.
+        #expect(try ExportCommand.parse(["--arch", arch, "--output", dir + "/d.onnx"]).resolvedWeights == nil)
+        try FileManager.default.copyItem(atPath: weights, toPath: dir + "/arch.weights")
+        try FileManager.default.copyItem(atPath: weights + ".json", toPath: dir + "/arch.weights.json")
+        #expect(try ExportCommand.parse(["--arch", arch, "--output", dir + "/d.onnx"]).resolvedWeights == dir + "/arch.weights")
+        #expect(try ExportCommand.parse(["--arch", arch, "--output", dir + "/d.onnx", "--random-weights"]).resolvedWeights == nil)
+        #expect(throws: (any Error).self) { try ExportCommand.parse(["--arch", arch, "--output", "o", "--random-weights", "--weights", weights]) }
 
         try TrainedModel.write(network, to: dir + "/old.weights", metadata: [:])
         #expect { try ExportCommand.export(arch: arch, space: space, weights: dir + "/old.weights", seed: 1, output: dir + "/o.onnx") }
