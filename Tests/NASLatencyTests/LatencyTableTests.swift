@@ -153,7 +153,7 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         let device = try DeviceIdentity.current()
         var reports = 0
         let table = try Profiler.profile(space: space, device: device, threads: 1,
-                                         settings: ProfileSettings(contexts: 2, warmup: 0, runs: 1)) { p in
+                                         settings: ProfileSettings(contexts: 2, warmup: 0, runs: 1, retimeBudget: 100)) { p in
             reports += 1
             #expect(p.done <= p.total)
         }
@@ -174,6 +174,16 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         let predictor = LatencyPredictor(table: table, path: "profiled")
         var rng = SplitMix64(seed: 5)
         for _ in 0..<10 { #expect(try predictor.predictMs(NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space)) > 0) }
+    }
+
+    /// With no re-timing budget nothing is discarded or re-timed, however noisy the machine.
+    @Test func theRetimingBudgetBoundsTheWork() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let table = try Profiler.profile(space: space, device: try DeviceIdentity.current(), threads: 1, gemm: .native,
+                                         settings: ProfileSettings(contexts: 2, warmup: 0, runs: 1, retimeBudget: 0))
+        let noise = try #require(table.noise)
+        #expect(noise.discardedNetworks == 0 && noise.retimedEntries == 0)
+        #expect(table.entries.allSatisfy { $0.contexts >= 2 })
     }
 
     @Test func openBLASIsChosenOnlyWhenClearlyFaster() {

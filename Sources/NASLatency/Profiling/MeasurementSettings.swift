@@ -38,12 +38,17 @@ public struct ProfileSettings: Codable, Sendable, Equatable {
     public var referenceEvery: Int
     /// The reference may move this much (percent) before the timings around it are re-timed.
     public var driftTolerancePct: Double
+    /// Re-timing (drift and wide intervals together) may cost at most this share of the useful
+    /// networks.
+    public var retimeBudget: Double
 
     public init(contexts: Int = 9, warmup: Int = 2, runs: Int = 7, targetSpreadPct: Double = 10, seed: UInt64 = 1,
-                targetIntervalPct: Double = 5, maxContexts: Int? = nil, referenceEvery: Int = 10, driftTolerancePct: Double = 10) {
+                targetIntervalPct: Double = 5, maxContexts: Int? = nil, referenceEvery: Int = 10, driftTolerancePct: Double = 10,
+                retimeBudget: Double = 0.5) {
         self.contexts = contexts; self.warmup = warmup; self.runs = runs; self.targetSpreadPct = targetSpreadPct; self.seed = seed
         self.targetIntervalPct = targetIntervalPct; self.maxContexts = max(maxContexts ?? contexts + 4, contexts)
         self.referenceEvery = max(1, referenceEvery); self.driftTolerancePct = driftTolerancePct
+        self.retimeBudget = max(0, retimeBudget)
     }
 
     /// Tables written before the noise settings existed read with their defaults.
@@ -59,10 +64,12 @@ public struct ProfileSettings: Codable, Sendable, Equatable {
         maxContexts = try c.decodeIfPresent(Int.self, forKey: .maxContexts) ?? contexts
         referenceEvery = try c.decodeIfPresent(Int.self, forKey: .referenceEvery) ?? defaults.referenceEvery
         driftTolerancePct = try c.decodeIfPresent(Double.self, forKey: .driftTolerancePct) ?? defaults.driftTolerancePct
+        retimeBudget = try c.decodeIfPresent(Double.self, forKey: .retimeBudget) ?? defaults.retimeBudget
     }
 
     enum CodingKeys: String, CodingKey {
         case contexts, warmup, runs, targetSpreadPct = "target_spread_pct", seed, targetIntervalPct = "target_interval_pct",
-             maxContexts = "max_contexts", referenceEvery = "reference_every", driftTolerancePct = "drift_tolerance_pct"
+             maxContexts = "max_contexts", referenceEvery = "reference_every", driftTolerancePct = "drift_tolerance_pct",
+             retimeBudget = "retime_budget"
     }
 }

@@ -32,7 +32,9 @@ public enum Profiler {
     /// `settings.referenceEvery` networks (`NoiseMonitor`); when it has drifted, the timings
     /// made since the last steady check are discarded and re-timed. After the planned passes,
     /// entries whose median's 95% interval is wider than `settings.targetIntervalPct` get more
-    /// contexts, up to `settings.maxContexts`. The table's `noise` says what happened and
+    /// contexts, up to `settings.maxContexts`. All re-timing together is bounded by
+    /// `settings.retimeBudget` times the useful networks; past it drifted timings are kept and
+    /// the table flagged, so a very noisy machine costs at most that much more time. The table's `noise` says what happened and
     /// whether the machine was too noisy.
     /// - Complexity: about `contexts · layers / (layers covered per network)` network builds
     ///   and `warmup + runs` passes each (the first pass twice with `auto`), plus re-timing.
@@ -58,7 +60,7 @@ public enum Profiler {
         let context = ExecutionContext(threads: threads, gemm: gemm ?? .native, family: family)
         var rng = SplitMix64(seed: settings.seed)
         let start = MonotonicClock.nanoseconds()
-        var networks = 0, discarded = 0, sinceCheck = 0
+        var networks = 0, discarded = 0, sinceCheck = 0, retimed = 0, keptDrifted = 0
 
         // The reference: one fixed network of the space, timed whole.
         let (referenceNetwork, _) = try referenceNetwork(space: space, using: &rng)
@@ -71,9 +73,14 @@ public enum Profiler {
         func checkReference() {
             let begin = MonotonicClock.nanoseconds()
             defer { referenceNs += MonotonicClock.nanoseconds() - begin }
-            if monitor.record(timeReference(reference, runs: settings.runs)) == .drifted {
+            let drifted = monitor.record(timeReference(reference, runs: settings.runs)) == .drifted
+            // Re-timing is bounded: once it has cost `retimeBudget` of the useful work, drifted
+            // timings are kept (and the table is flagged) instead of redone without end.
+            let affordable = Double(discarded + retimed + sinceCheck) <= settings.retimeBudget * Double(max(1, networks - discarded - retimed))
+            if drifted && affordable {
                 if !pending.isEmpty { discarded += sinceCheck }
             } else {
+                if drifted { keptDrifted += sinceCheck }
                 for p in pending { timings[p.backend]![p.entry].append(p.ms); timingMacs[p.backend]![p.entry].append(p.macs) }
             }
             pending.removeAll()
@@ -149,16 +156,21 @@ public enum Profiler {
                 pass += 1
             }
         }
-        // Re-time entries whose median is still imprecise, up to the cap.
-        var retimed = 0
+        // Re-time entries whose median is still imprecise, up to the per-entry cap and the
+        // re-timing budget.
+        let useful = networks - discarded
         for _ in 0..<settings.maxContexts {
             let wide = items.indices.filter {
                 count($0) < settings.maxContexts && MedianInterval.halfWidthPct(timings[chosen[$0]]![$0]) > settings.targetIntervalPct
             }
             if wide.isEmpty { break }
-            for i in wide { try timeNetwork(around: i, comparing: false) }
-            retimed += wide.count
+            for i in wide {
+                guard Double(discarded + retimed) < settings.retimeBudget * Double(useful) else { break }
+                try timeNetwork(around: i, comparing: false)
+                retimed += 1
+            }
             checkReference()
+            if Double(discarded + retimed) >= settings.retimeBudget * Double(useful) { break }
         }
         let entries = items.enumerated().map { i, item -> LatencyTable.Entry in
             let samples = timings[chosen[i]]![i]
@@ -180,7 +192,8 @@ public enum Profiler {
             referenceMedianMs: LatencyStatistics(samples: monitor.referenceMs).medianMs, referenceCVPct: monitor.referenceCVPct,
             referenceChecks: monitor.referenceMs.count, driftedChecks: monitor.driftedChecks, shifts: monitor.shifts,
             discardedNetworks: discarded, retimedEntries: retimed, wideEntries: wideEntries,
-            tooNoisy: monitor.shifts > 0 || wideEntries * 10 > entries.count,
+            keptDriftedNetworks: keptDrifted,
+            tooNoisy: monitor.shifts > 0 || wideEntries * 10 > entries.count || keptDrifted > 0,
             networks: networks, buildSeconds: Double(buildNs) / 1e9, referenceSeconds: Double(referenceNs) / 1e9)
         let formatter = ISO8601DateFormatter()
         return LatencyTable(

@@ -106,6 +106,8 @@ public struct LatencyTable: Codable, Sendable {
         /// than the target at the cap.
         public var retimedEntries: Int
         public var wideEntries: Int
+        /// Networks timed while the reference had drifted but kept, the re-timing budget spent.
+        public var keptDriftedNetworks: Int? = nil
         /// The machine was too noisy for a trustworthy table: the reference's speed shifted, or
         /// more than a tenth of the entries stayed wide. Re-profile on a quieter machine.
         public var tooNoisy: Bool
@@ -118,7 +120,7 @@ public struct LatencyTable: Codable, Sendable {
         enum CodingKeys: String, CodingKey {
             case referenceMedianMs = "reference_median_ms", referenceCVPct = "reference_cv_pct", referenceChecks = "reference_checks",
                  driftedChecks = "drifted_checks", shifts, discardedNetworks = "discarded_networks", retimedEntries = "retimed_entries",
-                 wideEntries = "wide_entries", tooNoisy = "too_noisy", networks, buildSeconds = "build_seconds",
+                 wideEntries = "wide_entries", keptDriftedNetworks = "kept_drifted_networks", tooNoisy = "too_noisy", networks, buildSeconds = "build_seconds",
                  referenceSeconds = "reference_seconds"
         }
     }
