@@ -48,9 +48,8 @@ struct ValidateCommand: ParsableCommand {
             bar.update(done: done, elapsed: elapsed, eta: elapsed / Double(done) * Double(total - done))
         }
         try Validation.csv(results).write(toFile: csv, atomically: true, encoding: .utf8)
-        var summary = Validation.Summary(results)
+        var summary = Validation.Summary(results, reference: reference)
         summary.predictMicroseconds = try Validation.predictionMicroseconds(space: space, predictor: predictor)
-        summary.reference = reference
         if json {
             try printJSON(summary)
             return
@@ -70,6 +69,8 @@ struct ValidateCommand: ParsableCommand {
         if let r = reference {
             print(String(format: "reference network: %.3f ms when profiled, %.3f ms now (%+.1f%%)%@", r.profileMs, r.nowMs, r.driftPct,
                          abs(r.driftPct) > 5 ? ": the machine runs at another speed than when the table was made, which shifts every prediction about as much; re-profile if it stays so" as NSString : ""))
+            print(String(format: "with that speed change taken out: median error %.2f%%, within ±10%%: %.0f%%",
+                         summary.speedCorrectedMedianAbsErrorPct ?? 0, 100 * (summary.speedCorrectedWithin10pct ?? 0)))
         }
     }
 }

@@ -252,6 +252,10 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         #expect(abs(s.noiseFloorPct - 2.5) < 1e-9)  // median of 1, 2, 3, 10
         #expect(abs(s.noiseP90Pct - 7.9) < 1e-9)    // 3 + 0.7 · (10 − 3)
         #expect(Validation.csv(samples).hasPrefix("key,predicted_ms,measured_ms,error_pct,macs,noise_pct\n"))
+        // The machine 10% faster now than when profiled: predictions scaled by 0.9 first.
+        let faster = Validation.Summary(samples, reference: .init(profileMs: 10, nowMs: 9, driftPct: -10))
+        #expect(abs((faster.speedCorrectedMedianAbsErrorPct ?? 0) - 11.35) < 1e-9)  // errors 1, 12.7, 10, 28: median (10 + 12.7) / 2
+        #expect(faster.speedCorrectedWithin10pct == 0.5 && s.speedCorrectedWithin10pct == nil)
     }
 }
 

@@ -34,12 +34,29 @@ public enum Validation {
         public var noiseP90Pct: Double
         /// The table's reference network re-timed now against its time when profiled.
         public var reference: ReferenceCheck.Summary?
+        /// With a reference: the errors once every prediction is scaled by the reference's
+        /// speed change (now / profile), i.e. what is left when the machine's speed is taken out.
+        public var speedCorrectedMedianAbsErrorPct: Double?
+        public var speedCorrectedWithin10pct: Double?
 
         enum CodingKeys: String, CodingKey {
             case samples, meanAbsErrorPct = "mean_abs_error_pct", medianAbsErrorPct = "median_abs_error_pct",
                  maxAbsErrorPct = "max_abs_error_pct", biasPct = "bias_pct", within5pct = "within_5pct",
                  within10pct = "within_10pct", kendallTau = "kendall_tau", predictMicroseconds = "predict_us",
-                 noiseFloorPct = "noise_floor_pct", noiseP90Pct = "noise_p90_pct", reference
+                 noiseFloorPct = "noise_floor_pct", noiseP90Pct = "noise_p90_pct", reference,
+                 speedCorrectedMedianAbsErrorPct = "speed_corrected_median_abs_error_pct",
+                 speedCorrectedWithin10pct = "speed_corrected_within_10pct"
+        }
+
+        /// The summary of `samples`, with the speed-corrected errors when `reference` is given.
+        public init(_ samples: [Sample], reference: ReferenceCheck.Summary?) {
+            self.init(samples)
+            guard let reference, reference.profileMs > 0 else { return }
+            self.reference = reference
+            let scale = reference.nowMs / reference.profileMs
+            let corrected = Summary(samples.map { var c = $0; c.predictedMs *= scale; return c })
+            speedCorrectedMedianAbsErrorPct = corrected.medianAbsErrorPct
+            speedCorrectedWithin10pct = corrected.within10pct
         }
 
         public init(_ samples: [Sample]) {
