@@ -68,7 +68,7 @@ struct ClassifyCommand: ParsableCommand {
             logits += batch
             start += n
         }
-        if let output { try logits.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: URL(fileURLWithPath: output), options: .atomic) }
+        if let output { try writeOutput(logits.withUnsafeBufferPointer { Data(buffer: $0) }, to: output) }
         let report = Report(images: dataset.count, classes: network.classes, accuracy: Double(correct) / Double(max(dataset.count, 1)), logits: output)
         if json { try printJSON(report) } else {
             print(String(format: "%d images, top-1 accuracy %.4f%@", report.images, report.accuracy, output.map { ", logits in \($0)" as NSString } ?? ""))

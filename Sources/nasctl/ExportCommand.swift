@@ -76,9 +76,7 @@ struct ExportCommand: ParsableCommand {
         let exporter = ONNXExporter(inputShape: layers[0].input, mean: mean, std: std, classNames: classNames, metadata: metadata)
         let model = try exporter.model(of: trainable)
         let data = try model.serializedData()
-        let url = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url, options: .atomic)
+        try writeOutput(data, to: output)
         return Report(model: output, input: [channels, resolution, resolution], classes: trainable.classes, nodes: model.graph.node.count,
                       parameters: trainable.parameterCount, trained: weights != nil, bytes: data.count)
     }
@@ -106,5 +104,18 @@ struct ExportCommand: ParsableCommand {
         } else {
             print("wrote \(report.model): \(report.nodes) nodes, input [N, \(report.input.map(String.init).joined(separator: ", "))], \(report.classes) classes, \(report.trained ? "trained" : "random") weights, \(report.bytes) bytes")
         }
+    }
+}
+
+/// Writes a command's output file (its folder made if missing); a failure names the file.
+func writeOutput(_ data: Data, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    do {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try data.write(to: url, options: .atomic)
+    } catch {
+        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? any Error
+        let reason = (underlying ?? error).localizedDescription
+        throw ValidationError("cannot write \(path): \(reason)")
     }
 }

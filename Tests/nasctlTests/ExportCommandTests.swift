@@ -23,6 +23,10 @@ import Testing
         #expect(report.input == [3, 224, 224] && report.classes == 1000 && !report.trained)
         #expect(report.nodes > 50 && report.bytes > 1_000_000)
         #expect(FileManager.default.fileExists(atPath: dir + "/m.onnx"))
+        // An output that cannot be written is named.
+        try "x".write(toFile: dir + "/file", atomically: true, encoding: .utf8)
+        #expect { try ExportCommand.export(arch: arch, space: space, weights: nil, seed: 1, output: dir + "/file/m.onnx") }
+            throws: { "\($0)".contains("cannot write \(dir)/file/m.onnx") }
     }
 
     /// Weights carry their input and normalisation; weights without them, or for another
