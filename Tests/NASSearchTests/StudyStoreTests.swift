@@ -51,6 +51,19 @@ import Testing
         #expect(try store.storedSchemaVersion() == 1)
     }
 
+    /// A search killed between creating study.sqlite and committing its schema leaves a file
+    /// with no tables: reading it says so (no raw SQLite error), and the search resumes it.
+    @Test func aStudyKilledBeforeItsFirstCommitResumes() throws {
+        let space = try nasbench201()
+        let dir = temporaryDirectory("empty-study")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        _ = try DatabaseQueue(path: dir + "/study.sqlite")  // an empty database file
+        #expect { try SQLiteStudyStore(existing: dir) } throws: { "\($0)".contains("no settings yet") }
+        let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 10))
+        #expect(try store.trials().isEmpty)
+        #expect(try SQLiteStudyStore(existing: dir).settings == store.settings)
+    }
+
     @Test func oneOwnerAtATime() throws {
         let space = try nasbench201()
         let dir = temporaryDirectory("owner")

@@ -81,7 +81,7 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
             throw SearchError.study(path, "cannot open the study database: \(error)")
         }
         guard let settings = try Self.storedSettings(db, path: path) else {
-            throw SearchError.study(path, "the study has no readable settings")
+            throw SearchError.study(path, "the study has no settings yet (its search stopped before its first commit); run the search again with --study \(directory)")
         }
         self.settings = settings
         try loadCounters()
@@ -137,7 +137,10 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
     }
 
     private static func storedSettings(_ db: DatabaseQueue, path: String) throws -> StudySettings? {
-        let stored: String? = try db.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'settings'") }
+        // A study killed between creating its file and committing its schema has no tables yet.
+        let stored: String? = try db.read { db in
+            try db.tableExists("meta") ? try String.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'settings'") : nil
+        }
         guard let stored else { return nil }
         do {
             return try JSONDecoder().decode(StudySettings.self, from: Data(stored.utf8))
