@@ -51,10 +51,17 @@ public enum Profiler {
                                                   .openblas: Array(repeating: [], count: items.count)]
         /// Timings since the last steady reference check: committed or discarded there.
         var pending: [(backend: GEMMBackend, entry: Int, ms: Double, macs: Int)] = []
+        /// Pending timings per backend and entry (so counting them is O(1)).
+        var pendingCount: [GEMMBackend: [Int]] = [.native: Array(repeating: 0, count: items.count),
+                                                  .openblas: Array(repeating: 0, count: items.count)]
+        func addPending(_ backend: GEMMBackend, _ entry: Int, _ ms: Double, _ macs: Int) {
+            pending.append((backend, entry, ms, macs))
+            pendingCount[backend]![entry] += 1
+        }
         let perLayer = backend == .nasctl && gemm == nil
         var chosen: [GEMMBackend] = Array(repeating: gemm ?? .native, count: items.count)
         func count(_ j: Int) -> Int {
-            timings[chosen[j]]![j].count + pending.lazy.filter { $0.entry == j && $0.backend == chosen[j] }.count
+            timings[chosen[j]]![j].count + pendingCount[chosen[j]]![j]
         }
         ExecutionContext.setOpenBLASThreads(threads)  // the table is for this thread count, OpenBLAS included
         let context = ExecutionContext(threads: threads, gemm: gemm ?? .native, family: family)
@@ -83,6 +90,7 @@ public enum Profiler {
                 if drifted { keptDrifted += sinceCheck }
                 for p in pending { timings[p.backend]![p.entry].append(p.ms); timingMacs[p.backend]![p.entry].append(p.macs) }
             }
+            for p in pending { pendingCount[p.backend]![p.entry] = 0 }
             pending.removeAll()
             sinceCheck = 0
         }
@@ -116,7 +124,7 @@ public enum Profiler {
                 for (l, slot) in slots.enumerated() {
                     guard let j = slot else { continue }
                     for b in [GEMMBackend.native, .openblas] {
-                        pending.append((b, j, LatencyStatistics(samples: times[b]![l]).medianMs, macs))
+                        addPending(b, j, LatencyStatistics(samples: times[b]![l]).medianMs, macs)
                     }
                 }
             } else {
@@ -127,7 +135,7 @@ public enum Profiler {
                 for _ in 0..<settings.warmup { executor.run() }
                 for (slot, ms) in zip(slots, executor.profileLayers(runs: settings.runs)) {
                     guard let j = slot else { continue }
-                    pending.append((chosen[j], j, ms, macs))
+                    addPending(chosen[j], j, ms, macs)
                 }
             }
             sinceCheck += 1
