@@ -133,9 +133,11 @@ final class StopFlag: @unchecked Sendable {
         let dir = temporaryDirectory("streaming")
         try FileManager.default.createDirectory(atPath: dir + "/ends", withIntermediateDirectories: true)
         // Accuracy 0.<convolutions + 1><epoch> for epochs 1-4; a program that gets to the end
-        // leaves a file named after its trial.
+        // leaves a file named after its trial, a second after its last line, so that a program
+        // pruned at its third line is killed before it could (on a loaded machine too: the kill
+        // need not beat the 0.05 s of the fourth epoch).
         let script = #"n=$(grep -o nor_conv "$NASCTL_ARCH" | wc -l); for e in 1 2 3 4; do sleep 0.05; "# +
-            #"echo "{\"epoch\": $e, \"accuracy\": 0.$((n + 1))$e}"; done; touch "\#(dir)/ends/$NASCTL_TRIAL"; :"#
+            #"echo "{\"epoch\": $e, \"accuracy\": 0.$((n + 1))$e}"; done; sleep 1; touch "\#(dir)/ends/$NASCTL_TRIAL"; :"#
         let evaluator = try CommandEvaluator(command: script, timeoutSeconds: 60, space: space, workDirectory: URL(fileURLWithPath: dir + "/work"))
         let store = try SQLiteStudyStore(directory: dir + "/study", settings: settings(space, strategy: "random", budget: 14))
         try WorkerLoop(space: space, strategy: RandomSearch(space: space), scheduler: try MedianStopping(minimum: 1, maximum: 4),
