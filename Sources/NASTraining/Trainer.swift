@@ -195,7 +195,9 @@ public enum Trainer {
         return sum
     }
 
-    static func correctCount(_ logits: [Float], labels: [Int], classes: Int) -> Int {
+    /// How many rows of `logits` (`[labels.count × classes]`) have their label as the top class
+    /// (the first of tied maxima), as every accuracy nasctl reports counts them.
+    public static func correctCount(_ logits: [Float], labels: [Int], classes: Int) -> Int {
         var correct = 0
         for (r, label) in labels.enumerated() {
             var best = 0

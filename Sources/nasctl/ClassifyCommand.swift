@@ -61,10 +61,7 @@ struct ClassifyCommand: ParsableCommand {
         while start < dataset.count {
             let n = min(256, dataset.count - start)
             let batch = network.forward(Array(dataset.pixels[(start * size)..<((start + n) * size)]), batch: n, training: false)
-            for i in 0..<n {
-                let row = batch[(i * network.classes)..<((i + 1) * network.classes)]
-                if row.indices.max(by: { row[$0] < row[$1] }).map({ $0 - row.startIndex }) == dataset.labels[start + i] { correct += 1 }
-            }
+            correct += Trainer.correctCount(batch, labels: Array(dataset.labels[start..<(start + n)]), classes: network.classes)
             logits += batch
             start += n
         }
