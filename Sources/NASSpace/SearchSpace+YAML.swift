@@ -42,22 +42,86 @@ extension SearchSpace {
             var space = SearchSpace(name: name, kind: .network(network), decisions: network.decisions, source: source)
             if let proxy = top["proxy"] { space.proxy = try parseProxy(reader.mapping(proxy, "proxy"), reader) }
             return space
-        case "categorical":
+        case "categorical", "decisions":
             let decisionsNode = try reader.mapping(reader.required(top, "decisions", in: ""), "decisions")
             var decisions: [Decision] = []
             for (keyNode, valueNode) in decisionsNode {
                 let key = try reader.string(keyNode, "decisions")
                 let field = "decisions.\(key)"
                 guard !decisions.contains(where: { $0.name == key }) else { throw reader.error(keyNode, field, "appears twice; every decision needs its own name") }
-                let choices = try reader.sequence(valueNode, field).map { try reader.string($0, field) }
-                guard !choices.isEmpty else { throw reader.error(valueNode, field, "needs at least one choice") }
-                guard Set(choices).count == choices.count else { throw reader.error(valueNode, field, "has a repeated choice") }
-                decisions.append(Decision(name: key, choices: choices))
+                decisions.append(try parseDecision(key, valueNode, field, reader))
             }
             guard !decisions.isEmpty else { throw reader.error(top["decisions"], "decisions", "needs at least one decision") }
             return SearchSpace(name: name, kind: .categorical, decisions: decisions, source: source)
         default:
-            throw reader.error(top["kind"], "kind", "is '\(kind)'; allowed: network, categorical")
+            throw reader.error(top["kind"], "kind", "is '\(kind)'; allowed: network, decisions (or its older name, categorical)")
+        }
+    }
+
+    /// One entry of a decision-only space's `decisions:` mapping:
+    /// - `name: [a, b, c]` or `{categorical: [a, b, c]}`: one of a list;
+    /// - `{ordinal: [8, 16, 32]}`: one of an increasing list of numbers;
+    /// - `{int: [low, high]}` or `{float: [low, high]}`, with optional `step: S` and `log: true`;
+    /// - `{log: [low, high]}`: a log-uniform float (`{float: [low, high], log: true}`).
+    private static func parseDecision(_ name: String, _ node: Node, _ field: String, _ r: YAMLReader) throws -> Decision {
+        func list(_ node: Node, _ field: String) throws -> [String] {
+            let choices = try r.sequence(node, field).map { try r.string($0, field) }
+            guard !choices.isEmpty else { throw r.error(node, field, "needs at least one choice") }
+            guard Set(choices).count == choices.count else { throw r.error(node, field, "has a repeated choice") }
+            return choices
+        }
+        if node.sequence != nil { return Decision(name: name, choices: try list(node, field)) }
+        let m = try r.mapping(node, field)
+        // `log` names a kind when it holds the range ({log: [low, high]}), else it is the flag.
+        var kinds = ["categorical", "ordinal", "int", "float"].filter { m[$0] != nil }
+        if kinds.isEmpty, m["log"]?.sequence != nil { kinds = ["log"] }
+        guard kinds.count == 1, let kind = kinds.first else {
+            throw r.error(node, field, kinds.isEmpty
+                ? "must be a list of choices or a mapping with one of categorical, ordinal, int, float, log (e.g. {int: [16, 512]}, {log: [0.0001, 0.1]})"
+                : "gives both \(kinds.joined(separator: " and ")); give one kind")
+        }
+        let kindField = "\(field).\(kind)"
+        switch kind {
+        case "categorical":
+            try r.onlyKeys(m, field, allowed: ["categorical"])
+            return Decision(name: name, choices: try list(m[kind]!, kindField))
+        case "ordinal":
+            try r.onlyKeys(m, field, allowed: ["ordinal"])
+            let items = try r.sequence(m[kind]!, kindField)
+            guard !items.isEmpty else { throw r.error(m[kind]!, kindField, "needs at least one value") }
+            let values = try items.map { item -> Double in
+                guard let v = item.float, v.isFinite else { throw r.error(item, kindField, "'\(item.string ?? "?")' must be a number (use categorical for text)") }
+                return v
+            }
+            if let i = values.indices.dropFirst().first(where: { values[$0] <= values[$0 - 1] }) {
+                throw r.error(items[i], kindField, "values must increase; \(NumericBounds.text(values[i])) follows \(NumericBounds.text(values[i - 1]))")
+            }
+            return Decision(name: name, ordinal: values)
+        default:
+            try r.onlyKeys(m, field, allowed: kind == "log" ? ["log"] : [kind, "step", "log"])
+            let pair = try r.sequence(m[kind]!, kindField)
+            guard pair.count == 2 else { throw r.error(m[kind]!, kindField, "must be [low, high]") }
+            let integer = kind == "int"
+            let ends = try pair.map { item -> Double in
+                guard let v = item.float else { throw r.error(item, kindField, "'\(item.string ?? "?")' must be a number") }
+                return v
+            }
+            var step: Double?
+            if let s = m["step"] {
+                guard let v = s.float else { throw r.error(s, "\(field).step", "'\(s.string ?? "?")' must be a number") }
+                step = v
+            }
+            var log = kind == "log"
+            if kind != "log", let l = m["log"] {
+                guard let v = l.bool else { throw r.error(l, "\(field).log", "'\(l.string ?? "?")' must be true or false") }
+                log = v
+            }
+            let bounds = NumericBounds(low: ends[0], high: ends[1], step: step, log: log)
+            if let problem = bounds.problem(integer: integer) {
+                let at = problem.contains("step") && m["step"] != nil ? m["step"]! : m[kind]!
+                throw r.error(at, problem.contains("step") && m["step"] != nil ? "\(field).step" : kindField, problem)
+            }
+            return Decision(name: name, kind: integer ? .int : .float, bounds: bounds)
         }
     }
 

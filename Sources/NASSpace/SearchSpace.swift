@@ -165,7 +165,14 @@ public struct SearchSpace: Sendable {
         } else {
             parts.append("categorical")
         }
-        for d in decisions { parts.append("\(d.name)=[\(d.choices.joined(separator: ","))]") }
+        for d in decisions {
+            // A list keeps wave 1's form, so existing digests (and the tables recording them) hold.
+            switch d.kind {
+            case .categorical: parts.append("\(d.name)=[\(d.choices.joined(separator: ","))]")
+            case .ordinal: parts.append("\(d.name)=ordinal[\(d.choices.joined(separator: ","))]")
+            case .int, .float: parts.append("\(d.name)=\(d.kind.rawValue)(\(d.allowedDescription))")
+            }
+        }
         return parts.joined(separator: "\n")
     }
 
@@ -191,8 +198,12 @@ public struct SearchSpace: Sendable {
         return SearchSpace(name: name, kind: .network(net), decisions: decisions, source: source)
     }
 
-    /// Number of distinct architectures (product of choice counts), saturating at `Int.max`.
+    /// Number of distinct architectures (product of value counts), saturating at `Int.max`
+    /// (and `Int.max` with a continuous decision).
     public var size: Int {
-        decisions.reduce(1) { acc, d in acc.multipliedReportingOverflow(by: d.choices.count).overflow ? Int.max : acc * d.choices.count }
+        decisions.reduce(1) { acc, d in
+            guard let n = d.valueCount else { return Int.max }
+            return acc.multipliedReportingOverflow(by: n).overflow ? Int.max : acc * n
+        }
     }
 }

@@ -27,8 +27,8 @@ struct SearchCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Target latency T in milliseconds.")
-    var targetMs: Double
+    @Option(help: "Target latency T in milliseconds (required when the study has latency: a network space, or a table with latency_ms).")
+    var targetMs: Double?
 
     @OptionGroup var spaceOptions: SpaceOptions
     @OptionGroup var tableOptions: TableOptions
@@ -45,6 +45,9 @@ struct SearchCommand: ParsableCommand {
 
     @Option(help: "Evolution sample size S (tournament, with replacement).")
     var sample: Int = 5
+
+    @Option(help: "With --strategy grid: values per int or float range, evenly spaced (log-spaced for a log range); lists give all their choices.")
+    var gridPoints: Int = 5
 
     @Option(help: "Trials in total (cycles), the initial population included.")
     var cycles: Int = 100
@@ -80,7 +83,8 @@ struct SearchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard targetMs > 0, targetMs.isFinite else { throw ValidationError("--target-ms must be a positive number of milliseconds (got \(targetMs)).") }
+        if let targetMs, !(targetMs > 0 && targetMs.isFinite) { throw ValidationError("--target-ms must be a positive number of milliseconds (got \(targetMs)).") }
+        guard gridPoints >= 1 else { throw ValidationError("--grid-points must be at least 1 (got \(gridPoints)).") }
         guard ["evolution", "random", "tpe", "reinforce", "grid", "nsga2"].contains(strategy) else {
             throw ValidationError("--strategy must be evolution, random, tpe, reinforce, grid or nsga2 (got \(strategy)).")
         }
@@ -123,7 +127,17 @@ struct SearchCommand: ParsableCommand {
         if scheduler.name != FlatScheduler.schedulerName, accuracy is TableEvaluator {
             throw ValidationError("--scheduler \(schedulerOptions.scheduler): \(accuracy.name) holds one accuracy per architecture, so there is nothing to schedule; use --scheduler none, or the proxy or a command evaluator")
         }
-        let reward = hard ? Reward.hard(targetMs: targetMs) : Reward.soft(targetMs: targetMs, w: w)
+        let hasLatency = space.network != nil || (accuracy as? TableEvaluator)?.hasLatency == true
+        guard targetMs != nil || !hasLatency else {
+            throw ValidationError("--target-ms is required: '\(space.name)' \(space.network != nil ? "builds networks whose latency is predicted" : "has latency in \(accuracy.name)"), and the MNasNet reward trades accuracy against it (e.g. --target-ms 30)")
+        }
+        let objective = try evaluatorOptions.studyObjective()
+        if objective.direction == .minimize, hasLatency, !json, strategy != "nsga2" {
+            FileHandle.standardError.write(Data("note: the MNasNet reward ACC·(LAT/T)^w applies to accuracy-like metrics in [0, 1]; \(objective.name) is minimised, so trials are ranked by \(objective.name) alone (latency is recorded; --strategy nsga2 trades the two)\n".utf8))
+        }
+        // Without latency the target is never used; 1 ms is recorded so that a resume compares equal.
+        let target = targetMs ?? 1
+        let reward = hard ? Reward.hard(targetMs: target) : Reward.soft(targetMs: target, w: w)
         let searchStrategy: any SearchStrategy
         switch strategy {
         case "random": searchStrategy = RandomSearch(space: space)
@@ -131,16 +145,18 @@ struct SearchCommand: ParsableCommand {
         case "reinforce": searchStrategy = Reinforce(space: space)
         case "nsga2": searchStrategy = NSGA2(space: space, population: max(2, population))
         case "grid":
-            let grid = GridSearch(space: space)
+            let grid = GridSearch(space: space, points: gridPoints)
             guard grid.size <= cycles else {
                 throw ValidationError("--strategy grid: the grid of '\(space.name)' has \(grid.size == .max ? "more than \(Int.max)" : "\(grid.size)") architectures, more than --cycles \(cycles); raise --cycles to \(grid.size) or use another strategy")
             }
             searchStrategy = grid
         default: searchStrategy = RegularizedEvolution(space: space, population: population, sample: sample)
         }
-        let settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath, tableDigest: tableDigest,
+        var settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath, tableDigest: tableDigest,
                                      evaluator: accuracy.name, strategy: strategy, scheduler: scheduler.name, reward: reward, population: population,
                                      sample: sample, budget: cycles, seed: seed)
+        settings.objective = objective
+        settings.gridPoints = strategy == "grid" ? gridPoints : nil
         let ownership = try locator.acquireOwnership()  // before anything is written to the study
         defer { ownership.release() }
         let store = try locator.open(settings: settings, forceResume: forceResume)
@@ -148,7 +164,7 @@ struct SearchCommand: ParsableCommand {
                                       reward: reward, store: store, budget: cycles, workers: workers, seed: seed, retries: retries,
                                       checkpoints: (studyDir as NSString).appendingPathComponent("checkpoints"))
         if !json {
-            FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy)\(scheduler.name == FlatScheduler.schedulerName ? "" : ", scheduler \(scheduler.name)"), \(accuracy.name), target \(targetMs) ms, study \(locator)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
+            FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy)\(scheduler.name == FlatScheduler.schedulerName ? "" : ", scheduler \(scheduler.name)"), \(accuracy.name), \(objective == .accuracy ? "" : "\(objective), ")\(targetMs.map { "target \($0) ms" } ?? "no latency"), study \(locator)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
         }
         let bar = LockedProgress(ProgressLine(label: "search", total: cycles))
         InterruptTrap.install()
@@ -210,9 +226,14 @@ func printSummary(_ s: StudyReport.Summary, json: Bool) throws {
     }
     print("\(s.trials) trials (\(s.evaluated) evaluated, \(s.failed) failed, \(s.cached) cached\(s.pruned > 0 ? ", \(s.pruned) stopped below the top rung" : "")), study \(s.study)")
     if let b = s.best {
-        print(String(format: "best: trial %d, accuracy %.4f, latency %@, reward %.4f", b.trial, b.accuracy,
+        let value = s.objective == "accuracy" ? String(format: "accuracy %.4f", b.accuracy) : "\(s.objective) \(b.value.map { String(format: "%.6g", $0) } ?? "n/a") (\(s.direction.rawValue)d)"
+        print(String(format: "best: trial %d, %@, latency %@, reward %.4f", b.trial, value,
                      b.latency_ms.map { String(format: "%.3f ms", $0) } ?? "n/a", b.reward))
         print("      \(b.key)")
+    }
+    if s.objective != "accuracy" && s.pareto_size == 0 {
+        print("reports: \(s.study)/trials.csv, best.json, report.html")
+        return
     }
     print(String(format: "Pareto front: %d models, hypervolume %.4f (accuracy x latency up to %.1f ms, normalised)", s.pareto_size, s.hypervolume, s.hypervolume_reference_ms))
     print("reports: \(s.study)/trials.csv, pareto.csv, pareto.svg, best.json")

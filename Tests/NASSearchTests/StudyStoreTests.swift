@@ -29,13 +29,17 @@ import Testing
         let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 30, seed: 5))
         #expect(try store.storedSchemaVersion() == SQLiteStudyStore.schemaVersion)
         #expect(store.settings.scheduler == "none")
-        #expect(try store.trials() == before)  // migrated without touching a row
+        // Migrated without touching a row, except the objective's value column (v3), filled
+        // with the accuracy every older study optimised.
+        let beforeWithValues = before.map { t -> TrialRecord in var t = t; t.value = t.accuracy; return t }
+        #expect(before.allSatisfy { $0.value == nil })
+        #expect(try store.trials() == beforeWithValues)
         let table = try TableEvaluator(csv: syntheticTableCSV(space: space, latency: true), space: space, source: "t.csv")
         try WorkerLoop(space: space, strategy: RegularizedEvolution(space: space, population: 10, sample: 3), evaluator: table,
                        latency: { _ in nil }, reward: .soft(targetMs: 5), store: store, budget: 30, workers: 1, seed: 5).run()
         let after = try store.trials()
         #expect(after.count == 30)
-        #expect(Array(after.prefix(29)) == Array(before.prefix(29)))
+        #expect(Array(after.prefix(29)) == Array(beforeWithValues.prefix(29)))
         #expect(after[29].status == .done && after[29].key == before[29].key && after[29].reward != nil)
         #expect(after[29].finishOrder == before.compactMap(\.finishOrder).max()! + 1)
         // Opening it again migrates nothing twice.

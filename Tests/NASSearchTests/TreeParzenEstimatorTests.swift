@@ -7,17 +7,18 @@ import Testing
 @Suite struct TreeParzenEstimatorTests {
     /// Densities on a hand-made history: one decision of 3 choices, good trials chose 0, 0, 2.
     @Test func mixtureDensitiesByHand() {
-        let mixture = TreeParzenEstimator.Mixture(observations: [[0], [0], [2]], sizes: [3], priorWeight: 1)
+        let abc = TreeParzenEstimator.Axis.categorical(choices: ["a", "b", "c"]), xy = TreeParzenEstimator.Axis.categorical(choices: ["x", "y"])
+        let mixture = TreeParzenEstimator.Mixture(observations: [[0], [0], [2]], axes: [abc], priorWeight: 1)
         // Each observation's kernel: its choice 1 + 1/4, the others 1/4, normalised by 1.75;
         // the prior: 1/3 each. Density of choice 0: (2·(1.25/1.75) + 0.25/1.75 + 1/3) / 4.
         let expected0 = (2 * 1.25 / 1.75 + 0.25 / 1.75 + 1.0 / 3) / 4
         let expected1 = (3 * 0.25 / 1.75 + 1.0 / 3) / 4
         #expect(abs(exp(mixture.logDensity([0])) - expected0) < 1e-12)
         #expect(abs(exp(mixture.logDensity([1])) - expected1) < 1e-12)
-        let total = (0..<3).map { exp(mixture.logDensity([$0])) }.reduce(0, +)
+        let total = (0..<3).map { exp(mixture.logDensity([Double($0)])) }.reduce(0, +)
         #expect(abs(total - 1) < 1e-12)
         // Two decisions: a product within each component.
-        let two = TreeParzenEstimator.Mixture(observations: [[1, 0]], sizes: [2, 2], priorWeight: 1)
+        let two = TreeParzenEstimator.Mixture(observations: [[1, 0]], axes: [xy, xy], priorWeight: 1)
         let kernel = [0.5 / 2, 1.5 / 2]  // own choice 1 + 1/2, other 1/2, over 2
         #expect(abs(exp(two.logDensity([1, 0])) - (kernel[1] * kernel[1] + 0.25) / 2) < 1e-12)
         #expect(TreeParzenEstimator.goodCount(10) == 1 && TreeParzenEstimator.goodCount(11) == 2 && TreeParzenEstimator.goodCount(1000) == 25)

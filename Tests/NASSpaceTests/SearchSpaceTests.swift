@@ -47,7 +47,7 @@ import Testing
     @Test(arguments: [
         ("name: x\nkind: network\ninput: [", "not valid YAML"),
         ("", "empty"),
-        ("name: x\nkind: graph", "'kind': is 'graph'; allowed: network, categorical"),
+        ("name: x\nkind: graph", "'kind': is 'graph'; allowed: network, decisions (or its older name, categorical)"),
         ("kind: categorical\ndecisions: {a: [x]}", "'name': missing"),
         ("name: x\nkind: categorical\ndecisions: {a: []}", "'decisions.a': needs at least one choice"),
         ("name: x\nkind: categorical\ndecisions: {a: [p, p]}", "'decisions.a': has a repeated choice"),

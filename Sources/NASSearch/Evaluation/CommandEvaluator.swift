@@ -5,8 +5,10 @@ import NASSpace
 ///
 /// The architecture JSON (`{"space": …, "decisions": {…}}`) is written to a file whose path is
 /// passed as the last argument and in `NASCTL_ARCH` (the trial number in `NASCTL_TRIAL`); CMD
-/// runs through `/bin/sh -c`. Its standard output must contain a JSON object with `accuracy`
-/// (fraction in [0, 1]) and optionally `latency_ms`; the last such line counts. A non-zero exit,
+/// runs through `/bin/sh -c`. Its standard output must contain a JSON object with the study's
+/// objective (`accuracy`, a fraction in [0, 1], by default; any number for another objective,
+/// e.g. `{"loss": 0.31}` with `--objective loss --direction minimize`) and optionally
+/// `latency_ms`; the last such line counts. A non-zero exit,
 /// a crash, a time-out (`--trial-timeout`) or unreadable output fails that trial only.
 ///
 /// Under a scheduler the command is also told the fidelity to reach (`NASCTL_FIDELITY`, in
@@ -17,15 +19,17 @@ import NASSpace
 /// Intermediate results: a line `{"fidelity": F, "accuracy": A}` (or `"epoch"` for
 /// `"fidelity"`) printed while the program runs is handed to the scheduler as it appears; when
 /// the scheduler stops the trial there, the program's process group is killed and that line is
-/// the trial's result. The final result is the last line with `accuracy`, as without a scheduler.
+/// the trial's result. The final result is the last line with the objective, as without a
+/// scheduler.
 public struct CommandEvaluator: Evaluator {
     public let command: String
     public let timeoutSeconds: Double
     public let space: SearchSpace
+    public let objective: Objective
     public var name: String { "command:\(command)" }
     private let workDirectory: URL
 
-    public init(command: String, timeoutSeconds: Double, space: SearchSpace, workDirectory: URL) throws {
+    public init(command: String, timeoutSeconds: Double, space: SearchSpace, workDirectory: URL, objective: Objective = .accuracy) throws {
         guard !command.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw SearchError.badEvaluator("command:CMD needs a command, e.g. command:'python3 train.py'")
         }
@@ -33,6 +37,7 @@ public struct CommandEvaluator: Evaluator {
         if let problem = Self.appendingProblem(command) { throw SearchError.badEvaluator(problem) }
         self.command = command; self.timeoutSeconds = timeoutSeconds; self.space = space
         self.workDirectory = workDirectory
+        self.objective = objective
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
     }
 
@@ -76,7 +81,7 @@ public struct CommandEvaluator: Evaluator {
         } catch {
             return .failure("cannot start /bin/sh: \(error)", kind: .transient)
         }
-        let stream = IntermediateLines(file: outFile.path)
+        let stream = IntermediateLines(file: outFile.path, objective: objective)
         var stoppedAt: Evaluation?
         let outcome = process.wait(seconds: timeoutSeconds) {
             if request.shouldStop() { return true }
@@ -108,51 +113,40 @@ public struct CommandEvaluator: Evaluator {
                 evaluation.stoppedByScheduler = true
                 return evaluation
             }
-            var evaluation = Self.parse(stdout: stdout)
-            if evaluation.succeeded { evaluation.fidelity = Self.fidelity(ofLastResultIn: stdout) ?? request.fidelity }
+            var evaluation = Self.parse(stdout: stdout, objective: objective)
+            if evaluation.succeeded { evaluation.fidelity = Self.fidelity(ofLastResultIn: stdout, objective: objective) ?? request.fidelity }
             return evaluation
         }
     }
 
-    /// The `fidelity` (or `epoch`) of the last line with `accuracy`, when it names one.
-    static func fidelity(ofLastResultIn stdout: String) -> Fidelity? {
+    /// The `fidelity` (or `epoch`) of the last line with the objective, when it names one.
+    static func fidelity(ofLastResultIn stdout: String, objective: Objective = .accuracy) -> Fidelity? {
         for line in stdout.split(whereSeparator: \.isNewline).reversed() {
-            guard let result = IntermediateLines.result(String(line)), result.accuracy != nil else { continue }
+            guard let result = IntermediateLines.result(String(line)), result.has(objective.name) else { continue }
             return result.fidelity
         }
         return nil
     }
 
-    /// What a command's output line must hold: JSON numbers (a `true` is not an accuracy).
-    private struct Output: Decodable {
-        var accuracy: Double
-        var latency_ms: Double?
-    }
-
-    /// The last stdout line that is a JSON object with a numeric `accuracy`, checked.
-    static func parse(stdout: String) -> Evaluation {
+    /// The last stdout line that is a JSON object with the objective's key, checked: the value
+    /// a number (an accuracy in [0, 1]), `latency_ms` when present a positive number. Its metrics
+    /// are the objective, and `accuracy` and `loss` when the line has them too.
+    static func parse(stdout: String, objective: Objective = .accuracy) -> Evaluation {
+        let key = objective.name
         for line in stdout.split(whereSeparator: \.isNewline).reversed() {
+            guard let result = IntermediateLines.result(String(line)), result.has(key) else { continue }
             let text = line.trimmingCharacters(in: .whitespaces)
-            guard text.hasPrefix("{"), let data = text.data(using: .utf8),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  object["accuracy"] != nil else { continue }
-            let output: Output
-            do {
-                output = try JSONDecoder().decode(Output.self, from: data)
-            } catch DecodingError.typeMismatch(_, let context) where context.codingPath.first?.stringValue == "latency_ms" {
-                return .failure("output 'latency_ms' is not a positive number")
-            } catch {
-                return .failure("output 'accuracy' is not a number: \(text.prefix(120))")
+            guard let value = result.numbers[key], value.isFinite else { return .failure("output '\(key)' is not a number: \(text.prefix(120))") }
+            if objective == .accuracy, !(0...1).contains(value) { return .failure("output accuracy \(value) is outside [0, 1]") }
+            var latency: Double?
+            if result.has("latency_ms") {
+                guard let ms = result.numbers["latency_ms"], ms.isFinite, ms > 0 else { return .failure("output 'latency_ms' is not a positive number") }
+                latency = ms
             }
-            guard output.accuracy.isFinite else { return .failure("output 'accuracy' is not a number: \(text.prefix(120))") }
-            guard (0...1).contains(output.accuracy) else {
-                return .failure("output accuracy \(output.accuracy) is outside [0, 1]")
-            }
-            if let ms = output.latency_ms, !(ms.isFinite && ms > 0) { return .failure("output 'latency_ms' is not a positive number") }
-            return .success(accuracy: output.accuracy, latencyMs: output.latency_ms)
+            return Evaluation(metrics: result.metrics(objective: objective), latencyMs: latency)
         }
         let preview = stdout.trimmingCharacters(in: .whitespacesAndNewlines).prefix(120)
-        return .failure("no JSON object with 'accuracy' on standard output" + (preview.isEmpty ? " (it was empty)" : ": \(preview)"))
+        return .failure("no JSON object with '\(key)' on standard output" + (preview.isEmpty ? " (it was empty)" : ": \(preview)"))
     }
 
     /// Why appending the architecture path to `command` would not pass it as the last argument:
@@ -184,14 +178,16 @@ public struct CommandEvaluator: Evaluator {
 }
 
 /// Reads the complete lines a running program has added to its output file since the last
-/// call and picks out intermediate results: JSON objects with a numeric `accuracy` in [0, 1]
-/// and a positive `fidelity` (or `epoch`). Not thread-safe (one per evaluation).
+/// call and picks out intermediate results: JSON objects with a numeric objective (an
+/// `accuracy` in [0, 1]) and a positive `fidelity` (or `epoch`). Not thread-safe (one per
+/// evaluation).
 final class IntermediateLines: @unchecked Sendable {
     private let file: String
+    private let objective: Objective
     private var offset: UInt64 = 0
     private var partial = Data()
 
-    init(file: String) { self.file = file }
+    init(file: String, objective: Objective = .accuracy) { self.file = file; self.objective = objective }
 
     func newResults() -> [(Fidelity, [String: Double])] {
         guard let handle = FileHandle(forReadingAtPath: file) else { return [] }
@@ -203,33 +199,52 @@ final class IntermediateLines: @unchecked Sendable {
         while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
             let line = String(decoding: partial[partial.startIndex..<newline], as: UTF8.self)
             partial.removeSubrange(partial.startIndex...newline)
-            guard let result = Self.result(line), let fidelity = result.fidelity, let accuracy = result.accuracy, (0...1).contains(accuracy) else {
+            guard let result = Self.result(line), let fidelity = result.fidelity, let value = result.numbers[objective.name], value.isFinite,
+                  objective != .accuracy || (0...1).contains(value) else {
                 continue
             }
-            var metrics = [Objective.accuracy.name: accuracy]
-            if let loss = result.loss, loss.isFinite { metrics["loss"] = loss }
-            results.append((fidelity, metrics))
+            results.append((fidelity, result.metrics(objective: objective)))
         }
         return results
     }
 
-    /// The numbers of one output line (JSON numbers only: `true` is not one).
+    /// The top-level fields of one output line: its JSON numbers (`true` is not one), and the
+    /// names of every field.
     struct Line: Decodable {
-        var accuracy: Double?
-        var loss: Double?
-        var epoch: Double?
-        var fidelityValue: Double?
-        enum CodingKeys: String, CodingKey { case accuracy, loss, epoch, fidelityValue = "fidelity" }
-        init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            func number(_ key: CodingKeys) -> Double? { (try? c.decodeIfPresent(Double.self, forKey: key)) ?? nil }
-            accuracy = number(.accuracy); loss = number(.loss); epoch = number(.epoch); fidelityValue = number(.fidelityValue)
+        var numbers: [String: Double] = [:]
+        var keys: Set<String> = []
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
         }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Key.self)
+            for key in c.allKeys {
+                keys.insert(key.stringValue)
+                if let number = try? c.decode(Double.self, forKey: key) { numbers[key.stringValue] = number }
+            }
+        }
+
+        func has(_ key: String) -> Bool { keys.contains(key) }
+
         /// `fidelity`, else `epoch`, when positive and finite.
-        var fidelity: Fidelity? { (fidelityValue ?? epoch).flatMap { $0.isFinite && $0 > 0 ? Fidelity($0) : nil } }
+        var fidelity: Fidelity? { (numbers["fidelity"] ?? numbers["epoch"]).flatMap { $0.isFinite && $0 > 0 ? Fidelity($0) : nil } }
+
+        /// The objective's value, and `accuracy` (in [0, 1]) and `loss` when present and finite.
+        func metrics(objective: Objective) -> [String: Double] {
+            var metrics: [String: Double] = [:]
+            if let accuracy = numbers["accuracy"], accuracy.isFinite, (0...1).contains(accuracy) { metrics["accuracy"] = accuracy }
+            if let loss = numbers["loss"], loss.isFinite { metrics["loss"] = loss }
+            if let value = numbers[objective.name] { metrics[objective.name] = value }
+            return metrics
+        }
     }
 
-    /// `line` read as a JSON object's numbers (nil when it is not a JSON object).
+    /// `line` read as a JSON object (nil when it is not a JSON object).
     static func result(_ line: String) -> Line? {
         let text = line.trimmingCharacters(in: .whitespaces)
         guard text.hasPrefix("{"), let data = text.data(using: .utf8) else { return nil }

@@ -1,16 +1,18 @@
 import Foundation
 import NASSpace
 
-/// `--evaluator table:FILE`: accuracy (and optionally latency) looked up in a CSV with one
-/// column per decision (named as in the space), `accuracy` (fraction) and optionally
-/// `latency_ms` — how search strategies are compared on tabular benchmarks (NAS-Bench-201).
+/// `--evaluator table:FILE`: the objective (and optionally latency) looked up in a CSV with one
+/// column per decision (named as in the space), a column named as the objective (`accuracy`, a
+/// fraction, by default; e.g. `mse` with `--objective mse`) and optionally `latency_ms` — how
+/// search strategies are compared on tabular benchmarks (NAS-Bench-201, HPOLib).
 public struct TableEvaluator: Evaluator {
     public let name: String
     public let hasLatency: Bool
-    private let rows: [[String]: (accuracy: Double, latency: Double?)]
+    public let objective: Objective
+    private let rows: [[String]: (value: Double, latency: Double?)]
 
     /// Reads and checks the whole CSV; every problem names the file and line.
-    public init(file path: String, space: SearchSpace) throws {
+    public init(file path: String, space: SearchSpace, objective: Objective = .accuracy) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SearchError.badTable(path, line: nil, "no such file or not readable")
         }
@@ -18,11 +20,12 @@ public struct TableEvaluator: Evaluator {
             let line = 1 + (String(decoding: data, as: UTF8.self).prefix { $0 != "\u{FFFD}" }.filter { $0 == "\n" }.count)
             throw SearchError.badTable(path, line: line, "is not UTF-8 text; save the CSV as UTF-8")
         }
-        try self.init(csv: text, space: space, source: path)
+        try self.init(csv: text, space: space, source: path, objective: objective)
     }
 
-    public init(csv text: String, space: SearchSpace, source: String) throws {
+    public init(csv text: String, space: SearchSpace, source: String, objective: Objective = .accuracy) throws {
         name = "table:\(source)"
+        self.objective = objective
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         guard let headerLine = lines.first, !headerLine.isEmpty else { throw SearchError.badTable(source, line: 1, "empty file; expected a header row") }
         let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -38,7 +41,14 @@ public struct TableEvaluator: Evaluator {
             }
             decisionColumns.append(c)
         }
-        guard let accuracyColumn = columnOf["accuracy"] else { throw SearchError.badTable(source, line: 1, "missing column 'accuracy'") }
+        guard let valueColumn = columnOf[objective.name] else {
+            let others = header.filter { column in column != "latency_ms" && !space.decisions.contains { $0.name == column } }
+            let hint = objective == .accuracy && !others.isEmpty
+                ? "; its other columns are \(others.joined(separator: ", ")): name the one to optimise with --objective NAME --direction minimize|maximize"
+                : ""
+            throw SearchError.badTable(source, line: 1, "missing column '\(objective.name)'\(hint)")
+        }
+        let metric = objective.name
         let latencyColumn = columnOf["latency_ms"]
         hasLatency = latencyColumn != nil
         var rows: [[String]: (Double, Double?)] = [:]
@@ -55,11 +65,11 @@ public struct TableEvaluator: Evaluator {
                 }
                 key.append(value)
             }
-            guard let accuracy = Double(fields[accuracyColumn]), accuracy.isFinite else {
-                throw SearchError.badTable(source, line: n, "accuracy '\(fields[accuracyColumn])' is not a number")
+            guard let value = Double(fields[valueColumn]), value.isFinite else {
+                throw SearchError.badTable(source, line: n, "\(metric) '\(fields[valueColumn])' is not a number")
             }
-            guard (0...1).contains(accuracy) else {
-                throw SearchError.badTable(source, line: n, "accuracy \(accuracy) is outside [0, 1] (give a fraction, not a percentage)")
+            if objective == .accuracy, !(0...1).contains(value) {
+                throw SearchError.badTable(source, line: n, "accuracy \(value) is outside [0, 1] (give a fraction, not a percentage)")
             }
             var latency: Double?
             if let lc = latencyColumn {
@@ -69,7 +79,7 @@ public struct TableEvaluator: Evaluator {
                 latency = value
             }
             guard rows[key] == nil else { throw SearchError.badTable(source, line: n, "repeats the architecture of an earlier row") }
-            rows[key] = (accuracy, latency)
+            rows[key] = (value, latency)
         }
         guard !rows.isEmpty else { throw SearchError.badTable(source, line: nil, "has a header but no rows") }
         self.rows = rows
@@ -80,6 +90,6 @@ public struct TableEvaluator: Evaluator {
     public func evaluate(_ request: EvaluationRequest) -> Evaluation {
         if let fidelity = request.fidelity { return .unsupported(fidelity, by: name) }
         guard let row = rows[request.arch.values] else { return .failure("not in \(name)") }
-        return .success(accuracy: row.accuracy, latencyMs: row.latency)
+        return Evaluation(metrics: [objective.name: row.value], latencyMs: row.latency)
     }
 }

@@ -19,16 +19,28 @@ public struct StudyReport: Sendable {
     public var done: [TrialRecord] { trials.filter { $0.status == .done } }
     public var failedCount: Int { trials.filter { $0.status == .failed }.count }
 
-    /// The trials on the accuracy/latency front, by latency.
+    public var objective: Objective { settings.objective }
+
+    /// The objective's value of a trial, oriented so that higher is better (a minimised
+    /// objective negated); nil without one.
+    func score(_ t: TrialRecord) -> Double? {
+        guard let v = t.value ?? (objective == .accuracy ? t.accuracy : nil) else { return nil }
+        return objective.direction == .maximize ? v : -v
+    }
+
+    /// The trials on the objective/latency front, by latency.
     public var front: [TrialRecord] {
-        let measured = done.filter { $0.latencyMs != nil && $0.accuracy != nil }
-        return Pareto.front(measured.map { Pareto.Point(accuracy: $0.accuracy!, latencyMs: $0.latencyMs!) }).map { measured[$0] }
+        let measured = done.filter { $0.latencyMs != nil && score($0) != nil }
+        return Pareto.front(measured.map { Pareto.Point(accuracy: score($0)!, latencyMs: $0.latencyMs!) }).map { measured[$0] }
     }
 
     /// Reference latency of the hypervolume: twice the target.
     public var referenceMs: Double { 2 * settings.reward.targetMs }
 
+    /// The front's hypervolume over accuracy [0, 1] x latency (0 for another objective: its
+    /// range is not known).
     public var hypervolume: Double {
+        guard objective == .accuracy else { return 0 }
         let measured = done.filter { $0.latencyMs != nil && $0.accuracy != nil }
         return Pareto.hypervolume(measured.map { Pareto.Point(accuracy: $0.accuracy!, latencyMs: $0.latencyMs!) }, referenceMs: referenceMs)
     }
@@ -42,6 +54,8 @@ public struct StudyReport: Sendable {
             public var trial: Int
             public var key: String
             public var accuracy: Double
+            /// The objective's value (the accuracy for the accuracy objective).
+            public var value: Double?
             public var latency_ms: Double?
             public var reward: Double
         }
@@ -53,6 +67,9 @@ public struct StudyReport: Sendable {
         public var pruned: Int
         public var scheduler: String
         public var best: Best?
+        /// What the study optimised: `accuracy`, or e.g. `mse`, and its direction.
+        public var objective: String
+        public var direction: Direction
         public var pareto_size: Int
         public var hypervolume: Double
         public var hypervolume_reference_ms: Double
@@ -69,7 +86,9 @@ public struct StudyReport: Sendable {
         Summary(trials: trials.count, evaluated: trials.filter { $0.status.isEvaluated }.count,
                 failed: failedCount, cached: trials.filter { $0.status == .cached }.count,
                 pruned: trials.filter { $0.status == .pruned || $0.status == .paused }.count, scheduler: settings.scheduler,
-                best: best.map { .init(trial: $0.number, key: $0.key, accuracy: $0.accuracy ?? 0, latency_ms: $0.latencyMs, reward: $0.reward ?? 0) },
+                best: best.map { .init(trial: $0.number, key: $0.key, accuracy: $0.accuracy ?? 0, value: $0.value ?? $0.accuracy, latency_ms: $0.latencyMs,
+                                       reward: $0.reward ?? 0) },
+                objective: objective.name, direction: objective.direction,
                 pareto_size: front.count, hypervolume: hypervolume, hypervolume_reference_ms: referenceMs,
                 target_ms: settings.reward.targetMs, study: studyDirectory, finalized: finalized?.models, baseline: finalized?.baseline,
                 hypervolume_final: finalized?.hypervolume(referenceMs: referenceMs))
@@ -93,10 +112,13 @@ public struct StudyReport: Sendable {
     static func number(_ value: Double?, _ digits: Int = 6) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "" }
 
     public func trialsCSV() -> String {
-        var lines = [(["trial", "key", "status", "accuracy", "latency_ms", "reward", "fidelity", "macs", "params", "error", "started_at",
+        // Another objective than accuracy gets its own column, named after it, before accuracy.
+        let extra = objective == .accuracy ? [] : [objective.name]
+        var lines = [(["trial", "key", "status"] + extra + ["accuracy", "latency_ms", "reward", "fidelity", "macs", "params", "error", "started_at",
                        "finished_at", "worker", "parent"] + space.decisions.map(\.name)).joined(separator: ",")]
         for t in trials {
             var fields: [String] = [String(t.number), Self.csvField(t.key), t.status.rawValue]
+            if !extra.isEmpty { fields.append(t.value.map { "\($0)" } ?? "") }
             fields += [Self.number(t.accuracy), Self.number(t.latencyMs, 4), Self.number(t.reward), t.fidelity.map { Fidelity($0).description } ?? ""]
             fields += [t.macs.map(String.init) ?? "", t.params.map(String.init) ?? "", Self.csvField(t.error ?? "")]
             fields += [Self.number(t.startedAt, 3), Self.number(t.finishedAt, 3), String(t.worker), t.parent.map(String.init) ?? ""]
@@ -108,9 +130,11 @@ public struct StudyReport: Sendable {
 
     public func paretoCSV() -> String {
         let finals = finalized?.byTrial ?? [:]
-        var lines = [(["trial", "key", "accuracy", "latency_ms", "reward", "params", "macs", "final_test_accuracy"] + space.decisions.map(\.name)).joined(separator: ",")]
+        let extra = objective == .accuracy ? [] : [objective.name]
+        var lines = [(["trial", "key"] + extra + ["accuracy", "latency_ms", "reward", "params", "macs", "final_test_accuracy"] + space.decisions.map(\.name)).joined(separator: ",")]
         for t in front {
-            var fields: [String] = [String(t.number), Self.csvField(t.key), Self.number(t.accuracy), Self.number(t.latencyMs, 4)]
+            var fields: [String] = [String(t.number), Self.csvField(t.key)] + (extra.isEmpty ? [] : [t.value.map { "\($0)" } ?? ""])
+            fields += [Self.number(t.accuracy), Self.number(t.latencyMs, 4)]
             fields += [Self.number(t.reward), t.params.map(String.init) ?? "", t.macs.map(String.init) ?? "", Self.number(finals[t.number])]
             fields += t.values.map(Self.csvField)
             lines.append(fields.joined(separator: ","))
@@ -126,6 +150,8 @@ public struct StudyReport: Sendable {
             var trial: Int
             var key: String
             var accuracy: Double?
+            var objective: String
+            var value: Double?
             var latency_ms: Double?
             var reward: Double?
             var macs: Int?
@@ -134,7 +160,7 @@ public struct StudyReport: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let best = Best(space: space.name, decisions: Architecture(spaceName: space.name, values: t.values).jsonValues(in: space),
-                        trial: t.number, key: t.key, accuracy: t.accuracy, latency_ms: t.latencyMs, reward: t.reward, macs: t.macs, params: t.params)
+                        trial: t.number, key: t.key, accuracy: t.accuracy, objective: objective.name, value: t.value ?? t.accuracy, latency_ms: t.latencyMs, reward: t.reward, macs: t.macs, params: t.params)
         return String(decoding: try encoder.encode(best), as: UTF8.self) + "\n"
     }
 }

@@ -19,7 +19,10 @@ struct TrialLedger {
     /// Keys of every trial recorded or in flight.
     private(set) var triedKeys: Set<String> = []
 
-    init(space: SearchSpace) { self.space = space }
+    /// The study's objective: members' objective vectors start with it.
+    var objective: Objective = .accuracy
+
+    init(space: SearchSpace, objective: Objective = .accuracy) { self.space = space; self.objective = objective }
 
     /// Replays a stored study: finished trials by finish order; leftovers collected to run
     /// first. A failure recorded in an earlier run is not cached: whatever made it fail may be
@@ -81,7 +84,7 @@ struct TrialLedger {
         // Members rank by the reward at the highest fidelity they reached; a promoted trial's
         // member is updated in place (its age is that of its first result).
         if trial.status == .done || trial.status == .cached || trial.status == .paused, let r = trial.reward {
-            let member = Member(trial: trial.number, arch: arch, reward: r, objectives: Self.objectives(of: trial),
+            let member = Member(trial: trial.number, arch: arch, reward: r, objectives: Self.objectives(of: trial, objective: objective),
                                 fidelity: trial.fidelity.map(Fidelity.init))
             if let i = historyIndex[trial.number] {
                 history[i] = member
@@ -92,10 +95,10 @@ struct TrialLedger {
         }
     }
 
-    /// Accuracy, then latency when known.
-    static func objectives(of trial: TrialRecord) -> [ObjectiveValue] {
+    /// The study's objective, then latency when known.
+    static func objectives(of trial: TrialRecord, objective: Objective = .accuracy) -> [ObjectiveValue] {
         var values: [ObjectiveValue] = []
-        if let a = trial.accuracy { values.append(ObjectiveValue(.accuracy, a)) }
+        if let v = trial.value ?? (objective == .accuracy ? trial.accuracy : nil) { values.append(ObjectiveValue(objective, v)) }
         if let l = trial.latencyMs { values.append(ObjectiveValue(.latency, l)) }
         return values
     }

@@ -5,9 +5,19 @@ public typealias LatencyModel = @Sendable (Architecture) throws -> (latencyMs: D
 
 /// Turns an evaluation into a trial's result: latency from the device table when there is one
 /// (else the evaluator's), cost, and the MNasNet reward.
+///
+/// The reward of a maximised objective (accuracy, or another accuracy-like metric) is the MNasNet
+/// reward; a minimised one (an MSE, a loss) cannot be scaled by `(LAT/T)^w`, so its reward is
+/// `−value` and latency stays out of it (NSGA-II trades it against latency instead).
 struct TrialScorer: Sendable {
     let latency: LatencyModel
     let reward: Reward
+    var objective: Objective = .accuracy
+
+    /// The reward a single-objective strategy maximises.
+    static func reward(_ value: Double, latencyMs: Double?, objective: Objective, reward: Reward) -> Double {
+        objective.direction == .maximize ? reward(accuracy: value, latencyMs: latencyMs) : -value
+    }
 
     /// `trial` with the result of `evaluation` filled in: `done` with accuracy, latency, cost and
     /// reward; `failed` with the failure's message and kind (a latency that cannot be predicted
@@ -26,9 +36,9 @@ struct TrialScorer: Sendable {
             scored.failureKind = failure.kind
             return scored
         }
-        guard let accuracy = evaluation.accuracy else {
+        guard let value = evaluation.metrics[objective.name], value.isFinite else {
             scored.status = .failed
-            scored.error = "the evaluator reported no accuracy (metrics: \(evaluation.metrics.keys.sorted().joined(separator: ", ")))"
+            scored.error = "the evaluator reported no \(objective.name) (metrics: \(evaluation.metrics.keys.sorted().joined(separator: ", ")))"
             scored.failureKind = .deterministic
             return scored
         }
@@ -36,11 +46,12 @@ struct TrialScorer: Sendable {
             let cost = try latency(arch)
             let ms = cost?.latencyMs ?? evaluation.latencyMs
             scored.status = .done
-            scored.accuracy = accuracy
+            scored.accuracy = evaluation.accuracy
+            scored.value = value
             scored.latencyMs = ms
             scored.macs = cost?.macs
             scored.params = cost?.params
-            scored.reward = reward(accuracy: accuracy, latencyMs: ms)
+            scored.reward = Self.reward(value, latencyMs: ms, objective: objective, reward: reward)
         } catch {
             scored.status = .failed
             scored.error = "latency: \(error)"

@@ -1,28 +1,36 @@
 import NASEngine
 import NASSpace
 
-/// `--strategy grid`: every combination of the decisions' choices, in order (the last
+/// `--strategy grid`: every combination of the decisions' values, in order (the last
 /// decision varying fastest), each once: a proposal is the first combination no trial has been
-/// made for. The search's budget must cover the grid (`size`).
+/// made for. A list decision gives its choices; a numeric range gives `points` values evenly
+/// spaced (log-spaced for a log range; every value of a range with fewer). The search's budget
+/// must cover the grid (`size`).
 ///
 /// - Complexity: O(t · d) per proposal after t trials, d decisions.
 public struct GridSearch: SearchStrategy {
     public let space: SearchSpace
-    public init(space: SearchSpace) { self.space = space }
+    /// Each decision's values on the grid.
+    public let axes: [[String]]
+    public init(space: SearchSpace, points: Int = 5) {
+        precondition(points >= 1, "grid: points must be >= 1")
+        self.space = space
+        axes = space.decisions.map { $0.gridValues(points: points) }
+    }
     public var name: String { "grid" }
 
     /// How many combinations the grid has (saturating at `Int.max`).
     public var size: Int {
-        space.decisions.reduce(1) { total, d in total.multipliedReportingOverflow(by: d.choices.count).overflow ? .max : total * d.choices.count }
+        axes.reduce(1) { total, axis in total.multipliedReportingOverflow(by: axis.count).overflow ? .max : total * axis.count }
     }
 
     /// Combination `index` (mixed radix, last decision fastest).
     public func point(_ index: Int) -> Architecture {
         var rest = index
         var values = [String](repeating: "", count: space.decisions.count)
-        for (d, decision) in space.decisions.enumerated().reversed() {
-            values[d] = decision.choices[rest % decision.choices.count]
-            rest /= decision.choices.count
+        for (d, axis) in axes.enumerated().reversed() {
+            values[d] = axis[rest % axis.count]
+            rest /= axis.count
         }
         return Architecture(spaceName: space.name, values: values)
     }

@@ -3,18 +3,23 @@ import NASEngine
 import NASSpace
 
 /// `--strategy tpe`: the tree-structured Parzen estimator (Bergstra et al. 2011), multivariate
-/// over every decision, for categorical decisions (ordered numeric choices are taken as
-/// categories too, for now).
+/// over every decision: categorical, ordinal, int and float (uniform or log).
 ///
 /// The first `startup` proposals are uniform. Then the finished trials are split into the
 /// best `γ(n) = min(⌈0.1·n⌉, 25)` by reward ("good") and the rest ("bad"); pending trials are
 /// imputed as bad (a constant liar: parallel workers do not pile onto one region). Each group
-/// is a mixture of product kernels, one per observation plus a uniform prior component: an
-/// observation's kernel gives its own choice of each decision weight `1 + w/(n+1)` and every
-/// choice `w/(n+1)` (normalised; n the group's size, w = 1 the prior weight), so kernels sharpen
-/// as the group grows. `candidates` draws from the good mixture; the one with the largest
-/// `log l(x) − log g(x)` is proposed. At most the `maxObservations` most recent bad trials
-/// are used.
+/// is a mixture of product kernels, one per observation plus a prior component, equally
+/// weighted:
+/// - a categorical decision: the observation's choice weight `1 + w/(n+1)`, every choice
+///   `w/(n+1)` (normalised; n the group's size, w = 1 the prior weight), so kernels sharpen as
+///   the group grows; the prior is uniform;
+/// - an ordered decision (ordinal, int, float) on its unit coordinate u ∈ [0, 1] (log scale for a
+///   log range; an ordinal's k-th of m values is the cell [k/m, (k+1)/m]): a Gaussian at the
+///   observation truncated to [0, 1], σ = max(0.2·n^(−1/(d+4)), 0.01) (Scott's rule for d
+///   decisions, as multivariate TPE uses); a discrete value weighs the Gaussian's mass over its
+///   cell, a continuous one its density; the prior is uniform on [0, 1].
+/// `candidates` draws from the good mixture; the one with the largest `log l(x) − log g(x)` is
+/// proposed. At most the `maxObservations` most recent bad trials are used.
 ///
 /// - Complexity: O(c · (g + b) · d) per proposal for c candidates, g good and b bad
 ///   observations (b ≤ maxObservations), d decisions.
@@ -24,10 +29,12 @@ public struct TreeParzenEstimator: SearchStrategy {
     public let candidates: Int
     public let maxObservations: Int
     public let priorWeight = 1.0
+    let axes: [Axis]
 
     public init(space: SearchSpace, startup: Int = 10, candidates: Int = 24, maxObservations: Int = 1000) {
         precondition(startup >= 1 && candidates >= 1 && maxObservations >= 1, "tpe: startup, candidates and maxObservations must be >= 1")
         self.space = space; self.startup = startup; self.candidates = candidates; self.maxObservations = maxObservations
+        axes = space.decisions.map(Axis.init)
     }
 
     public var name: String { "tpe" }
@@ -39,69 +46,161 @@ public struct TreeParzenEstimator: SearchStrategy {
         guard history.count >= startup else { return Proposal(arch: Architecture.random(in: space, using: &rng)) }
         let ranked = history.indices.sorted { history[$0].reward != history[$1].reward ? history[$0].reward > history[$1].reward : $0 < $1 }
         let goodCount = Self.goodCount(history.count)
-        let good = ranked.prefix(goodCount).sorted().map { indices(of: history[$0].arch) }
-        let bad = (ranked.dropFirst(goodCount).sorted().map { indices(of: history[$0].arch) } + pending.map(indices)).suffix(maxObservations)
-        let l = Mixture(observations: Array(good), sizes: space.decisions.map(\.choices.count), priorWeight: priorWeight)
-        let g = Mixture(observations: Array(bad), sizes: space.decisions.map(\.choices.count), priorWeight: priorWeight)
-        var best: [Int] = []
+        let good = ranked.prefix(goodCount).sorted().map { coordinates(of: history[$0].arch) }
+        let bad = (ranked.dropFirst(goodCount).sorted().map { coordinates(of: history[$0].arch) } + pending.map(coordinates)).suffix(maxObservations)
+        let l = Mixture(observations: Array(good), axes: axes, priorWeight: priorWeight)
+        let g = Mixture(observations: Array(bad), axes: axes, priorWeight: priorWeight)
+        var best: [String] = []
         var bestScore = -Double.infinity
         for _ in 0..<candidates {
-            let x = l.sample(using: &rng)
+            let values = l.sample(using: &rng)
+            let x = zip(axes, values).map { $0.coordinate(of: $1) }
             let score = l.logDensity(x) - g.logDensity(x)
-            if score > bestScore { bestScore = score; best = x }
+            if score > bestScore { bestScore = score; best = values }
         }
-        let values = zip(space.decisions, best).map { $0.choices[$1] }
-        return Proposal(arch: Architecture(spaceName: space.name, values: values))
+        return Proposal(arch: Architecture(spaceName: space.name, values: best))
     }
 
-    /// Choice indices of `arch`'s values (an unknown value counts as choice 0).
-    func indices(of arch: Architecture) -> [Int] {
-        zip(space.decisions, arch.values).map { decision, value in decision.choices.firstIndex(of: value) ?? 0 }
+    /// Each decision's coordinate of `arch`: a categorical choice's index, an ordered value's unit
+    /// coordinate (an unknown value counts as choice 0 / the low end).
+    func coordinates(of arch: Architecture) -> [Double] {
+        zip(axes, arch.values).map { $0.coordinate(of: $1) }
     }
 
-    /// A Parzen estimator over categorical vectors: the observations' product kernels and a
-    /// uniform prior component, equally weighted.
+    /// How TPE models one decision.
+    enum Axis {
+        case categorical(choices: [String])
+        case ordinal(choices: [String])
+        case range(NumericBounds, integer: Bool)
+
+        init(_ decision: Decision) {
+            switch decision.kind {
+            case .categorical: self = .categorical(choices: decision.choices)
+            case .ordinal: self = .ordinal(choices: decision.choices)
+            case .int, .float: self = .range(decision.bounds!, integer: decision.kind == .int)
+            }
+        }
+
+        /// A categorical choice's index, or an ordered value's unit coordinate (a cell's centre).
+        func coordinate(of value: String) -> Double {
+            switch self {
+            case let .categorical(choices): return Double(choices.firstIndex(of: value) ?? 0)
+            case let .ordinal(choices): return (Double(choices.firstIndex(of: value) ?? 0) + 0.5) / Double(choices.count)
+            case let .range(bounds, integer): return bounds.unit(of: Double(value) ?? bounds.low, integer: integer)
+            }
+        }
+
+        /// The unit interval of a discrete value at coordinate `u` (nil: continuous).
+        func cell(at u: Double) -> (Double, Double)? {
+            switch self {
+            case .categorical: return nil
+            case let .ordinal(choices):
+                let m = Double(choices.count), k = min((u * m).rounded(.down), m - 1)
+                return (k / m, (k + 1) / m)
+            case let .range(bounds, integer):
+                return bounds.unitCell(of: bounds.value(atUnit: u, integer: integer), integer: integer)
+            }
+        }
+
+        /// The value at unit coordinate `u` (ordered decisions).
+        func value(atUnit u: Double) -> String {
+            switch self {
+            case let .categorical(choices): return choices[0]
+            case let .ordinal(choices): return choices[min(Int(u * Double(choices.count)), choices.count - 1)]
+            case let .range(bounds, integer): return bounds.text(bounds.value(atUnit: u, integer: integer), integer: integer)
+            }
+        }
+    }
+
+    /// A Parzen estimator over mixed vectors: the observations' product kernels and a prior
+    /// component, equally weighted.
     struct Mixture {
-        /// Per component (observations, then the prior), per decision: log-probability of each choice.
-        let logKernels: [[[Double]]]
-        /// Per component, per decision: cumulative probabilities, for sampling.
-        let cumulative: [[[Double]]]
+        let axes: [Axis]
+        /// Per component (observations, then the prior), per decision: the kernel.
+        let kernels: [[Kernel]]
 
-        init(observations: [[Int]], sizes: [Int], priorWeight: Double) {
+        enum Kernel {
+            /// Log-probability of each choice, and cumulative probabilities for sampling.
+            case categorical(logs: [Double], cumulative: [Double])
+            /// A Gaussian at `mean`, `sigma`, truncated to [0, 1]; `mass` is its mass on [0, 1].
+            case gaussian(mean: Double, sigma: Double, mass: Double)
+            /// Uniform on [0, 1].
+            case uniform
+        }
+
+        init(observations: [[Double]], axes: [Axis], priorWeight: Double) {
+            self.axes = axes
             let n = Double(observations.count)
             let base = priorWeight / (n + 1)
-            var logs: [[[Double]]] = [], sums: [[[Double]]] = []
+            let sigma = max(0.2 * pow(max(n, 1), -1 / (Double(axes.count) + 4)), 0.01)
+            var kernels: [[Kernel]] = []
             for component in observations.map(Optional.some) + [nil] {
-                var componentLogs: [[Double]] = [], componentSums: [[Double]] = []
-                for (d, k) in sizes.enumerated() {
-                    var p = [Double](repeating: component == nil ? 1 : base, count: k)
-                    if let x = component { p[x[d]] += 1 }
-                    let total = p.reduce(0, +)
-                    p = p.map { $0 / total }
-                    componentLogs.append(p.map { Foundation.log($0) })
-                    var running = 0.0
-                    componentSums.append(p.map { running += $0; return running })
+                kernels.append(axes.enumerated().map { d, axis in
+                    switch axis {
+                    case let .categorical(choices):
+                        var p = [Double](repeating: component == nil ? 1 : base, count: choices.count)
+                        if let x = component { p[Int(x[d])] += 1 }
+                        let total = p.reduce(0, +)
+                        var running = 0.0
+                        return .categorical(logs: p.map { Foundation.log($0 / total) }, cumulative: p.map { running += $0 / total; return running })
+                    case .ordinal, .range:
+                        guard let x = component else { return .uniform }
+                        return .gaussian(mean: x[d], sigma: sigma, mass: Self.phi((1 - x[d]) / sigma) - Self.phi(-x[d] / sigma))
+                    }
+                })
+            }
+            self.kernels = kernels
+        }
+
+        /// The standard normal distribution function.
+        static func phi(_ z: Double) -> Double { 0.5 * erfc(-z / 2.squareRoot()) }
+
+        /// A draw (canonical values): a component uniformly, then each decision from its kernel.
+        func sample(using rng: inout SplitMix64) -> [String] {
+            let c = Int(rng.next() % UInt64(kernels.count))
+            return zip(axes, kernels[c]).map { axis, kernel in
+                switch kernel {
+                case let .categorical(_, cumulative):
+                    let u = Self.unit(&rng)
+                    guard case let .categorical(choices) = axis else { return "" }
+                    return choices[cumulative.firstIndex { u < $0 } ?? cumulative.count - 1]
+                case .uniform:
+                    return axis.value(atUnit: Self.unit(&rng))
+                case let .gaussian(mean, sigma, _):
+                    // Rejection from the untruncated Gaussian; a kernel mostly outside [0, 1] (rare: σ ≤ 0.2
+                    // about a point inside) falls back to a uniform draw.
+                    for _ in 0..<64 {
+                        let u = mean + sigma * Decision.standardNormal(using: &rng)
+                        if u >= 0 && u < 1 { return axis.value(atUnit: u) }
+                    }
+                    return axis.value(atUnit: Self.unit(&rng))
                 }
-                logs.append(componentLogs); sums.append(componentSums)
-            }
-            logKernels = logs; cumulative = sums
-        }
-
-        /// A draw: a component uniformly, then each decision from its kernel.
-        func sample(using rng: inout SplitMix64) -> [Int] {
-            let c = Int(rng.next() % UInt64(cumulative.count))
-            return cumulative[c].map { sums in
-                let u = Double(rng.next() >> 11) / Double(1 << 53)
-                return sums.firstIndex { u < $0 } ?? sums.count - 1
             }
         }
 
-        /// `log Σ_c (1/C) Π_d p_c,d(x_d)`, by log-sum-exp.
-        func logDensity(_ x: [Int]) -> Double {
-            var terms = [Double](repeating: 0, count: logKernels.count)
-            for (c, kernel) in logKernels.enumerated() {
+        static func unit(_ rng: inout SplitMix64) -> Double { Double(rng.next() >> 11) / Double(1 << 53) }
+
+        /// `log Σ_c (1/C) Π_d p_c,d(x_d)`, by log-sum-exp. - Complexity: O(C · d).
+        func logDensity(_ x: [Double]) -> Double {
+            let cells = zip(axes, x).map { axis, u in axis.cell(at: u) }
+            var terms = [Double](repeating: 0, count: kernels.count)
+            for (c, component) in kernels.enumerated() {
                 var s = 0.0
-                for (d, choice) in x.enumerated() { s += kernel[d][choice] }
+                for (d, kernel) in component.enumerated() {
+                    switch kernel {
+                    case let .categorical(logs, _): s += logs[Int(x[d])]
+                    case .uniform: s += cells[d].map { Foundation.log($0.1 - $0.0) } ?? 0
+                    case let .gaussian(mean, sigma, mass):
+                        let p: Double
+                        if let (a, b) = cells[d] {
+                            p = (Self.phi((b - mean) / sigma) - Self.phi((a - mean) / sigma)) / mass
+                        } else {
+                            let z = (x[d] - mean) / sigma
+                            p = exp(-0.5 * z * z) / (sigma * (2 * Double.pi).squareRoot() * mass)
+                        }
+                        s += Foundation.log(max(p, 1e-300))
+                    }
+                }
                 terms[c] = s
             }
             let top = terms.max()!

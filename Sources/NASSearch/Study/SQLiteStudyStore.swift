@@ -12,8 +12,8 @@ import GRDB
 /// migrations): a study written by an older nasctl is migrated when it is opened for a search.
 public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
     /// Schema version written by this build. 1: wave 1 (meta, trials); 2: trial fidelity and
-    /// failure kind, intermediate results (`reports`).
-    public static let schemaVersion = 2
+    /// failure kind, intermediate results (`reports`); 3: the objective's value per trial (`value`).
+    public static let schemaVersion = 3
 
     public let directory: String
     public let settings: StudySettings
@@ -132,6 +132,11 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
                 t.column("reward", .double)
                 t.column("recorded_at", .double).notNull()
             }
+        }
+        migrator.registerMigration("v3") { db in
+            // The objective's value; studies from before objectives optimised accuracy.
+            try db.alter(table: "trials") { t in t.add(column: "value", .double) }
+            try db.execute(sql: "UPDATE trials SET value = accuracy")
         }
         return migrator
     }

@@ -21,6 +21,10 @@ public struct StudySettings: Codable, Sendable, Equatable {
     public var sample: Int
     public var budget: Int
     public var seed: UInt64
+    /// What the study optimises (accuracy, maximised, for studies from before objectives).
+    public var objective: Objective = .accuracy
+    /// `--grid-points`: values per numeric range on a grid (nil: not a grid search).
+    public var gridPoints: Int?
 
     public init(space: String, spaceDigest: String, spaceFile: String, table: String?, tableDigest: String? = nil, evaluator: String, strategy: String,
                 scheduler: String = FlatScheduler.schedulerName, reward: Reward, population: Int, sample: Int, budget: Int, seed: UInt64) {
@@ -31,7 +35,8 @@ public struct StudySettings: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case space, spaceDigest, spaceFile, table, tableDigest, evaluator, strategy, scheduler, reward, population, sample, budget, seed
+        case space, spaceDigest, spaceFile, table, tableDigest, evaluator, strategy, scheduler, reward, population, sample, budget, seed,
+             objective, gridPoints
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +54,8 @@ public struct StudySettings: Codable, Sendable, Equatable {
         sample = try c.decode(Int.self, forKey: .sample)
         budget = try c.decode(Int.self, forKey: .budget)
         seed = try c.decode(UInt64.self, forKey: .seed)
+        objective = try c.decodeIfPresent(Objective.self, forKey: .objective) ?? .accuracy
+        gridPoints = try c.decodeIfPresent(Int.self, forKey: .gridPoints)
     }
 
     func differences(from other: StudySettings) -> [String] {
@@ -69,6 +76,8 @@ public struct StudySettings: Codable, Sendable, Equatable {
         check("sample", sample, other.sample)
         check("cycles", budget, other.budget)
         check("seed", seed, other.seed)
+        check("objective", objective.description, other.objective.description)
+        check("grid points", gridPoints.map(String.init) ?? "none", other.gridPoints.map(String.init) ?? "none")
         return d
     }
 }

@@ -13,7 +13,11 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     /// The decision values (canonical text) as a JSON array, in the space's order.
     public var decisions: String
     public var status: TrialStatus
+    /// Validation accuracy (fraction) when the evaluator reported one.
     public var accuracy: Double?
+    /// The study objective's value (the accuracy for the accuracy objective; e.g. an MSE to
+    /// minimise for `--objective mse --direction minimize`).
+    public var value: Double?
     public var latencyMs: Double?
     public var reward: Double?
     public var macs: Int?
@@ -34,17 +38,18 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public init(number: Int, key: String, decisions: String, status: TrialStatus, accuracy: Double? = nil, latencyMs: Double? = nil,
                 reward: Double? = nil, macs: Int? = nil, params: Int? = nil, error: String? = nil, startedAt: Double,
                 finishedAt: Double? = nil, finishOrder: Int? = nil, worker: Int, parent: Int? = nil, fidelity: Double? = nil,
-                failureKind: FailureKind? = nil) {
+                failureKind: FailureKind? = nil, value: Double? = nil) {
         self.number = number; self.key = key; self.decisions = decisions; self.status = status; self.accuracy = accuracy
         self.latencyMs = latencyMs; self.reward = reward; self.macs = macs; self.params = params; self.error = error
         self.startedAt = startedAt; self.finishedAt = finishedAt; self.finishOrder = finishOrder; self.worker = worker
         self.parent = parent; self.fidelity = fidelity; self.failureKind = failureKind
+        self.value = value ?? accuracy
     }
 
     enum CodingKeys: String, CodingKey {
         case number, key, decisions, status, accuracy, latencyMs = "latency_ms", reward, macs, params, error,
              startedAt = "started_at", finishedAt = "finished_at", finishOrder = "finish_order", worker, parent,
-             fidelity, failureKind = "failure_kind"
+             fidelity, failureKind = "failure_kind", value
     }
 
     public var values: [String] {

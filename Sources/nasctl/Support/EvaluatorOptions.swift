@@ -48,8 +48,30 @@ struct EvaluatorOptions: ParsableArguments {
     @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
     var trialTimeout: Double = 600
 
+    @Option(help: "The metric to optimise: accuracy (default), or another a table column or a command's output names (e.g. mse, loss); give --direction with it.")
+    var objective: String = Objective.accuracy.name
+
+    @Option(help: "minimize or maximize the objective (default: maximize for accuracy; required for any other objective).")
+    var direction: Direction?
+
+    /// `--objective` with its direction.
+    func studyObjective() throws -> Objective {
+        if objective == Objective.accuracy.name {
+            if direction == .minimize { throw ValidationError("--direction minimize: accuracy is maximised; name another --objective to minimise it") }
+            return .accuracy
+        }
+        guard let direction else {
+            throw ValidationError("--objective \(objective): say whether to --direction minimize or --direction maximize it")
+        }
+        return Objective(name: objective, direction: direction)
+    }
+
     func validate() throws {
         guard trialTimeout > 0 else { throw ValidationError("--trial-timeout must be positive.") }
+        guard !objective.isEmpty, objective.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+            throw ValidationError("--objective must be a metric name of letters, digits, '_' and '-' (got '\(objective)').")
+        }
+        guard objective != "latency_ms" else { throw ValidationError("--objective latency_ms: latency is the study's second axis already; name the metric to trade it against.") }
         if let imageSize, !(1...ImageDataset.maximumSide).contains(imageSize) {
             throw ValidationError("--image-size must be 1 to \(ImageDataset.maximumSide) pixels (got \(imageSize)).")
         }
@@ -90,16 +112,20 @@ struct EvaluatorOptions: ParsableArguments {
     /// `scheduleEpochs` is a scheduler's top rung (the proxy's schedule spans it).
     func make(space: SearchSpace, workDirectory: String, seed: UInt64, scheduleEpochs: Double? = nil) throws -> any Evaluator {
         let text = evaluator ?? (space.network != nil ? "proxy" : "")
+        let objective = try studyObjective()
         if text == "proxy" {
+            guard objective == .accuracy else {
+                throw ValidationError("--objective \(objective.name): the proxy evaluator reports accuracy only; use --objective accuracy, or a table or command evaluator that reports \(objective.name)")
+            }
             return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed, scheduleEpochs: scheduleEpochs,
                                       imageSide: imageSize, augment: augment.value)
         }
         if text.hasPrefix("table:") {
-            return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space)
+            return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space, objective: objective)
         }
         if text.hasPrefix("command:") {
             return try CommandEvaluator(command: String(text.dropFirst("command:".count)), timeoutSeconds: trialTimeout, space: space,
-                                        workDirectory: URL(fileURLWithPath: workDirectory))
+                                        workDirectory: URL(fileURLWithPath: workDirectory), objective: objective)
         }
         throw ValidationError(text.isEmpty
             ? "space '\(space.name)' has no network: pass --evaluator table:FILE (e.g. ../shared/benchmarks/nasbench201/cifar10-valid.csv)"
@@ -113,3 +139,5 @@ enum AugmentChoice: String, ExpressibleByArgument, CaseIterable {
     /// nil: decided by the data (image folder: on, IDX: off).
     var value: Bool? { self == .auto ? nil : self == .on }
 }
+
+extension Direction: ExpressibleByArgument {}
