@@ -7,7 +7,8 @@ import Foundation
 /// a value (uniform u gives the decision's uniform or log-uniform distribution) and
 /// `unitCell(of:)` gives the interval of u that maps to a discrete value, so a density model
 /// (TPE) can put mass on whole cells. A log int range maps u through ln over
-/// [low − ½, high + ½], so every integer keeps its share of the log scale.
+/// [low − ½, high + ½], so every integer keeps its share of the log scale. Drawn floats are
+/// rounded to six significant digits (a value given in a file keeps up to twelve).
 public struct NumericBounds: Hashable, Codable, Sendable {
     public var low: Double
     public var high: Double
@@ -70,7 +71,9 @@ public struct NumericBounds: Hashable, Codable, Sendable {
         }
         let (a, b) = axis(integer: integer)
         let x = inverse(a + u * (b - a))
-        return integer ? min(max(x.rounded(), low), high) : min(max(x, low), high)
+        if integer { return min(max(x.rounded(), low), high) }
+        // Six significant digits: readable values, finer than any search tells apart.
+        return min(max(Double(String(format: "%.6g", x)) ?? x, low), high)
     }
 
     /// The unit coordinate of `value` (the centre of its cell for a discrete range).

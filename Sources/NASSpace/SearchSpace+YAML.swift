@@ -30,7 +30,7 @@ extension SearchSpace {
         }
         let reader = YAMLReader(source: source)
         let top = try reader.mapping(root, "")
-        try reader.onlyKeys(top, "", allowed: ["name", "kind", "input", "classes", "activation", "stem", "head", "choices", "blocks", "decisions", "proxy"])
+        try reader.onlyKeys(top, "", allowed: ["name", "kind", "input", "classes", "activation", "stem", "head", "choices", "blocks", "decisions", "proxy", "training"])
         let name = try reader.string(reader.required(top, "name", in: ""), "name")
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             throw reader.error(top["name"], "name", "must be a non-empty identifier (letters, digits, '-', '_')")
@@ -52,7 +52,17 @@ extension SearchSpace {
                 decisions.append(try parseDecision(key, valueNode, field, reader))
             }
             guard !decisions.isEmpty else { throw reader.error(top["decisions"], "decisions", "needs at least one decision") }
-            return SearchSpace(name: name, kind: .categorical, decisions: decisions, source: source)
+            var space = SearchSpace(name: name, kind: .categorical, decisions: decisions, source: source)
+            if let node = top["training"] {
+                space.training = try parseTraining(reader.mapping(node, "training"), reader)
+                for ((keyNode, _), decision) in zip(decisionsNode, decisions) {
+                    guard let parameter = TrainingHyperParameter(rawValue: decision.name) else {
+                        throw reader.error(keyNode, "decisions.\(decision.name)", "is not a training setting; a training space's decisions are \(TrainingHyperParameter.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    if let problem = parameter.problem(decision) { throw reader.error(keyNode, "decisions.\(decision.name)", problem) }
+                }
+            }
+            return space
         default:
             throw reader.error(top["kind"], "kind", "is '\(kind)'; allowed: network, decisions (or its older name, categorical)")
         }
@@ -123,6 +133,18 @@ extension SearchSpace {
             }
             return Decision(name: name, kind: integer ? .int : .float, bounds: bounds)
         }
+    }
+
+    /// `training: {space: FILE, arch: FILE}`, paths relative to the space file's folder.
+    private static func parseTraining(_ m: Node.Mapping, _ r: YAMLReader) throws -> TrainingTarget {
+        try r.onlyKeys(m, "training", allowed: ["space", "arch"])
+        let folder = (r.source as NSString).deletingLastPathComponent
+        let space = try r.string(r.required(m, "space", in: "training"), "training.space")
+        let arch = try r.string(r.required(m, "arch", in: "training"), "training.arch")
+        func resolved(_ text: String) -> String {
+            text.hasPrefix("/") || folder.isEmpty || r.source.hasPrefix("<") ? text : (folder as NSString).appendingPathComponent(text)
+        }
+        return TrainingTarget(spaceFile: resolved(space), archFile: resolved(arch), written: "space=\(space) arch=\(arch)")
     }
 
     private static func parseNetwork(_ top: Node.Mapping, _ r: YAMLReader) throws -> NetworkSpace {

@@ -143,6 +143,8 @@ public struct SearchSpace: Sendable {
     public var proxy = ProxyBudget()
     /// Where the space was read from (for error messages), or "<built-in>".
     public var source: String
+    /// For a training-settings space: the network and architecture its decisions train.
+    public var training: TrainingTarget?
 
     public init(name: String, kind: Kind, decisions: [Decision], source: String) {
         self.name = name; self.kind = kind; self.decisions = decisions; self.source = source
@@ -165,6 +167,7 @@ public struct SearchSpace: Sendable {
         } else {
             parts.append("categorical")
         }
+        if let t = training { parts.append("training \(t.written)") }
         for d in decisions {
             // A list keeps wave 1's form, so existing digests (and the tables recording them) hold.
             switch d.kind {

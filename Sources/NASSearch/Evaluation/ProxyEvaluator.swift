@@ -92,21 +92,36 @@ public struct ProxyEvaluator: Evaluator {
     /// ended the training early. Below the end of the schedule the state is saved there.
     public func scores(_ arch: Architecture, epochs: Double? = nil, checkpointDirectory: String? = nil,
                        shouldStop: () -> Bool) throws -> Scores? {
+        try scores(arch, settings: trainingSettings(for: arch), epochs: epochs, checkpointDirectory: checkpointDirectory, shouldStop: shouldStop)
+    }
+
+    /// The settings the proxy trains `arch` with: the budget's, over the whole schedule, seeded
+    /// from the architecture's key.
+    public func trainingSettings(for arch: Architecture) -> TrainingSettings {
+        TrainingSettings(epochs: scheduleEpochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
+                         warmupEpochs: min(budget.warmupEpochs, scheduleEpochs / 4), gradientClipNorm: budget.clipNorm,
+                         adaptiveClip: budget.adaptiveClip, augmentation: augmentation, seed: Digest.fnv1a64(arch.key(in: space)))
+    }
+
+    /// As `scores(_:epochs:checkpointDirectory:shouldStop:)` with other training settings (a
+    /// training-settings search): the schedule spans `settings.epochs`; a checkpoint is only
+    /// continued under the same settings.
+    public func scores(_ arch: Architecture, settings: TrainingSettings, epochs: Double? = nil, checkpointDirectory: String? = nil,
+                       shouldStop: () -> Bool) throws -> Scores? {
         let layers = try NetworkBuilder.layers(for: arch, in: adapted)
-        let seed = Digest.fnv1a64(arch.key(in: space))
-        let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: seed)
-        let settings = TrainingSettings(epochs: scheduleEpochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
-                                        warmupEpochs: min(budget.warmupEpochs, scheduleEpochs / 4), gradientClipNorm: budget.clipNorm,
-                                        adaptiveClip: budget.adaptiveClip, augmentation: augmentation, seed: seed)
+        let network = TrainingNetwork(inputShape: layers[0].input, specs: layers.map(\.spec), seed: settings.seed)
         let perEpoch = Trainer.stepsPerEpoch(train, settings: settings)
-        let totalSteps = max(1, Int((scheduleEpochs * Double(perEpoch)).rounded()))
-        let stopStep = min(totalSteps, max(1, Int(((epochs ?? scheduleEpochs) * Double(perEpoch)).rounded())))
-        let identity = ["arch": arch.key(in: space), "evaluator": name]
+        let totalSteps = max(1, Int((settings.epochs * Double(perEpoch)).rounded()))
+        let stopStep = min(totalSteps, max(1, Int(((epochs ?? settings.epochs) * Double(perEpoch)).rounded())))
+        var identity = ["arch": arch.key(in: space), "evaluator": name]
+        if settings != trainingSettings(for: arch) {
+            identity["settings"] = String(decoding: (try? JSONEncoder().encode(settings)) ?? Data(), as: UTF8.self)
+        }
         let checkpoint = checkpointDirectory.map { ($0 as NSString).appendingPathComponent("proxy.weights") }
         var startStep = 0
         if let checkpoint, FileManager.default.fileExists(atPath: checkpoint + ".json"),
            let index = try? TrainedModel.index(at: checkpoint), index.metadata["arch"] == identity["arch"],
-           index.metadata["evaluator"] == identity["evaluator"], let step = index.metadata["step"].flatMap(Int.init), step <= stopStep,
+           index.metadata["evaluator"] == identity["evaluator"], index.metadata["settings"] == identity["settings"], let step = index.metadata["step"].flatMap(Int.init), step <= stopStep,
            (try? TrainedModel.read(into: network, from: checkpoint, optimizerState: true)) != nil {
             startStep = step  // anything else (another architecture, a damaged file) trains from the start
         }

@@ -111,11 +111,21 @@ struct EvaluatorOptions: ParsableArguments {
     /// holds a command evaluator's architecture files; `seed` fixes the proxy's data split;
     /// `scheduleEpochs` is a scheduler's top rung (the proxy's schedule spans it).
     func make(space: SearchSpace, workDirectory: String, seed: UInt64, scheduleEpochs: Double? = nil) throws -> any Evaluator {
-        let text = evaluator ?? (space.network != nil ? "proxy" : "")
+        let text = evaluator ?? (space.network != nil || space.training != nil ? "proxy" : "")
         let objective = try studyObjective()
         if text == "proxy" {
             guard objective == .accuracy else {
                 throw ValidationError("--objective \(objective.name): the proxy evaluator reports accuracy only; use --objective accuracy, or a table or command evaluator that reports \(objective.name)")
+            }
+            if let training = space.training {
+                guard scheduleEpochs == nil else {
+                    throw ValidationError("a training-settings space trains each trial on its own schedule; use --scheduler none")
+                }
+                let network = try SearchSpace.load(file: training.spaceFile)
+                let arch = try Architecture.load(file: training.archFile, space: network)
+                let proxy = try ProxyEvaluator(space: network, budget: budget(for: network), dataDirectory: data, seed: seed,
+                                               imageSide: imageSize, augment: augment.value)
+                return TrainingSettingsEvaluator(space: space, proxy: proxy, arch: arch)
             }
             return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed, scheduleEpochs: scheduleEpochs,
                                       imageSide: imageSize, augment: augment.value)
