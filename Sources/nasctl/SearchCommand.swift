@@ -37,7 +37,7 @@ struct SearchCommand: ParsableCommand {
     @OptionGroup var evaluatorOptions: EvaluatorOptions
     @OptionGroup var schedulerOptions: SchedulerOptions
 
-    @Option(help: "evolution (regularized, aging), random, tpe (tree-structured Parzen estimator, multivariate; 10 random trials first), or reinforce (a softmax policy per decision, REINFORCE with a moving-average baseline), or grid (every combination once; --cycles must cover it), or nsga2 (NSGA-II on accuracy and latency directly, no reward; --population is its population).")
+    @Option(help: "evolution (regularized, aging), random, tpe (tree-structured Parzen estimator, multivariate; 10 random trials first; Gaussian kernels on int and float decisions), or reinforce (a softmax policy per decision, REINFORCE with a moving-average baseline; int and float ranges discretised to 10 points), or grid (every combination once, ranges split into --grid-points values; --cycles must cover it), or nsga2 (NSGA-II on the objective and latency directly, no reward; --population is its population).")
     var strategy: String = "evolution"
 
     @Option(help: "Evolution population P.")
@@ -169,7 +169,7 @@ struct SearchCommand: ParsableCommand {
         let bar = LockedProgress(ProgressLine(label: "search", total: cycles))
         InterruptTrap.install()
         try searcher.run(shouldStop: { InterruptTrap.stopRequested }) { p in
-            let best = p.bestReward.map { String(format: "best reward %.4f", $0) } ?? "no reward yet"
+            let best = p.bestReward.map { String(format: "best reward %.4g", $0) } ?? "no reward yet"
             bar.update(done: p.trials, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.failed) failed, \(best)")
         }
         let report = StudyReport(space: space, settings: store.settings, trials: try store.trials(),
