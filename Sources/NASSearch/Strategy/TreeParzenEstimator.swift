@@ -113,43 +113,44 @@ public struct TreeParzenEstimator: SearchStrategy {
     }
 
     /// A Parzen estimator over mixed vectors: the observations' product kernels and a prior
-    /// component, equally weighted.
+    /// component, equally weighted. Every observation's kernel has the same shape (the same
+    /// own-choice and other-choice probabilities, the same σ), so only the observations and, per
+    /// Gaussian, its mass on [0, 1] are stored.
     struct Mixture {
         let axes: [Axis]
-        /// Per component (observations, then the prior), per decision: the kernel.
-        let kernels: [[Kernel]]
-
-        enum Kernel {
-            /// Log-probability of each choice, and cumulative probabilities for sampling.
-            case categorical(logs: [Double], cumulative: [Double])
-            /// A Gaussian at `mean`, `sigma`, truncated to [0, 1]; `mass` is its mass on [0, 1].
-            case gaussian(mean: Double, sigma: Double, mass: Double)
-            /// Uniform on [0, 1].
-            case uniform
-        }
+        let observations: [[Double]]
+        /// Per decision (categorical): the probabilities of the observation's own choice and of
+        /// any other (normalised), their logs, and the prior's log-probability.
+        let own: [Double], other: [Double], logOwn: [Double], logOther: [Double], logPrior: [Double]
+        let sigma: Double
+        /// Per observation, per decision (ordered): the Gaussian's mass on [0, 1].
+        let masses: [[Double]]
 
         init(observations: [[Double]], axes: [Axis], priorWeight: Double) {
             self.axes = axes
+            self.observations = observations
             let n = Double(observations.count)
             let base = priorWeight / (n + 1)
-            let sigma = max(0.2 * pow(max(n, 1), -1 / (Double(axes.count) + 4)), 0.01)
-            var kernels: [[Kernel]] = []
-            for component in observations.map(Optional.some) + [nil] {
-                kernels.append(axes.enumerated().map { d, axis in
-                    switch axis {
-                    case let .categorical(choices):
-                        var p = [Double](repeating: component == nil ? 1 : base, count: choices.count)
-                        if let x = component { p[Int(x[d])] += 1 }
-                        let total = p.reduce(0, +)
-                        var running = 0.0
-                        return .categorical(logs: p.map { Foundation.log($0 / total) }, cumulative: p.map { running += $0 / total; return running })
-                    case .ordinal, .range:
-                        guard let x = component else { return .uniform }
-                        return .gaussian(mean: x[d], sigma: sigma, mass: Self.phi((1 - x[d]) / sigma) - Self.phi(-x[d] / sigma))
-                    }
-                })
+            sigma = max(0.2 * pow(max(n, 1), -1 / (Double(axes.count) + 4)), 0.01)
+            var own: [Double] = [], other: [Double] = [], logPrior: [Double] = []
+            for axis in axes {
+                guard case let .categorical(choices) = axis else { own.append(0); other.append(0); logPrior.append(0); continue }
+                // The total in choice order, as a kernel's probabilities sum.
+                var total = 0.0
+                for c in choices.indices { total += c == 0 ? 1 + base : base }
+                own.append((1 + base) / total); other.append(base / total)
+                logPrior.append(Foundation.log(1 / Double(choices.count)))
             }
-            self.kernels = kernels
+            self.own = own; self.other = other
+            logOwn = own.map { Foundation.log($0) }; logOther = other.map { Foundation.log($0) }
+            self.logPrior = logPrior
+            let sigma = self.sigma
+            masses = observations.map { x in
+                axes.indices.map { d in
+                    if case .categorical = axes[d] { return 1 }
+                    return Self.phi((1 - x[d]) / sigma) - Self.phi(-x[d] / sigma)
+                }
+            }
         }
 
         /// The standard normal distribution function.
@@ -157,20 +158,24 @@ public struct TreeParzenEstimator: SearchStrategy {
 
         /// A draw (canonical values): a component uniformly, then each decision from its kernel.
         func sample(using rng: inout SplitMix64) -> [String] {
-            let c = Int(rng.next() % UInt64(kernels.count))
-            return zip(axes, kernels[c]).map { axis, kernel in
-                switch kernel {
-                case let .categorical(_, cumulative):
+            let c = Int(rng.next() % UInt64(observations.count + 1))
+            let observation = c < observations.count ? observations[c] : nil
+            return axes.enumerated().map { d, axis in
+                switch axis {
+                case let .categorical(choices):
                     let u = Self.unit(&rng)
-                    guard case let .categorical(choices) = axis else { return "" }
-                    return choices[cumulative.firstIndex { u < $0 } ?? cumulative.count - 1]
-                case .uniform:
-                    return axis.value(atUnit: Self.unit(&rng))
-                case let .gaussian(mean, sigma, _):
+                    var running = 0.0
+                    for k in choices.indices {
+                        running += observation.map { Int($0[d]) == k ? own[d] : other[d] } ?? 1 / Double(choices.count)
+                        if u < running { return choices[k] }
+                    }
+                    return choices[choices.count - 1]
+                case .ordinal, .range:
+                    guard let x = observation else { return axis.value(atUnit: Self.unit(&rng)) }
                     // Rejection from the untruncated Gaussian; a kernel mostly outside [0, 1] (rare: σ ≤ 0.2
                     // about a point inside) falls back to a uniform draw.
                     for _ in 0..<64 {
-                        let u = mean + sigma * Decision.standardNormal(using: &rng)
+                        let u = x[d] + sigma * Decision.standardNormal(using: &rng)
                         if u >= 0 && u < 1 { return axis.value(atUnit: u) }
                     }
                     return axis.value(atUnit: Self.unit(&rng))
@@ -183,26 +188,31 @@ public struct TreeParzenEstimator: SearchStrategy {
         /// `log Σ_c (1/C) Π_d p_c,d(x_d)`, by log-sum-exp. - Complexity: O(C · d).
         func logDensity(_ x: [Double]) -> Double {
             let cells = zip(axes, x).map { axis, u in axis.cell(at: u) }
-            var terms = [Double](repeating: 0, count: kernels.count)
-            for (c, component) in kernels.enumerated() {
+            let categorical = axes.map { if case .categorical = $0 { return true } else { return false } }
+            let choice = x.map { Int($0) }
+            var terms = [Double](repeating: 0, count: observations.count + 1)
+            for (c, observation) in observations.enumerated() {
                 var s = 0.0
-                for (d, kernel) in component.enumerated() {
-                    switch kernel {
-                    case let .categorical(logs, _): s += logs[Int(x[d])]
-                    case .uniform: s += cells[d].map { Foundation.log($0.1 - $0.0) } ?? 0
-                    case let .gaussian(mean, sigma, mass):
-                        let p: Double
-                        if let (a, b) = cells[d] {
-                            p = (Self.phi((b - mean) / sigma) - Self.phi((a - mean) / sigma)) / mass
-                        } else {
-                            let z = (x[d] - mean) / sigma
-                            p = exp(-0.5 * z * z) / (sigma * (2 * Double.pi).squareRoot() * mass)
-                        }
-                        s += Foundation.log(max(p, 1e-300))
+                for d in axes.indices {
+                    if categorical[d] {
+                        s += Int(observation[d]) == choice[d] ? logOwn[d] : logOther[d]
+                        continue
                     }
+                    let mean = observation[d], mass = masses[c][d]
+                    let p: Double
+                    if let (a, b) = cells[d] {
+                        p = (Self.phi((b - mean) / sigma) - Self.phi((a - mean) / sigma)) / mass
+                    } else {
+                        let z = (x[d] - mean) / sigma
+                        p = exp(-0.5 * z * z) / (sigma * (2 * Double.pi).squareRoot() * mass)
+                    }
+                    s += Foundation.log(max(p, 1e-300))
                 }
                 terms[c] = s
             }
+            var prior = 0.0
+            for d in axes.indices { prior += categorical[d] ? logPrior[d] : cells[d].map { Foundation.log($0.1 - $0.0) } ?? 0 }
+            terms[observations.count] = prior
             let top = terms.max()!
             return top + Foundation.log(terms.reduce(0) { $0 + exp($1 - top) }) - Foundation.log(Double(terms.count))
         }
