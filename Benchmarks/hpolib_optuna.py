@@ -9,7 +9,7 @@ others as categories (suggest_categorical), as ../shared/benchmarks/hpolib/READM
 figures do; nasctl reads Configs/hpolib.yaml (the same numbers as ordinal decisions).
 
   python3 Benchmarks/hpolib_optuna.py [--seeds 1-50] [--trials 100] [--jobs 2] \
-      [--nasctl tpe,random,evolution,reinforce] [--optuna tpe,tpe-multivariate,random]
+      [--nasctl tpe,random,evolution,reinforce] [--optuna tpe,tpe-multivariate,random] [--table FILE]
 
 Needs a release build of nasctl (NASCTL=path, default .build/release/nasctl) and Optuna from PyPI
 (benchmark-only: `pip install optuna`).
@@ -54,9 +54,9 @@ def log_regret(best, optimum):
     return math.log10(max(best - optimum, 1e-12))
 
 
-def run_nasctl(strategy, seed, trials, workdir):
+def run_nasctl(strategy, seed, trials, workdir, table_path):
     study = os.path.join(workdir, f"nasctl-{strategy}-{seed}")
-    out = subprocess.run([NASCTL, "search", "--space", SPACE, "--evaluator", f"table:{TABLE}", "--objective", "mse",
+    out = subprocess.run([NASCTL, "search", "--space", SPACE, "--evaluator", f"table:{table_path}", "--objective", "mse",
                           "--direction", "minimize", "--strategy", strategy, "--population", "10", "--sample", "3",
                           "--cycles", str(trials), "--workers", "1", "--seed", str(seed), "--study", study, "--json"],
                          check=True, capture_output=True, text=True).stdout
@@ -99,21 +99,23 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--nasctl", default="tpe,random,evolution")
     ap.add_argument("--optuna", default="tpe,tpe-multivariate,random")
+    ap.add_argument("--table", default=TABLE, help="an HPOLib table with the same columns (naval, parkinsons, protein, slice)")
     args = ap.parse_args()
-    table = load_table(TABLE)
+    table = load_table(args.table)
     optimum = min(table.values())
     seed_list = seeds(args.seeds)
     results, seconds = {}, {}
     with tempfile.TemporaryDirectory() as workdir, concurrent.futures.ProcessPoolExecutor(args.jobs) as pool:
         for s in filter(None, args.nasctl.split(",")):
             start = time.time()
-            results[f"nasctl {s}"] = list(pool.map(run_nasctl, [s] * len(seed_list), seed_list, [args.trials] * len(seed_list), [workdir] * len(seed_list)))
+            results[f"nasctl {s}"] = list(pool.map(run_nasctl, [s] * len(seed_list), seed_list, [args.trials] * len(seed_list), [workdir] * len(seed_list),
+                                                      [args.table] * len(seed_list)))
             seconds[f"nasctl {s}"] = time.time() - start
         for s in filter(None, args.optuna.split(",")):
             start = time.time()
             results[f"optuna {s}"] = list(pool.map(run_optuna, [s] * len(seed_list), seed_list, [args.trials] * len(seed_list), [table] * len(seed_list)))
             seconds[f"optuna {s}"] = time.time() - start
-    print(f"HPOLib naval propulsion, {args.trials} trials, seeds {args.seeds} ({len(seed_list)} runs), table minimum {optimum:.4g}")
+    print(f"HPOLib {os.path.basename(args.table)}, {args.trials} trials, seeds {args.seeds} ({len(seed_list)} runs), table minimum {optimum:.4g}")
     print(f"{'method':26} {'median':>7} {'mean':>7} {'hit':>6} {'wall s':>7}   log10 regret")
     for name, bests in results.items():
         regrets = [log_regret(b, optimum) for b in bests]
