@@ -44,15 +44,7 @@ import Testing
         return path
     }
 
-    func failure(_ arguments: [String]) -> String? {
-        do {
-            var command = try Nasctl.parseAsRoot(arguments)
-            try command.run()
-            return nil
-        } catch {
-            return Nasctl.fullMessage(for: error)
-        }
-    }
+    func failure(_ arguments: [String]) -> String? { commandFailure(arguments) }
 
     @Test func predictWithAMatchingTableRuns() throws {
         let path = try table(device: try DeviceIdentity.current())

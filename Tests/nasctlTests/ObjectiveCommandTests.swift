@@ -17,15 +17,7 @@ import Testing
         return dir
     }
 
-    func run(_ arguments: [String]) -> String? {
-        do {
-            var command = try Nasctl.parseAsRoot(arguments)
-            try command.run()
-            return nil
-        } catch {
-            return Nasctl.fullMessage(for: error)
-        }
-    }
+    func run(_ arguments: [String]) -> String? { commandFailure(arguments) }
 
     @Test func aMinimisedTableSearchNeedsNoTargetAndFindsTheMinimum() throws {
         let dir = try fixture()

@@ -1,4 +1,5 @@
 import Foundation
+@testable import nasctl
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -76,4 +77,16 @@ func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
         usleep(20_000)
     }
     return condition()
+}
+
+/// Parses and runs `arguments` in process; the message nasctl would print for its error, or nil
+/// when it succeeded.
+func commandFailure(_ arguments: [String]) -> String? {
+    do {
+        var command = try Nasctl.parseAsRoot(arguments)
+        try command.run()
+        return nil
+    } catch {
+        return Nasctl.fullMessage(for: error)
+    }
 }
