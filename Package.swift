@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries: a module map and a one-line shim header each.
@@ -81,8 +83,9 @@ let package = Package(
         .target(name: "NASLatency", dependencies: ["NASEngine", "NASSpace"], swiftSettings: hostCPU),
         // Data sets (IDX, gzip through zlib, PNG and JPEG image folders), trainer, layers.
         .target(name: "NASTraining", dependencies: ["NASEngine", "NASSpace", "CZlib", "CPNG", "CJPEG"], swiftSettings: hostCPU),
-        // Evolution, random search, reward, evaluators, study store (SQLite), Pareto reports.
-        .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", "NASTraining", "CGuardedSpawn", .product(name: "GRDB", package: "GRDB.swift")],
+        // Strategies, schedulers, reward, evaluators, study stores (SQLite, PostgreSQL), Pareto reports.
+        .target(name: "NASSearch", dependencies: ["NASEngine", "NASSpace", "NASLatency", "NASTraining", "CGuardedSpawn", .product(name: "GRDB", package: "GRDB.swift"),
+                                                  .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
                 swiftSettings: hostCPU),
         // ONNX export of trained networks, through swift-protobuf with code generated once from
         // ONNX's onnx.proto (scripts/generate-onnx-proto.sh; Generated/SHA256SUMS).

@@ -11,8 +11,11 @@ struct ParetoCommand: ParsableCommand {
         discussion: "Works on a finished or an interrupted study; the front is the non-dominated set over (accuracy up, latency down)."
     )
 
-    @Option(help: "Study folder.")
+    @Option(help: "Study folder, or a PostgreSQL study URL (postgresql://USER@HOST[:PORT]/DB?study=NAME).")
     var study: String
+
+    @Option(help: "Folder the reports are written to (default: the study folder; runs/pg-NAME for a PostgreSQL study).")
+    var output: String?
 
     @Option(help: "Search-space YAML (default: the file the study recorded).")
     var space: String?
@@ -22,10 +25,14 @@ struct ParetoCommand: ParsableCommand {
 
     func run() throws {
         let (store, loaded, _) = try openStudy(study, space: space)
+        let directory = output ?? store.locator.reportDirectory
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw ValidationError("cannot create \(directory): \(error.localizedDescription); pass --output DIR")
+        }
         let report = StudyReport(space: loaded, settings: store.settings, trials: try store.trials(),
-                                 finalized: try FinalizedModels.load(directory: study))
-        try report.write(to: study)
-        try printSummary(report.summary(studyDirectory: study), json: json)
+                                 finalized: try FinalizedModels.load(directory: directory))
+        try report.write(to: directory)
+        try printSummary(report.summary(studyDirectory: directory), json: json)
     }
 }
 

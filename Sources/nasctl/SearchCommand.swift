@@ -61,8 +61,11 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Parallel evaluations (default: one per core).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Study folder (default: a new folder under runs/). An existing study is resumed.")
+    @Option(help: "Study folder (default: a new folder under runs/), or a PostgreSQL study, postgresql://USER@HOST[:PORT]/DB?study=NAME. An existing study is resumed.")
     var study: String?
+
+    @Option(help: "Local folder for reports, evaluator files and checkpoints (default: the study folder; runs/pg-NAME for a PostgreSQL study).")
+    var workdir: String?
 
     @Flag(help: "Resume a study even though its settings differ.")
     var forceResume = false
@@ -103,7 +106,13 @@ struct SearchCommand: ParsableCommand {
         let explicitStudy = try study.map(StudyLocator.init(parsing:))  // a bad --study fails before any work
         let space = try spaceOptions.load()
         let locator = try explicitStudy ?? .folder(try Self.newStudyFolder(under: "runs"))
-        let studyDir = locator.reportDirectory
+        let studyDir = workdir ?? locator.reportDirectory
+        if case .postgres = locator {
+            guard finalize == nil else { throw ValidationError("--finalize works on folder studies for now; run `nasctl finalize` on a folder study") }
+            do { try FileManager.default.createDirectory(atPath: studyDir, withIntermediateDirectories: true) } catch {
+                throw ValidationError("cannot create the working folder \(studyDir): \(error.localizedDescription); pass --workdir DIR")
+            }
+        }
         let scheduler = try schedulerOptions.make()
         let accuracy = try evaluatorOptions.make(space: space, workDirectory: (studyDir as NSString).appendingPathComponent("evaluator"), seed: seed,
                                                  scheduleEpochs: schedulerOptions.topFidelity)

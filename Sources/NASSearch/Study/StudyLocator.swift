@@ -1,16 +1,23 @@
 import Foundation
 
-/// Where a study is: a folder holding `study.sqlite` today; a database URL is for a later
-/// store. `--study` text is parsed into one of these, and the store is opened from it.
+/// Where a study is: a folder holding `study.sqlite`, or a PostgreSQL database
+/// (`postgresql://USER@HOST[:PORT]/DB?study=NAME`). `--study` text is parsed into one of these,
+/// and the store is opened from it.
 public enum StudyLocator: Sendable, Equatable, CustomStringConvertible {
     case folder(String)
+    case postgres(PostgresAddress)
 
-    /// Parses `--study` text: a path. A URL (`scheme://…`) is refused with what is supported.
+    /// Parses `--study` text: a path or a `postgresql://` URL; another scheme is refused with
+    /// what is supported.
     public init(parsing text: String) throws {
-        guard !text.isEmpty else { throw SearchError.study(text, "--study needs a folder") }
+        guard !text.isEmpty else { throw SearchError.study(text, "--study needs a folder or a postgresql:// URL") }
         if let range = text.range(of: "://"), !text[..<range.lowerBound].contains("/") {
             let scheme = text[..<range.lowerBound]
-            throw SearchError.study(text, "'\(scheme)://' studies are not supported by this build; give a folder (a SQLite study is created in it)")
+            guard scheme == "postgresql" || scheme == "postgres" else {
+                throw SearchError.study(text, "'\(scheme)://' studies are not supported; give a folder (a SQLite study is created in it) or postgresql://USER@HOST[:PORT]/DB?study=NAME")
+            }
+            self = .postgres(try PostgresAddress(parsing: text))
+            return
         }
         self = .folder(text)
     }
@@ -18,13 +25,16 @@ public enum StudyLocator: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .folder(path): return path
+        case let .postgres(address): return address.description
         }
     }
 
-    /// The folder reports are written into by default.
+    /// The folder reports (and evaluator files, checkpoints) are written into by default: the
+    /// study folder, or `runs/pg-NAME` for a database study.
     public var reportDirectory: String {
         switch self {
         case let .folder(path): return path
+        case let .postgres(address): return "runs/pg-\(address.study)"
         }
     }
 
@@ -39,6 +49,8 @@ public enum StudyLocator: Sendable, Equatable, CustomStringConvertible {
                 throw SearchError.study(path, "cannot create the study folder: \(error.localizedDescription)")
             }
             return try StudyOwnership(lockFile: SQLiteStudyStore.lockPath(path), study: path)
+        case let .postgres(address):
+            return try PostgresStudyStore.ownership(of: address)
         }
     }
 
@@ -47,6 +59,7 @@ public enum StudyLocator: Sendable, Equatable, CustomStringConvertible {
     public func open(settings: StudySettings, forceResume: Bool = false) throws -> any StudyStore {
         switch self {
         case let .folder(path): return try SQLiteStudyStore(directory: path, settings: settings, forceResume: forceResume)
+        case let .postgres(address): return try PostgresStudyStore(address: address, settings: settings, forceResume: forceResume)
         }
     }
 
@@ -54,6 +67,7 @@ public enum StudyLocator: Sendable, Equatable, CustomStringConvertible {
     public func openExisting() throws -> any StudyStore {
         switch self {
         case let .folder(path): return try SQLiteStudyStore(existing: path)
+        case let .postgres(address): return try PostgresStudyStore(existing: address)
         }
     }
 }

@@ -14,6 +14,8 @@ import Darwin
 /// which is dropped when the last of them is released.
 public final class StudyOwnership: @unchecked Sendable {
     private let path: String
+    /// For a lease held elsewhere (a database lock): what giving it up does.
+    private var onRelease: (@Sendable () -> Void)?
     private var released = false
     private let lock = NSLock()
 
@@ -53,11 +55,21 @@ public final class StudyOwnership: @unchecked Sendable {
         Self.held[path] = (fd, 1)
     }
 
+    /// A lease another store holds (a PostgreSQL advisory lock); `release` runs `onRelease` once.
+    public init(releasing onRelease: @escaping @Sendable () -> Void) {
+        path = ""
+        self.onRelease = onRelease
+    }
+
     /// Gives the lease up (also done when the lease is freed).
     public func release() {
         lock.lock(); defer { lock.unlock() }
         guard !released else { return }
         released = true
+        if let onRelease {
+            onRelease()
+            return
+        }
         Self.registryLock.lock(); defer { Self.registryLock.unlock() }
         guard let entry = Self.held[path] else { return }
         if entry.leases > 1 {
