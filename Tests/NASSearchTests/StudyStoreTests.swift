@@ -145,10 +145,11 @@ import Testing
         #expect(try store.resultSynchronousLevel() == 2)  // back to FULL after a running row
     }
 
-    @Test func locatorsTakeFoldersAndRefuseURLs() throws {
+    @Test func locatorsTakeFoldersAndPostgreSQLURLsOnly() throws {
         #expect(try StudyLocator(parsing: "runs/a") == .folder("runs/a"))
         #expect(try StudyLocator(parsing: "/tmp/x://y") == .folder("/tmp/x://y"))
-        #expect { try StudyLocator(parsing: "postgresql://u@h/db?study=s") } throws: { "\($0)".contains("'postgresql://' studies are not supported") }
+        #expect(try StudyLocator(parsing: "postgresql://u@h/db?study=s").description == "postgresql://u@h:5432/db?study=s")
+        #expect { try StudyLocator(parsing: "redis://u@h/db") } throws: { "\($0)".contains("'redis://' studies are not supported") }
         #expect { try StudyLocator(parsing: "") } throws: { "\($0)".contains("--study needs a folder") }
     }
 }
