@@ -140,7 +140,11 @@ struct SearchCommand: ParsableCommand {
         guard targetMs != nil || !hasLatency else {
             throw ValidationError("--target-ms is required: '\(space.name)' \(space.network != nil ? "builds networks whose latency is predicted" : "has latency in \(accuracy.name)"), and the MNasNet reward trades accuracy against it (e.g. --target-ms 30)")
         }
-        let objective = try evaluatorOptions.studyObjective()
+        let objectives = try evaluatorOptions.studyObjectives()
+        let objective = objectives[0]
+        if objectives.count > 1, strategy != "nsga2", !json {
+            FileHandle.standardError.write(Data("note: \(strategy) ranks trials by \(objective.name) alone; \(objectives.dropFirst().map(\.name).joined(separator: ", ")) is recorded and in the Pareto front (--strategy nsga2 trades them)\n".utf8))
+        }
         if objective.direction == .minimize, hasLatency, !json, strategy != "nsga2" {
             FileHandle.standardError.write(Data("note: the MNasNet reward ACC·(LAT/T)^w applies to accuracy-like metrics in [0, 1]; \(objective.name) is minimised, so trials are ranked by \(objective.name) alone (latency is recorded; --strategy nsga2 trades the two)\n".utf8))
         }
@@ -165,6 +169,7 @@ struct SearchCommand: ParsableCommand {
                                      evaluator: accuracy.name, strategy: strategy, scheduler: scheduler.name, reward: reward, population: population,
                                      sample: sample, budget: cycles, seed: seed)
         settings.objective = objective
+        settings.secondaryObjectives = Array(objectives.dropFirst())
         settings.gridPoints = strategy == "grid" ? gridPoints : nil
         let ownership = try locator.acquireOwnership()  // before anything is written to the study
         defer { ownership.release() }

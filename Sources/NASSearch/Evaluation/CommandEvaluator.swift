@@ -8,7 +8,8 @@ import NASSpace
 /// runs through `/bin/sh -c`. Its standard output must contain a JSON object with the study's
 /// objective (`accuracy`, a fraction in [0, 1], by default; any number for another objective,
 /// e.g. `{"loss": 0.31}` with `--objective loss --direction minimize`) and optionally
-/// `latency_ms`; the last such line counts. A non-zero exit,
+/// `latency_ms`; the last such line counts, and a study with several objectives reads the others
+/// from the same line (`{"mse": 0.002, "params": 1200}`). A non-zero exit,
 /// a crash, a time-out (`--trial-timeout`) or unreadable output fails that trial only.
 ///
 /// Under a scheduler the command is also told the fidelity to reach (`NASCTL_FIDELITY`, in
@@ -234,11 +235,15 @@ final class IntermediateLines: @unchecked Sendable {
         /// `fidelity`, else `epoch`, when positive and finite.
         var fidelity: Fidelity? { (numbers["fidelity"] ?? numbers["epoch"]).flatMap { $0.isFinite && $0 > 0 ? Fidelity($0) : nil } }
 
-        /// The objective's value, and `accuracy` (in [0, 1]) and `loss` when present and finite.
+        /// Every finite number of the line but its fidelity and latency (what a study with
+        /// several objectives reads its secondary ones from), with `accuracy` only in [0, 1];
+        /// the objective's value as given.
         func metrics(objective: Objective) -> [String: Double] {
             var metrics: [String: Double] = [:]
-            if let accuracy = numbers["accuracy"], accuracy.isFinite, (0...1).contains(accuracy) { metrics["accuracy"] = accuracy }
-            if let loss = numbers["loss"], loss.isFinite { metrics["loss"] = loss }
+            for (key, value) in numbers where value.isFinite && !["fidelity", "epoch", "latency_ms"].contains(key) {
+                if key == "accuracy" && !(0...1).contains(value) { continue }
+                metrics[key] = value
+            }
             if let value = numbers[objective.name] { metrics[objective.name] = value }
             return metrics
         }

@@ -3,16 +3,20 @@ import NASSpace
 
 /// `--evaluator table:FILE`: the objective (and optionally latency) looked up in a CSV with one
 /// column per decision (named as in the space), a column named as the objective (`accuracy`, a
-/// fraction, by default; e.g. `mse` with `--objective mse`) and optionally `latency_ms` — how
-/// search strategies are compared on tabular benchmarks (NAS-Bench-201, HPOLib).
+/// fraction, by default; e.g. `mse` with `--objective mse`), one per secondary objective, and
+/// optionally `latency_ms` — how search strategies are compared on tabular benchmarks
+/// (NAS-Bench-201, HPOLib).
 public struct TableEvaluator: Evaluator {
     public let name: String
     public let hasLatency: Bool
     public let objective: Objective
-    private let rows: [[String]: (value: Double, latency: Double?)]
+    /// Further objective columns, reported beside the objective.
+    public let secondary: [Objective]
+    /// Per architecture: the objective's value, the secondary objectives' (in order), latency.
+    private let rows: [[String]: (value: Double, secondary: [Double], latency: Double?)]
 
     /// Reads and checks the whole CSV; every problem names the file and line.
-    public init(file path: String, space: SearchSpace, objective: Objective = .accuracy) throws {
+    public init(file path: String, space: SearchSpace, objective: Objective = .accuracy, secondary: [Objective] = []) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SearchError.badTable(path, line: nil, "no such file or not readable")
         }
@@ -20,12 +24,13 @@ public struct TableEvaluator: Evaluator {
             let line = 1 + (String(decoding: data, as: UTF8.self).prefix { $0 != "\u{FFFD}" }.filter { $0 == "\n" }.count)
             throw SearchError.badTable(path, line: line, "is not UTF-8 text; save the CSV as UTF-8")
         }
-        try self.init(csv: text, space: space, source: path, objective: objective)
+        try self.init(csv: text, space: space, source: path, objective: objective, secondary: secondary)
     }
 
-    public init(csv text: String, space: SearchSpace, source: String, objective: Objective = .accuracy) throws {
+    public init(csv text: String, space: SearchSpace, source: String, objective: Objective = .accuracy, secondary: [Objective] = []) throws {
         name = "table:\(source)"
         self.objective = objective
+        self.secondary = secondary
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         guard let headerLine = lines.first, !headerLine.isEmpty else { throw SearchError.badTable(source, line: 1, "empty file; expected a header row") }
         let header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -48,10 +53,15 @@ public struct TableEvaluator: Evaluator {
                 : ""
             throw SearchError.badTable(source, line: 1, "missing column '\(objective.name)'\(hint)")
         }
+        var secondaryColumns: [Int] = []
+        for other in secondary {
+            guard let c = columnOf[other.name] else { throw SearchError.badTable(source, line: 1, "missing column '\(other.name)' (an --objective)") }
+            secondaryColumns.append(c)
+        }
         let metric = objective.name
         let latencyColumn = columnOf["latency_ms"]
         hasLatency = latencyColumn != nil
-        var rows: [[String]: (Double, Double?)] = [:]
+        var rows: [[String]: (value: Double, secondary: [Double], latency: Double?)] = [:]
         for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let n = index + 1
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -71,6 +81,13 @@ public struct TableEvaluator: Evaluator {
             if objective == .accuracy, !(0...1).contains(value) {
                 throw SearchError.badTable(source, line: n, "accuracy \(value) is outside [0, 1] (give a fraction, not a percentage)")
             }
+            var others: [Double] = []
+            for (other, c) in zip(secondary, secondaryColumns) {
+                guard let v = Double(fields[c]), v.isFinite else {
+                    throw SearchError.badTable(source, line: n, "\(other.name) '\(fields[c])' is not a number")
+                }
+                others.append(v)
+            }
             var latency: Double?
             if let lc = latencyColumn {
                 guard let value = Double(fields[lc]), value.isFinite, value > 0 else {
@@ -79,7 +96,7 @@ public struct TableEvaluator: Evaluator {
                 latency = value
             }
             guard rows[key] == nil else { throw SearchError.badTable(source, line: n, "repeats the architecture of an earlier row") }
-            rows[key] = (value, latency)
+            rows[key] = (value, others, latency)
         }
         guard !rows.isEmpty else { throw SearchError.badTable(source, line: nil, "has a header but no rows") }
         self.rows = rows
@@ -90,6 +107,8 @@ public struct TableEvaluator: Evaluator {
     public func evaluate(_ request: EvaluationRequest) -> Evaluation {
         if let fidelity = request.fidelity { return .unsupported(fidelity, by: name) }
         guard let row = rows[request.arch.values] else { return .failure("not in \(name)") }
-        return Evaluation(metrics: [objective.name: row.value], latencyMs: row.latency)
+        var metrics = [objective.name: row.value]
+        for (other, v) in zip(secondary, row.secondary) { metrics[other.name] = v }
+        return Evaluation(metrics: metrics, latencyMs: row.latency)
     }
 }

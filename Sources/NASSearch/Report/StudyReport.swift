@@ -28,19 +28,39 @@ public struct StudyReport: Sendable {
         return objective.direction == .maximize ? v : -v
     }
 
-    /// The trials on the objective/latency front, by latency.
+    /// The trials on the front: over the objective and latency, by latency; with secondary
+    /// objectives, the non-dominated trials over every objective (and latency when known), by
+    /// the plot's horizontal axis.
+    /// - Complexity: O(n log n) for two axes; O(M · n²) with secondary objectives.
     public var front: [TrialRecord] {
-        let measured = done.filter { $0.latencyMs != nil && score($0) != nil }
-        return Pareto.front(measured.map { Pareto.Point(accuracy: score($0)!, latencyMs: $0.latencyMs!) }).map { measured[$0] }
+        guard !settings.secondaryObjectives.isEmpty else {
+            let measured = done.filter { $0.latencyMs != nil && score($0) != nil }
+            return Pareto.front(measured.map { Pareto.Point(accuracy: score($0)!, latencyMs: $0.latencyMs!) }).map { measured[$0] }
+        }
+        let axes = settings.objectives + (done.contains { $0.latencyMs != nil } ? [.latency] : [])
+        let measured = done.filter { t in axes.allSatisfy { t.value(of: $0, primary: objective) != nil } }
+        let points = measured.map { t in axes.map { t.value(of: $0, primary: objective)! } }
+        let first = ParetoRanking.fronts(points, directions: axes.map(\.direction), limit: 1).first ?? []
+        let x = horizontalAxis
+        return first.map { measured[$0] }.sorted {
+            ($0.value(of: x, primary: objective) ?? 0, $0.number) < ($1.value(of: x, primary: objective) ?? 0, $1.number)
+        }
+    }
+
+    /// What the plot puts across: latency, or for a study without latency the first secondary
+    /// objective.
+    public var horizontalAxis: Objective {
+        if let other = settings.secondaryObjectives.first, !done.contains(where: { $0.latencyMs != nil }) { return other }
+        return .latency
     }
 
     /// Reference latency of the hypervolume: twice the target.
     public var referenceMs: Double { 2 * settings.reward.targetMs }
 
-    /// The front's hypervolume over accuracy [0, 1] x latency (0 for another objective: its
-    /// range is not known).
+    /// The front's hypervolume over accuracy [0, 1] x latency (0 for another objective, or
+    /// several: their ranges are not known).
     public var hypervolume: Double {
-        guard objective == .accuracy else { return 0 }
+        guard objective == .accuracy, settings.secondaryObjectives.isEmpty else { return 0 }
         let measured = done.filter { $0.latencyMs != nil && $0.accuracy != nil }
         return Pareto.hypervolume(measured.map { Pareto.Point(accuracy: $0.accuracy!, latencyMs: $0.latencyMs!) }, referenceMs: referenceMs)
     }
@@ -58,6 +78,8 @@ public struct StudyReport: Sendable {
             public var value: Double?
             public var latency_ms: Double?
             public var reward: Double
+            /// The secondary objectives' values (nil without any).
+            public var secondary: [String: Double]?
         }
         public var trials: Int
         public var evaluated: Int
@@ -70,6 +92,8 @@ public struct StudyReport: Sendable {
         /// What the study optimised: `accuracy`, or e.g. `mse`, and its direction.
         public var objective: String
         public var direction: Direction
+        /// Further objectives (`--objective` given more than once), each with its direction.
+        public var secondary_objectives: [Objective]?
         public var pareto_size: Int
         public var hypervolume: Double
         public var hypervolume_reference_ms: Double
@@ -87,8 +111,9 @@ public struct StudyReport: Sendable {
                 failed: failedCount, cached: trials.filter { $0.status == .cached }.count,
                 pruned: trials.filter { $0.status == .pruned || $0.status == .paused }.count, scheduler: settings.scheduler,
                 best: best.map { .init(trial: $0.number, key: $0.key, accuracy: $0.accuracy ?? 0, value: $0.value ?? $0.accuracy, latency_ms: $0.latencyMs,
-                                       reward: $0.reward ?? 0) },
+                                       reward: $0.reward ?? 0, secondary: $0.secondary.isEmpty ? nil : $0.secondary) },
                 objective: objective.name, direction: objective.direction,
+                secondary_objectives: settings.secondaryObjectives.isEmpty ? nil : settings.secondaryObjectives,
                 pareto_size: front.count, hypervolume: hypervolume, hypervolume_reference_ms: referenceMs,
                 target_ms: settings.reward.targetMs, study: studyDirectory, finalized: finalized?.models, baseline: finalized?.baseline,
                 hypervolume_final: finalized?.hypervolume(referenceMs: referenceMs))
@@ -112,13 +137,13 @@ public struct StudyReport: Sendable {
     static func number(_ value: Double?, _ digits: Int = 6) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "" }
 
     public func trialsCSV() -> String {
-        // Another objective than accuracy gets its own column, named after it, before accuracy.
-        let extra = objective == .accuracy ? [] : [objective.name]
+        // Each objective other than accuracy gets its own column, named after it, before accuracy.
+        let extra = extraColumns
         var lines = [(["trial", "key", "status"] + extra + ["accuracy", "latency_ms", "reward", "fidelity", "macs", "params", "error", "started_at",
                        "finished_at", "worker", "parent"] + space.decisions.map(\.name)).joined(separator: ",")]
         for t in trials {
             var fields: [String] = [String(t.number), Self.csvField(t.key), t.status.rawValue]
-            if !extra.isEmpty { fields.append(t.value.map { "\($0)" } ?? "") }
+            fields += extraFields(t)
             fields += [Self.number(t.accuracy), Self.number(t.latencyMs, 4), Self.number(t.reward), t.fidelity.map { Fidelity($0).description } ?? ""]
             fields += [t.macs.map(String.init) ?? "", t.params.map(String.init) ?? "", Self.csvField(t.error ?? "")]
             fields += [Self.number(t.startedAt, 3), Self.number(t.finishedAt, 3), String(t.worker), t.parent.map(String.init) ?? ""]
@@ -130,16 +155,24 @@ public struct StudyReport: Sendable {
 
     public func paretoCSV() -> String {
         let finals = finalized?.byTrial ?? [:]
-        let extra = objective == .accuracy ? [] : [objective.name]
+        let extra = extraColumns
         var lines = [(["trial", "key"] + extra + ["accuracy", "latency_ms", "reward", "params", "macs", "final_test_accuracy"] + space.decisions.map(\.name)).joined(separator: ",")]
         for t in front {
-            var fields: [String] = [String(t.number), Self.csvField(t.key)] + (extra.isEmpty ? [] : [t.value.map { "\($0)" } ?? ""])
+            var fields: [String] = [String(t.number), Self.csvField(t.key)] + extraFields(t)
             fields += [Self.number(t.accuracy), Self.number(t.latencyMs, 4)]
             fields += [Self.number(t.reward), t.params.map(String.init) ?? "", t.macs.map(String.init) ?? "", Self.number(finals[t.number])]
             fields += t.values.map(Self.csvField)
             lines.append(fields.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The objectives with a column of their own (accuracy has its column already).
+    var extraColumns: [String] { settings.objectives.filter { $0 != .accuracy }.map(\.name) }
+
+    /// `t`'s values of `extraColumns`, as given (empty when unknown).
+    func extraFields(_ t: TrialRecord) -> [String] {
+        settings.objectives.filter { $0 != .accuracy }.map { o in t.value(of: o, primary: objective).map { "\($0)" } ?? "" }
     }
 
     /// The architecture file form (`--arch`-ready) plus the trial's figures.
@@ -152,6 +185,7 @@ public struct StudyReport: Sendable {
             var accuracy: Double?
             var objective: String
             var value: Double?
+            var secondary: [String: Double]?
             var latency_ms: Double?
             var reward: Double?
             var macs: Int?
@@ -160,7 +194,8 @@ public struct StudyReport: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let best = Best(space: space.name, decisions: Architecture(spaceName: space.name, values: t.values).jsonValues(in: space),
-                        trial: t.number, key: t.key, accuracy: t.accuracy, objective: objective.name, value: t.value ?? t.accuracy, latency_ms: t.latencyMs, reward: t.reward, macs: t.macs, params: t.params)
+                        trial: t.number, key: t.key, accuracy: t.accuracy, objective: objective.name, value: t.value ?? t.accuracy,
+                        secondary: t.secondary.isEmpty ? nil : t.secondary, latency_ms: t.latencyMs, reward: t.reward, macs: t.macs, params: t.params)
         return String(decoding: try encoder.encode(best), as: UTF8.self) + "\n"
     }
 }

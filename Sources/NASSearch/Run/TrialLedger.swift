@@ -21,8 +21,12 @@ struct TrialLedger {
 
     /// The study's objective: members' objective vectors start with it.
     var objective: Objective = .accuracy
+    /// The study's secondary objectives: members' vectors continue with them.
+    var secondary: [Objective] = []
 
-    init(space: SearchSpace, objective: Objective = .accuracy) { self.space = space; self.objective = objective }
+    init(space: SearchSpace, objective: Objective = .accuracy, secondary: [Objective] = []) {
+        self.space = space; self.objective = objective; self.secondary = secondary
+    }
 
     /// Replays a stored study: finished trials by finish order; leftovers collected to run
     /// first. A failure recorded in an earlier run is not cached: whatever made it fail may be
@@ -84,7 +88,7 @@ struct TrialLedger {
         // Members rank by the reward at the highest fidelity they reached; a promoted trial's
         // member is updated in place (its age is that of its first result).
         if trial.status == .done || trial.status == .cached || trial.status == .paused, let r = trial.reward {
-            let member = Member(trial: trial.number, arch: arch, reward: r, objectives: Self.objectives(of: trial, objective: objective),
+            let member = Member(trial: trial.number, arch: arch, reward: r, objectives: Self.objectives(of: trial, objective: objective, secondary: secondary),
                                 fidelity: trial.fidelity.map(Fidelity.init))
             if let i = historyIndex[trial.number] {
                 history[i] = member
@@ -95,10 +99,12 @@ struct TrialLedger {
         }
     }
 
-    /// The study's objective, then latency when known.
-    static func objectives(of trial: TrialRecord, objective: Objective = .accuracy) -> [ObjectiveValue] {
+    /// The study's objective, its secondary objectives, then latency when known.
+    static func objectives(of trial: TrialRecord, objective: Objective = .accuracy, secondary: [Objective] = []) -> [ObjectiveValue] {
         var values: [ObjectiveValue] = []
-        if let v = trial.value ?? (objective == .accuracy ? trial.accuracy : nil) { values.append(ObjectiveValue(objective, v)) }
+        for o in [objective] + secondary {
+            if let v = trial.value(of: o, primary: objective) { values.append(ObjectiveValue(o, v)) }
+        }
         if let l = trial.latencyMs { values.append(ObjectiveValue(.latency, l)) }
         return values
     }

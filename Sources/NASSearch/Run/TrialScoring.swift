@@ -13,6 +13,8 @@ struct TrialScorer: Sendable {
     let latency: LatencyModel
     let reward: Reward
     var objective: Objective = .accuracy
+    /// Further objectives the evaluator must report (recorded, not part of the reward).
+    var secondary: [Objective] = []
 
     /// The reward a single-objective strategy maximises.
     static func reward(_ value: Double, latencyMs: Double?, objective: Objective, reward: Reward) -> Double {
@@ -42,12 +44,23 @@ struct TrialScorer: Sendable {
             scored.failureKind = .deterministic
             return scored
         }
+        var secondaryValues: [String: Double] = [:]
+        for other in secondary {
+            guard let v = evaluation.metrics[other.name], v.isFinite else {
+                scored.status = .failed
+                scored.error = "the evaluator reported no \(other.name) (metrics: \(evaluation.metrics.keys.sorted().joined(separator: ", ")))"
+                scored.failureKind = .deterministic
+                return scored
+            }
+            secondaryValues[other.name] = v
+        }
         do {
             let cost = try latency(arch)
             let ms = cost?.latencyMs ?? evaluation.latencyMs
             scored.status = .done
             scored.accuracy = evaluation.accuracy
             scored.value = value
+            scored.secondary = secondaryValues
             scored.latencyMs = ms
             scored.macs = cost?.macs
             scored.params = cost?.params

@@ -50,9 +50,9 @@ public final class WorkerLoop: @unchecked Sendable {
         precondition(retries >= 0, "WorkerLoop: retries must be >= 0")
         self.space = space; self.strategy = strategy; self.scheduler = scheduler; self.evaluator = evaluator; self.retries = retries
         self.checkpoints = checkpoints
-        self.scorer = TrialScorer(latency: latency, reward: reward, objective: store.settings.objective)
+        self.scorer = TrialScorer(latency: latency, reward: reward, objective: store.settings.objective, secondary: store.settings.secondaryObjectives)
         self.store = store; self.workers = max(1, workers); self.seed = seed
-        var ledger = TrialLedger(space: space, objective: store.settings.objective)
+        var ledger = TrialLedger(space: space, objective: store.settings.objective, secondary: store.settings.secondaryObjectives)
         var counted = TrialBudget(total: budget)
         let stored = try store.trials()
         // A study resumed with --force-resume after its space changed its decisions cannot go on:
@@ -324,7 +324,7 @@ public final class WorkerLoop: @unchecked Sendable {
                                     startedAt: Date().timeIntervalSince1970, worker: worker, parent: proposal.parent, fidelity: start?.value)
             if let earlier = ledger.earlierResult(for: key) {
                 trial.status = .cached
-                trial.accuracy = earlier.accuracy; trial.value = earlier.value; trial.latencyMs = earlier.latencyMs; trial.reward = earlier.reward
+                trial.accuracy = earlier.accuracy; trial.value = earlier.value; trial.secondaryValues = earlier.secondaryValues; trial.latencyMs = earlier.latencyMs; trial.reward = earlier.reward
                 trial.macs = earlier.macs; trial.params = earlier.params; trial.fidelity = earlier.fidelity
                 if earlier.status == .failed {
                     trial.error = "cached failure of trial \(earlier.number): \(earlier.error ?? "")"

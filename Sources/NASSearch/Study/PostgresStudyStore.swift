@@ -89,7 +89,7 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
                     decisions TEXT NOT NULL, status TEXT NOT NULL, accuracy DOUBLE PRECISION, value DOUBLE PRECISION,
                     latency_ms DOUBLE PRECISION, reward DOUBLE PRECISION, macs BIGINT, params BIGINT, error TEXT,
                     started_at DOUBLE PRECISION NOT NULL, finished_at DOUBLE PRECISION, finish_order BIGINT, worker BIGINT NOT NULL,
-                    parent BIGINT, fidelity DOUBLE PRECISION, failure_kind TEXT, PRIMARY KEY (study, number))
+                    parent BIGINT, fidelity DOUBLE PRECISION, failure_kind TEXT, secondary_values TEXT, PRIMARY KEY (study, number))
                 """, [])
             _ = try query("""
                 CREATE TABLE nasctl_reports (id BIGSERIAL PRIMARY KEY, study TEXT NOT NULL REFERENCES nasctl_studies(name),
@@ -100,14 +100,14 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
         }
     }
 
-    static let columns = "number, key, decisions, status, accuracy, value, latency_ms, reward, macs, params, error, started_at, finished_at, finish_order, worker, parent, fidelity, failure_kind"
+    static let columns = "number, key, decisions, status, accuracy, value, latency_ms, reward, macs, params, error, started_at, finished_at, finish_order, worker, parent, fidelity, failure_kind, secondary_values"
 
     public func trials() throws -> [TrialRecord] {
         try session.query("SELECT \(Self.columns) FROM nasctl_trials WHERE study = $1 ORDER BY number", [.text(address.study)]).map(Self.record)
     }
 
     static func record(_ r: [SQLValue]) throws -> TrialRecord {
-        guard r.count == 18, let number = r[0].int, let key = r[1].text, let decisions = r[2].text, let statusText = r[3].text,
+        guard r.count == 19, let number = r[0].int, let key = r[1].text, let decisions = r[2].text, let statusText = r[3].text,
               let status = TrialStatus(rawValue: statusText), let startedAt = r[11].double, let worker = r[14].int else {
             throw SearchError.study("postgresql", "a trial row is malformed: \(r)")
         }
@@ -116,6 +116,7 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
                             finishedAt: r[12].double, finishOrder: r[13].int, worker: worker, parent: r[15].int, fidelity: r[16].double,
                             failureKind: r[17].text.flatMap(FailureKind.init(rawValue:)))
         t.value = r[5].double
+        t.secondaryValues = r[18].text
         return t
     }
 
@@ -150,7 +151,8 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
     private func upsert(_ t: TrialRecord, query: (String, [SQLValue]) throws -> [[SQLValue]]) throws {
         let values: [SQLValue] = [.text(address.study), .int(t.number), .text(t.key), .text(t.decisions), .text(t.status.rawValue), t.accuracy.sql,
                                   t.value.sql, t.latencyMs.sql, t.reward.sql, t.macs.sql, t.params.sql, t.error.sql, .double(t.startedAt),
-                                  t.finishedAt.sql, t.finishOrder.sql, .int(t.worker), t.parent.sql, t.fidelity.sql, t.failureKind.map { SQLValue.text($0.rawValue) } ?? .null]
+                                  t.finishedAt.sql, t.finishOrder.sql, .int(t.worker), t.parent.sql, t.fidelity.sql, t.failureKind.map { SQLValue.text($0.rawValue) } ?? .null,
+                                  t.secondaryValues.sql]
         let placeholders = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
         let updates = Self.columns.split(separator: ",").dropFirst().map { c in let c = c.trimmingCharacters(in: .whitespaces); return "\(c) = EXCLUDED.\(c)" }
         _ = try query("INSERT INTO nasctl_trials (study, \(Self.columns)) VALUES (\(placeholders)) ON CONFLICT (study, number) DO UPDATE SET \(updates.joined(separator: ", "))", values)
@@ -187,14 +189,14 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
         let id = address.description
         heldLock.lock(); defer { heldLock.unlock() }
         if let entry = held[id] {
-            held[id] = (entry.session, entry.leases + 1)
+            held[id] = (entry.session, entry.study, entry.leases + 1)
             return lease(id)
         }
-        held[id] = (try lockedSession(address), 1)
+        held[id] = (try lockedSession(address), address.study, 1)
         return lease(id)
     }
 
-    nonisolated(unsafe) private static var held: [String: (session: PostgresSession, leases: Int)] = [:]
+    nonisolated(unsafe) private static var held: [String: (session: PostgresSession, study: String, leases: Int)] = [:]
     private static let heldLock = NSLock()
 
     private static func lease(_ id: String) -> StudyOwnership {
@@ -202,19 +204,25 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
             heldLock.lock(); defer { heldLock.unlock() }
             guard let entry = held[id] else { return }
             if entry.leases > 1 {
-                held[id] = (entry.session, entry.leases - 1)
+                held[id] = (entry.session, entry.study, entry.leases - 1)
             } else {
                 held[id] = nil
-                entry.session.close()  // the server drops the session's advisory lock with it
+                // Unlock before closing: a closed connection's lock is dropped only when the
+                // server notices the hang-up, which a next owner could race.
+                _ = try? entry.session.query("SELECT pg_advisory_unlock(hashtext($1))", [ownerKey(entry.study)])
+                entry.session.close()
             }
         }
     }
+
+    /// The advisory-lock key owning a study (hashed by the server with `hashtext`).
+    private static func ownerKey(_ study: String) -> SQLValue { .text("nasctl-owner:" + study) }
 
     /// A connection holding the study's advisory lock, or the refusal naming the holder (what
     /// another process gets).
     static func lockedSession(_ address: PostgresAddress) throws -> PostgresSession {
         let session = try PostgresSession(address, reconnectSeconds: 0)
-        let key = SQLValue.text("nasctl-owner:" + address.study)
+        let key = ownerKey(address.study)
         guard try session.query("SELECT pg_try_advisory_lock(hashtext($1))", [key]).first?.first?.int == 1 else {
             let holder = try? session.query("""
                 SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid

@@ -12,7 +12,8 @@ import GRDB
 /// migrations): a study written by an older nasctl is migrated when it is opened for a search.
 public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
     /// Schema version written by this build. 1: wave 1 (meta, trials); 2: trial fidelity and
-    /// failure kind, intermediate results (`reports`); 3: the objective's value per trial (`value`).
+    /// failure kind, intermediate results (`reports`); 3: the objective's value per trial (`value`); 4: secondary objectives' values
+    /// (`secondary_values`).
     public static let schemaVersion = 3
 
     public let directory: String
@@ -137,6 +138,10 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
             // The objective's value; studies from before objectives optimised accuracy.
             try db.alter(table: "trials") { t in t.add(column: "value", .double) }
             try db.execute(sql: "UPDATE trials SET value = accuracy")
+        }
+        migrator.registerMigration("v4") { db in
+            // Secondary objectives' values (JSON); studies before them had one objective.
+            try db.alter(table: "trials") { t in t.add(column: "secondary_values", .text) }
         }
         return migrator
     }

@@ -23,6 +23,9 @@ public struct StudySettings: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// What the study optimises (accuracy, maximised, for studies from before objectives).
     public var objective: Objective = .accuracy
+    /// Further objectives from the evaluator (`--objective` given more than once), traded
+    /// against the first by NSGA-II and in the Pareto front; none for most studies.
+    public var secondaryObjectives: [Objective] = []
     /// `--grid-points`: values per numeric range on a grid (nil: not a grid search).
     public var gridPoints: Int?
 
@@ -36,7 +39,7 @@ public struct StudySettings: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case space, spaceDigest, spaceFile, table, tableDigest, evaluator, strategy, scheduler, reward, population, sample, budget, seed,
-             objective, gridPoints
+             objective, gridPoints, secondaryObjectives
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,7 +59,11 @@ public struct StudySettings: Codable, Sendable, Equatable {
         seed = try c.decode(UInt64.self, forKey: .seed)
         objective = try c.decodeIfPresent(Objective.self, forKey: .objective) ?? .accuracy
         gridPoints = try c.decodeIfPresent(Int.self, forKey: .gridPoints)
+        secondaryObjectives = try c.decodeIfPresent([Objective].self, forKey: .secondaryObjectives) ?? []
     }
+
+    /// Every objective: the first, then the secondary ones.
+    public var objectives: [Objective] { [objective] + secondaryObjectives }
 
     func differences(from other: StudySettings) -> [String] {
         var d: [String] = []
@@ -77,6 +84,8 @@ public struct StudySettings: Codable, Sendable, Equatable {
         check("cycles", budget, other.budget)
         check("seed", seed, other.seed)
         check("objective", objective.description, other.objective.description)
+        check("further objectives", secondaryObjectives.map(\.description).joined(separator: ", "),
+              other.secondaryObjectives.map(\.description).joined(separator: ", "))
         check("grid points", gridPoints.map(String.init) ?? "none", other.gridPoints.map(String.init) ?? "none")
         return d
     }

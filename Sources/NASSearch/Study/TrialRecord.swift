@@ -34,6 +34,9 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var fidelity: Double?
     /// For a failed trial: deterministic, transient or interrupted.
     public var failureKind: FailureKind?
+    /// The secondary objectives' values as a JSON object (name → value; nil for a study with
+    /// one objective, or a trial without a result).
+    public var secondaryValues: String?
 
     public init(number: Int, key: String, decisions: String, status: TrialStatus, accuracy: Double? = nil, latencyMs: Double? = nil,
                 reward: Double? = nil, macs: Int? = nil, params: Int? = nil, error: String? = nil, startedAt: Double,
@@ -49,7 +52,26 @@ public struct TrialRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     enum CodingKeys: String, CodingKey {
         case number, key, decisions, status, accuracy, latencyMs = "latency_ms", reward, macs, params, error,
              startedAt = "started_at", finishedAt = "finished_at", finishOrder = "finish_order", worker, parent,
-             fidelity, failureKind = "failure_kind", value
+             fidelity, failureKind = "failure_kind", value, secondaryValues = "secondary_values"
+    }
+
+    /// `secondaryValues` decoded (empty when there are none).
+    public var secondary: [String: Double] {
+        get { secondaryValues.flatMap { try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8)) } ?? [:] }
+        set {
+            guard !newValue.isEmpty else { secondaryValues = nil; return }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            secondaryValues = (try? encoder.encode(newValue)).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// The value of `objective` for this trial: the first objective's `value`, a secondary
+    /// one's from `secondary`, latency from `latencyMs`.
+    public func value(of objective: Objective, primary: Objective) -> Double? {
+        if objective == primary { return value ?? (primary == .accuracy ? accuracy : nil) }
+        if objective == .latency { return latencyMs }
+        return secondary[objective.name]
     }
 
     public var values: [String] {

@@ -48,30 +48,44 @@ struct EvaluatorOptions: ParsableArguments {
     @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
     var trialTimeout: Double = 600
 
-    @Option(help: "The metric to optimise: accuracy (default), or another a table column or a command's output names (e.g. mse, loss); give --direction with it.")
-    var objective: String = Objective.accuracy.name
+    @Option(help: "The metric to optimise: accuracy (default), or another a table column or a command's output names (e.g. mse, loss); give --direction with it. Given more than once (with one --direction each, in order), the further metrics are secondary objectives: recorded per trial, traded against the first by --strategy nsga2 and in the Pareto front.")
+    var objective: [String] = []
 
-    @Option(help: "minimize or maximize the objective (default: maximize for accuracy; required for any other objective).")
-    var direction: Direction?
+    @Option(help: "minimize or maximize the objective (default: maximize for accuracy; required for any other objective; once per --objective).")
+    var direction: [Direction] = []
 
-    /// `--objective` with its direction.
-    func studyObjective() throws -> Objective {
-        if objective == Objective.accuracy.name {
-            if direction == .minimize { throw ValidationError("--direction minimize: accuracy is maximised; name another --objective to minimise it") }
-            return .accuracy
+    /// Every `--objective` with its direction (accuracy alone when none is named).
+    func studyObjectives() throws -> [Objective] {
+        let names = objective.isEmpty ? [Objective.accuracy.name] : objective
+        if names.count > 1 {
+            guard direction.count == names.count else {
+                throw ValidationError("--objective is given \(names.count) times: give --direction \(names.count) times too, one per objective in the same order (got \(direction.count))")
+            }
+            guard Set(names).count == names.count else { throw ValidationError("--objective names one metric twice: \(names.joined(separator: ", "))") }
+        } else if direction.count > 1 {
+            throw ValidationError("--direction is given \(direction.count) times for one --objective")
         }
-        guard let direction else {
-            throw ValidationError("--objective \(objective): say whether to --direction minimize or --direction maximize it")
+        return try zip(names.indices, names).map { i, name in
+            let given = i < direction.count ? direction[i] : nil
+            if name == Objective.accuracy.name {
+                if given == .minimize { throw ValidationError("--direction minimize: accuracy is maximised; name another --objective to minimise it") }
+                return .accuracy
+            }
+            guard let given else {
+                throw ValidationError("--objective \(name): say whether to --direction minimize or --direction maximize it")
+            }
+            return Objective(name: name, direction: given)
         }
-        return Objective(name: objective, direction: direction)
     }
 
     func validate() throws {
         guard trialTimeout > 0 else { throw ValidationError("--trial-timeout must be positive.") }
-        guard !objective.isEmpty, objective.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
-            throw ValidationError("--objective must be a metric name of letters, digits, '_' and '-' (got '\(objective)').")
+        for objective in objective {
+            guard !objective.isEmpty, objective.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                throw ValidationError("--objective must be a metric name of letters, digits, '_' and '-' (got '\(objective)').")
+            }
+            guard objective != "latency_ms" else { throw ValidationError("--objective latency_ms: latency is the study's second axis already; name the metric to trade it against.") }
         }
-        guard objective != "latency_ms" else { throw ValidationError("--objective latency_ms: latency is the study's second axis already; name the metric to trade it against.") }
         if let imageSize, !(1...ImageDataset.maximumSide).contains(imageSize) {
             throw ValidationError("--image-size must be 1 to \(ImageDataset.maximumSide) pixels (got \(imageSize)).")
         }
@@ -112,10 +126,11 @@ struct EvaluatorOptions: ParsableArguments {
     /// `scheduleEpochs` is a scheduler's top rung (the proxy's schedule spans it).
     func make(space: SearchSpace, workDirectory: String, seed: UInt64, scheduleEpochs: Double? = nil) throws -> any Evaluator {
         let text = evaluator ?? (space.network != nil || space.training != nil ? "proxy" : "")
-        let objective = try studyObjective()
+        let objectives = try studyObjectives()
+        let objective = objectives[0], secondary = Array(objectives.dropFirst())
         if text == "proxy" {
-            guard objective == .accuracy else {
-                throw ValidationError("--objective \(objective.name): the proxy evaluator reports accuracy only; use --objective accuracy, or a table or command evaluator that reports \(objective.name)")
+            guard objectives == [.accuracy] else {
+                throw ValidationError("--objective \(objectives.map(\.name).filter { $0 != "accuracy" }.joined(separator: ", ")): the proxy evaluator reports accuracy only; use --objective accuracy, or a table or command evaluator that reports it")
             }
             if let training = space.training {
                 guard scheduleEpochs == nil else {
@@ -131,7 +146,7 @@ struct EvaluatorOptions: ParsableArguments {
                                       imageSide: imageSize, augment: augment.value)
         }
         if text.hasPrefix("table:") {
-            return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space, objective: objective)
+            return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space, objective: objective, secondary: secondary)
         }
         if text.hasPrefix("command:") {
             return try CommandEvaluator(command: String(text.dropFirst("command:".count)), timeoutSeconds: trialTimeout, space: space,
