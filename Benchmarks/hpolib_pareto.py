@@ -4,7 +4,7 @@ naval propulsion, nasctl's NSGA-II (and its single-objective strategies, which r
 objective too) against Optuna's NSGAIISampler and RandomSampler, same table, same budget, same
 seeds, in one run (../shared/BENCHMARKING.md, "Hyper-parameter benchmarks").
 
-The table has one metric, `mse`; the second is the network's parameter count, computed from its
+The table has one metric, `mse`; the second, `n_params`, is the network's parameter count, computed from its
 two hidden widths: (16 + 1) * n_units_1 + (n_units_1 + 1) * n_units_2 + (n_units_2 + 1), 16 input
 features (the naval data set's). It is written with the table to a temporary folder, never into
 the repository. Both objectives are minimised.
@@ -41,13 +41,13 @@ def write_table(source, target):
     rows = {}
     with open(source) as f, open(target, "w", newline="") as out:
         reader = csv.DictReader(f)
-        writer = csv.DictWriter(out, fieldnames=reader.fieldnames + ["params"])
+        writer = csv.DictWriter(out, fieldnames=reader.fieldnames + ["n_params"])
         writer.writeheader()
         for r in reader:
-            r["params"] = params(int(float(r["n_units_1"])), int(float(r["n_units_2"])))
+            r["n_params"] = params(int(float(r["n_units_1"])), int(float(r["n_units_2"])))
             writer.writerow(r)
             key = tuple(r[c] if c in CATEGORICAL else float(r[c]) for c in COLUMNS)
-            rows[key] = (float(r["mse"]), float(r["params"]))
+            rows[key] = (float(r["mse"]), float(r["n_params"]))
     return rows
 
 
@@ -66,12 +66,12 @@ def hypervolume(points, low, high):
 def run_nasctl(strategy, seed, trials, population, workdir, table_path):
     study = os.path.join(workdir, f"nasctl-{strategy}-{seed}")
     subprocess.run([NASCTL, "search", "--space", SPACE, "--evaluator", f"table:{table_path}",
-                    "--objective", "mse", "--direction", "minimize", "--objective", "params", "--direction", "minimize",
+                    "--objective", "mse", "--direction", "minimize", "--objective", "n_params", "--direction", "minimize",
                     "--strategy", strategy, "--population", str(population), "--sample", "3",
                     "--cycles", str(trials), "--workers", "1", "--seed", str(seed), "--study", study, "--json"],
                    check=True, capture_output=True, text=True)
     with open(os.path.join(study, "trials.csv")) as f:
-        return [(float(r["mse"]), float(r["params"])) for r in csv.DictReader(f) if r["status"] in ("done", "cached")]
+        return [(float(r["mse"]), float(r["n_params"])) for r in csv.DictReader(f) if r["status"] in ("done", "cached")]
 
 
 def run_optuna(sampler_name, seed, trials, population, table):

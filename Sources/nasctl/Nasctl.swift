@@ -11,6 +11,6 @@ struct Nasctl: ParsableCommand {
         profile the device's layers into a latency table, search the MNasNet space with \
         regularized evolution, report the accuracy/latency Pareto front.
         """,
-        subcommands: [DeviceCommand.self, ProfileCommand.self, PredictCommand.self, MeasureCommand.self, ValidateCommand.self, SearchCommand.self, FinalizeCommand.self, ParetoCommand.self, TrainCommand.self, EvaluateCommand.self, ExportCommand.self, ClassifyCommand.self]
+        subcommands: [DeviceCommand.self, ProfileCommand.self, PredictCommand.self, MeasureCommand.self, ValidateCommand.self, SearchCommand.self, WorkerCommand.self, FinalizeCommand.self, ParetoCommand.self, TrainCommand.self, EvaluateCommand.self, ExportCommand.self, ClassifyCommand.self]
     )
 }

@@ -70,6 +70,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Resume a study even though its settings differ.")
     var forceResume = false
 
+    @Option(help: "PostgreSQL studies: seconds between heartbeats of this process's running trials; another worker takes a trial over after three missed ones.")
+    var heartbeat: Double = 10
+
     @Option(help: "Retries of a transient evaluation failure (a time-out, a signal, files that could not be written) before the trial fails.")
     var retries: Int = 1
 
@@ -94,6 +97,7 @@ struct SearchCommand: ParsableCommand {
         guard population >= 1, sample >= 1 else { throw ValidationError("--population and --sample must be at least 1.") }
         guard cycles >= 1 else { throw ValidationError("--cycles must be at least 1 (got \(cycles)).") }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
+        guard heartbeat > 0 && heartbeat.isFinite else { throw ValidationError("--heartbeat must be a positive number of seconds (got \(heartbeat)).") }
         guard retries >= 0 else { throw ValidationError("--retries must be 0 or more (got \(retries)).") }
         guard w.isFinite else { throw ValidationError("--w must be a finite number (got \(w)).") }
         guard w <= 0 else { throw ValidationError("--w must be 0 or negative (got \(w)): a positive exponent rewards slowness.") }
@@ -151,20 +155,7 @@ struct SearchCommand: ParsableCommand {
         // Without latency the target is never used; 1 ms is recorded so that a resume compares equal.
         let target = targetMs ?? 1
         let reward = hard ? Reward.hard(targetMs: target) : Reward.soft(targetMs: target, w: w)
-        let searchStrategy: any SearchStrategy
-        switch strategy {
-        case "random": searchStrategy = RandomSearch(space: space)
-        case "tpe": searchStrategy = TreeParzenEstimator(space: space)
-        case "reinforce": searchStrategy = Reinforce(space: space)
-        case "nsga2": searchStrategy = NSGA2(space: space, population: max(2, population))
-        case "grid":
-            let grid = GridSearch(space: space, points: gridPoints)
-            guard grid.size <= cycles else {
-                throw ValidationError("--strategy grid: the grid of '\(space.name)' has \(grid.size == .max ? "more than \(Int.max)" : "\(grid.size)") architectures, more than --cycles \(cycles); raise --cycles to \(grid.size) or use another strategy")
-            }
-            searchStrategy = grid
-        default: searchStrategy = RegularizedEvolution(space: space, population: population, sample: sample)
-        }
+        let searchStrategy = try makeStrategy(strategy, space: space, population: population, sample: sample, gridPoints: gridPoints, cycles: cycles)
         var settings = StudySettings(space: space.name, spaceDigest: space.digest, spaceFile: space.source, table: tablePath, tableDigest: tableDigest,
                                      evaluator: accuracy.name, strategy: strategy, scheduler: scheduler.name, reward: reward, population: population,
                                      sample: sample, budget: cycles, seed: seed)
@@ -174,9 +165,14 @@ struct SearchCommand: ParsableCommand {
         let ownership = try locator.acquireOwnership()  // before anything is written to the study
         defer { ownership.release() }
         let store = try locator.open(settings: settings, forceResume: forceResume)
+        if let shared = store as? PostgresStudyStore {
+            // What `nasctl worker` on another machine needs: the space and the target's table.
+            try shared.attach(space: try String(contentsOfFile: space.source, encoding: .utf8),
+                              table: try tablePath.map { try String(contentsOfFile: $0, encoding: .utf8) })
+        }
         let searcher = try WorkerLoop(space: space, strategy: searchStrategy, scheduler: scheduler, evaluator: accuracy, latency: latency,
                                       reward: reward, store: store, budget: cycles, workers: workers, seed: seed, retries: retries,
-                                      checkpoints: (studyDir as NSString).appendingPathComponent("checkpoints"))
+                                      checkpoints: (studyDir as NSString).appendingPathComponent("checkpoints"), heartbeatSeconds: heartbeat)
         if !json {
             FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy)\(scheduler.name == FlatScheduler.schedulerName ? "" : ", scheduler \(scheduler.name)"), \(accuracy.name), \(objective == .accuracy ? "" : "\(objective), ")\(targetMs.map { "target \($0) ms" } ?? "no latency"), study \(locator)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
         }
@@ -229,6 +225,24 @@ struct SearchCommand: ParsableCommand {
         f.dateFormat = "yyyyMMdd-HHmmss"
         f.timeZone = TimeZone(identifier: "UTC")
         return f.string(from: Date())
+    }
+}
+
+/// The strategy named `name` (a study's `strategy`), with its settings.
+func makeStrategy(_ name: String, space: SearchSpace, population: Int, sample: Int, gridPoints: Int, cycles: Int) throws -> any SearchStrategy {
+    switch name {
+    case "random": return RandomSearch(space: space)
+    case "tpe": return TreeParzenEstimator(space: space)
+    case "reinforce": return Reinforce(space: space)
+    case "nsga2": return NSGA2(space: space, population: max(2, population))
+    case "grid":
+        let grid = GridSearch(space: space, points: gridPoints)
+        guard grid.size <= cycles else {
+            throw ValidationError("--strategy grid: the grid of '\(space.name)' has \(grid.size == .max ? "more than \(Int.max)" : "\(grid.size)") architectures, more than --cycles \(cycles); raise --cycles to \(grid.size) or use another strategy")
+        }
+        return grid
+    case "evolution": return RegularizedEvolution(space: space, population: population, sample: sample)
+    default: throw ValidationError("unknown strategy '\(name)'")
     }
 }
 

@@ -8,14 +8,14 @@ import Testing
 /// latency: the table reads each column, trials record each value, NSGA-II ranks by all of them,
 /// the study's front is the non-dominated set and a stopped search resumes as if uninterrupted.
 @Suite struct SecondaryObjectiveTests {
-    /// Four decisions of four widths: `mse` falls and `params` grows with the total width, with
+    /// Four decisions of four widths: `mse` falls and `size` grows with the total width, with
     /// seeded noise so that the trade-off has a ragged front.
     static let space = try! SearchSpace.parse(yaml: "name: mlp\nkind: decisions\ndecisions: {a: {ordinal: [8, 16, 32, 64]}, b: {ordinal: [8, 16, 32, 64]}, c: {ordinal: [8, 16, 32, 64]}, act: [relu, tanh, elu, gelu]}")
-    static let mse = Objective(name: "mse", direction: .minimize), params = Objective(name: "params", direction: .minimize)
+    static let mse = Objective(name: "mse", direction: .minimize), size = Objective(name: "size", direction: .minimize)
 
     static func tableCSV() -> String {
         var rng = SplitMix64(seed: 7)
-        var lines = ["a,b,c,act,mse,params"]
+        var lines = ["a,b,c,act,mse,size"]
         for a in [8, 16, 32, 64] { for b in [8, 16, 32, 64] { for c in [8, 16, 32, 64] { for act in ["relu", "tanh", "elu", "gelu"] {
             let width = Double(a + b + c)
             let mse = 1 / width + Double(abs(rng.uniform(1))) * 0.004
@@ -25,29 +25,29 @@ import Testing
     }
 
     static func table() throws -> TableEvaluator {
-        try TableEvaluator(csv: tableCSV(), space: space, source: "mlp.csv", objective: mse, secondary: [params])
+        try TableEvaluator(csv: tableCSV(), space: space, source: "mlp.csv", objective: mse, secondary: [size])
     }
 
     static func studySettings(budget: Int) -> StudySettings {
         var s = settings(space, strategy: "nsga2", budget: budget)
         s.objective = mse
-        s.secondaryObjectives = [params]
+        s.secondaryObjectives = [size]
         return s
     }
 
     @Test func theTableReadsEverySecondaryColumnAndNamesMissingOnes() throws {
         let table = try Self.table()
         let e = table.evaluate(EvaluationRequest(arch: Architecture(spaceName: "mlp", values: ["16", "32", "8", "tanh"]), trial: 0))
-        #expect(e.metrics["params"] == Double(16 * 32 + 32 * 8 + 8))
+        #expect(e.metrics["size"] == Double(16 * 32 + 32 * 8 + 8))
         #expect(e.metrics["mse"] != nil && e.metrics.count == 2)
         #expect(throws: SearchError.self) {
             try TableEvaluator(csv: Self.tableCSV(), space: Self.space, source: "mlp.csv", objective: Self.mse, secondary: [Objective(name: "flops", direction: .minimize)])
         }
         do {
-            _ = try TableEvaluator(csv: "a,b,c,act,mse,params\n8,8,8,relu,0.1,many\n", space: Self.space, source: "bad.csv", objective: Self.mse, secondary: [Self.params])
+            _ = try TableEvaluator(csv: "a,b,c,act,mse,size\n8,8,8,relu,0.1,many\n", space: Self.space, source: "bad.csv", objective: Self.mse, secondary: [Self.size])
             Issue.record("accepted a non-number")
         } catch {
-            #expect("\(error)".contains("bad.csv:2:") && "\(error)".contains("params 'many' is not a number"), "\(error)")
+            #expect("\(error)".contains("bad.csv:2:") && "\(error)".contains("size 'many' is not a number"), "\(error)")
         }
     }
 
@@ -61,36 +61,36 @@ import Testing
         let table = try Self.table()
         for t in done {
             let e = table.evaluate(EvaluationRequest(arch: Architecture(spaceName: "mlp", values: t.values), trial: t.number))
-            #expect(t.value == e.metrics["mse"] && t.secondary == ["params": e.metrics["params"]!])
+            #expect(t.value == e.metrics["mse"] && t.secondary == ["size": e.metrics["size"]!])
             #expect(t.reward == -t.value!)  // a minimised objective's reward is its negation
         }
         // The front, checked pair by pair (not with the ranking code under test).
         let report = StudyReport(space: Self.space, settings: store.settings, trials: trials)
         func dominated(_ t: TrialRecord) -> Bool {
             done.contains { o in
-                o.value! <= t.value! && o.secondary["params"]! <= t.secondary["params"]! && (o.value! < t.value! || o.secondary["params"]! < t.secondary["params"]!)
+                o.value! <= t.value! && o.secondary["size"]! <= t.secondary["size"]! && (o.value! < t.value! || o.secondary["size"]! < t.secondary["size"]!)
             }
         }
         #expect(Set(report.front.map(\.number)) == Set(done.filter { !dominated($0) }.map(\.number)))
         #expect(report.front.count >= 2)
-        #expect(report.front.map { $0.secondary["params"]! } == report.front.map { $0.secondary["params"]! }.sorted())
-        #expect(report.horizontalAxis == Self.params)
+        #expect(report.front.map { $0.secondary["size"]! } == report.front.map { $0.secondary["size"]! }.sorted())
+        #expect(report.horizontalAxis == Self.size)
         // Reports name both objectives.
-        #expect(report.trialsCSV().hasPrefix("trial,key,status,mse,params,accuracy,"))
+        #expect(report.trialsCSV().hasPrefix("trial,key,status,mse,size,accuracy,"))
         #expect(report.paretoCSV().split(separator: "\n").count == report.front.count + 1)
         let svg = ParetoPlot(report: report).svg()
-        #expect(svg.contains("mse against params") && svg.contains("params (lower is better)") && !svg.contains("target "))
+        #expect(svg.contains("mse against size") && svg.contains("size (lower is better)") && !svg.contains("target "))
         #expect(svg.components(separatedBy: "class=\"trial\"").count - 1 == done.count)
         let summary = report.summary(studyDirectory: "x")
-        #expect(summary.secondary_objectives == [Self.params] && summary.best?.secondary?["params"] != nil)
+        #expect(summary.secondary_objectives == [Self.size] && summary.best?.secondary?["size"] != nil)
     }
 
-    /// NSGA-II ranks members by both evaluator objectives: a member better in params only
+    /// NSGA-II ranks members by both evaluator objectives: a member better in size only
     /// survives beside one better in mse only.
     @Test func nsga2PointsAreEveryObjective() {
         let arch = Architecture(spaceName: "mlp", values: ["8", "8", "8", "relu"])
         let members = [(0.1, 500.0), (0.2, 100.0), (0.3, 600.0)].enumerated().map { i, p in
-            Member(trial: i, arch: arch, reward: -p.0, objectives: [ObjectiveValue(Self.mse, p.0), ObjectiveValue(Self.params, p.1)])
+            Member(trial: i, arch: arch, reward: -p.0, objectives: [ObjectiveValue(Self.mse, p.0), ObjectiveValue(Self.size, p.1)])
         }
         let (points, directions) = NSGA2.points(members)
         #expect(points == [[0.1, 500], [0.2, 100], [0.3, 600]] && directions == [.minimize, .minimize])
@@ -101,10 +101,10 @@ import Testing
     /// The ledger's members carry the secondary values (what NSGA-II reads), after a reload too.
     @Test func membersCarryTheSecondaryValues() throws {
         var t = TrialRecord(number: 3, key: "k", decisions: "[\"8\",\"8\",\"8\",\"relu\"]", status: .done, reward: -0.1, startedAt: 0, worker: 0, value: 0.1)
-        t.secondary = ["params": 136]
-        let values = TrialLedger.objectives(of: t, objective: Self.mse, secondary: [Self.params])
-        #expect(values == [ObjectiveValue(Self.mse, 0.1), ObjectiveValue(Self.params, 136)])
-        #expect(t.secondaryValues == "{\"params\":136}")
+        t.secondary = ["size": 136]
+        let values = TrialLedger.objectives(of: t, objective: Self.mse, secondary: [Self.size])
+        #expect(values == [ObjectiveValue(Self.mse, 0.1), ObjectiveValue(Self.size, 136)])
+        #expect(t.secondaryValues == "{\"size\":136}")
     }
 
     /// Stopped after some trials and resumed, the study holds what an uninterrupted run does.

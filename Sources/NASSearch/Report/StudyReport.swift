@@ -167,6 +167,11 @@ public struct StudyReport: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The columns of trials.csv and pareto.csv besides accuracy, latency and the objectives
+    /// and decisions: an objective may not take one of these names.
+    public static let reservedColumns = ["trial", "key", "status", "reward", "fidelity", "macs", "params", "error", "started_at", "finished_at",
+                                         "worker", "parent", "final_test_accuracy"]
+
     /// The objectives with a column of their own (accuracy has its column already).
     var extraColumns: [String] { settings.objectives.filter { $0 != .accuracy }.map(\.name) }
 

@@ -71,6 +71,23 @@ struct TrialLedger {
         remember(trial, arch: arch)
     }
 
+    /// A trial another worker of a shared study finished: recorded, remembered (its failure
+    /// not cached: it may be that machine's), in the history by the order it is seen.
+    mutating func absorb(_ trial: TrialRecord, arch: Architecture) {
+        triedKeys.insert(trial.key)
+        remember(trial, arch: arch, cacheFailures: false)
+    }
+
+    /// Forgets a trial this process was running but another worker has taken over.
+    mutating func dropInFlight(_ key: String) { inFlight[key] = nil }
+
+    /// Trials being evaluated by this process.
+    var inFlightCount: Int { inFlight.count }
+
+    /// A shared study's leftovers are claimed through the store, one at a time, not taken
+    /// from what was loaded (another worker may be running them).
+    mutating func discardLeftovers() { leftovers = [] }
+
     /// A recorded earlier result for `key` that a repeat proposal reuses.
     func earlierResult(for key: String) -> TrialRecord? { resultsByKey[key] }
 

@@ -20,6 +20,13 @@ import NASSpace
 /// the checkpoint its evaluator left in `checkpoints/trial-N` and cost no cycle: `--cycles`
 /// counts architectures. Every rung's result is kept as a report (but the single result of a
 /// flat evaluation). When the scheduler is done, trials still paused below the top are `pruned`.
+///
+/// A shared study (PostgreSQL, `StudyStore.isShared`) has other workers on other machines: before
+/// each proposal the loop folds in what they finished (`SharedStudySync`), so the population and
+/// the cache are the study's; it takes over trials whose worker stopped beating
+/// (`claimAbandoned`, after `3 × heartbeatSeconds`), renews its own trials' heartbeats on a
+/// thread, discards its result for a trial another worker took over from it, and once the
+/// study's budget is given out waits while other workers' trials could still come back.
 public final class WorkerLoop: @unchecked Sendable {
     public typealias Progress = SearchProgress
 
@@ -41,13 +48,23 @@ public final class WorkerLoop: @unchecked Sendable {
     private var budget: TrialBudget
     private var reports: [TrialReport]
     private var firstError: Error?
+    /// A shared study's view of the other workers (unused otherwise).
+    private var sync = SharedStudySync()
+    /// Seconds between heartbeats of a shared study's running trials; three missed ones and
+    /// another worker takes the trial over.
+    let heartbeatSeconds: Double
     /// Set by `run`: true once the user asked the search to stop (Ctrl-C).
     private var shouldStop: @Sendable () -> Bool = { false }
 
     public init(space: SearchSpace, strategy: any SearchStrategy, scheduler: any Scheduler = FlatScheduler(), evaluator: any Evaluator,
                 latency: @escaping LatencyModel, reward: Reward, store: any StudyStore, budget: Int, workers: Int, seed: UInt64,
-                retries: Int = 1, checkpoints: String? = nil) throws {
+                retries: Int = 1, checkpoints: String? = nil, heartbeatSeconds: Double = 10) throws {
         precondition(retries >= 0, "WorkerLoop: retries must be >= 0")
+        precondition(heartbeatSeconds > 0, "WorkerLoop: heartbeatSeconds must be positive")
+        self.heartbeatSeconds = heartbeatSeconds
+        if store.isShared && scheduler.name != FlatScheduler.schedulerName {
+            throw SearchError.badScheduler("\(scheduler.name) on a study shared by several workers (\(store.locator)) is not supported yet: its trials run at one fidelity; use --scheduler none, or a folder study")
+        }
         self.space = space; self.strategy = strategy; self.scheduler = scheduler; self.evaluator = evaluator; self.retries = retries
         self.checkpoints = checkpoints
         self.scorer = TrialScorer(latency: latency, reward: reward, objective: store.settings.objective, secondary: store.settings.secondaryObjectives)
@@ -65,6 +82,13 @@ public final class WorkerLoop: @unchecked Sendable {
             }
         }
         ledger.load(stored) { counted.count($0.status) }
+        if store.isShared {
+            ledger.discardLeftovers()
+            var sync = SharedStudySync()
+            for trial in stored where trial.finishOrder != nil { sync.ended(trial.number, finishOrder: trial.finishOrder) }
+            sync.seen(upTo: stored.compactMap(\.finishOrder).max() ?? -1)
+            self.sync = sync
+        }
         self.ledger = ledger
         self.budget = counted
         self.reports = try store.reports()
@@ -85,6 +109,8 @@ public final class WorkerLoop: @unchecked Sendable {
         self.shouldStop = shouldStop
         let ownership = try store.acquireOwnership()
         defer { ownership.release() }
+        let heartbeat = store.isShared ? HeartbeatThread(interval: heartbeatSeconds) { [store] in try store.heartbeat() } : nil
+        defer { heartbeat?.stop() }
         let start = Date()
         let usedBefore = trialsUsed
         let group = DispatchGroup()
@@ -274,7 +300,14 @@ public final class WorkerLoop: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         while firstError == nil && !shouldStop() {
-            if var trial = ledger.takeLeftover() {
+            var leftover = ledger.takeLeftover()
+            if store.isShared {
+                do {
+                    try sync.pull(from: store, into: &ledger, budget: &budget, space: space.name)
+                    leftover = try store.claimAbandoned(worker: worker, graceSeconds: 3 * heartbeatSeconds)
+                } catch { firstError = error; return nil }
+            }
+            if var trial = leftover {
                 trial.worker = worker
                 trial.status = .running
                 do { try store.begin(trial) } catch { firstError = error; return nil }
@@ -308,8 +341,17 @@ public final class WorkerLoop: @unchecked Sendable {
                 guard !budget.isExhausted else { return nil }
                 start = fidelity
             }
-            let number: Int
-            do { number = try store.claimTrialNumber() } catch { firstError = error; return nil }
+            let claimed: Int?
+            do { claimed = try store.claimTrialNumber(below: budget.total) } catch { firstError = error; return nil }
+            guard let number = claimed else {
+                // The study's budget is given out. Another worker's trial may still come back
+                // (its worker dies): wait for it while any is running elsewhere.
+                let elsewhere: Int
+                do { elsewhere = store.isShared ? try store.unfinishedCount() - ledger.inFlightCount : 0 } catch { firstError = error; return nil }
+                guard elsewhere > 0 else { return nil }
+                _ = lock.wait(until: Date().addingTimeInterval(min(1, heartbeatSeconds)))
+                continue
+            }
             var rng = SplitMix64(seed: seed &+ UInt64(number) &* 0x9E37_79B9_7F4A_7C15)
             let proposal = strategy.propose(history: ledger.history, pending: ledger.pendingArchitectures, tried: ledger.triedKeys, rng: &rng)
             let key = proposal.arch.key(in: space)
@@ -333,6 +375,7 @@ public final class WorkerLoop: @unchecked Sendable {
                 trial.finishedAt = trial.startedAt
                 do { trial = try store.finish(trial) } catch { firstError = error; return nil }
                 ledger.end(trial, arch: proposal.arch)
+                sync.ended(trial.number, finishOrder: trial.finishOrder)
                 budget.count(trial.status)
                 continue
             }
@@ -349,8 +392,20 @@ public final class WorkerLoop: @unchecked Sendable {
         defer { lock.unlock() }
         var trial = trial
         trial.finishedAt = Date().timeIntervalSince1970
-        do { trial = try store.finish(trial) } catch { if firstError == nil { firstError = error } }
+        do {
+            trial = try store.finish(trial)
+        } catch SearchError.superseded(let number, let study) {
+            // Presumed dead and taken over: the other worker's run of this trial counts.
+            FileHandle.standardError.write(Data("nasctl: \(SearchError.superseded(number, study))\n".utf8))
+            ledger.dropInFlight(trial.key)
+            if work.claimed { budget.release() }
+            lock.broadcast()
+            return
+        } catch {
+            if firstError == nil { firstError = error }
+        }
         ledger.end(trial, arch: work.arch)
+        sync.ended(trial.number, finishOrder: trial.finishOrder)
         if work.claimed {
             budget.release()
             budget.count(trial.status)

@@ -11,9 +11,13 @@ import Foundation
 /// next trial number and finish order), `nasctl_trials` (one row per trial, the columns of
 /// `TrialRecord`), `nasctl_reports` (intermediate results, in the order recorded).
 ///
-/// Ownership: one search at a time owns a study (a session advisory lock, which the server
-/// drops when the owner's connection ends however it ends); a second is refused, naming the
-/// owner's application name (pid and host).
+/// Shared by many workers: there is no owner. A trial is claimed by the process that writes it
+/// first (a claim token naming its pid and host) and every later write of it must carry that
+/// claim; a worker keeps its running trials' heartbeats fresh (`heartbeat`), and one whose
+/// heartbeat is older than a grace period is taken over by the next free worker under its
+/// number (`claimAbandoned`). The presumed-dead worker's late result is then refused
+/// (`SearchError.superseded`) instead of recorded twice. The budget is enforced by the claim
+/// of trial numbers itself (`next_trial < budget` in the same `UPDATE`).
 public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
     public static let schemaVersion = 1
     public let address: PostgresAddress
@@ -21,6 +25,11 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
     public var locator: StudyLocator { .postgres(address) }
     let session: PostgresSession
     private let readOnly: Bool
+    /// This process's (this store's) claims: `pid@host/run`, shared by its claim tokens.
+    private let processToken = "\(getpid())@\(ProcessInfo.processInfo.hostName)/\(UUID().uuidString.prefix(8))"
+    /// Trial number → the claim token this store wrote it with (while it may still write it).
+    private var claims: [Int: String] = [:]
+    private let claimsLock = NSLock()
 
     /// Opens the study (creating the schema and the study when absent); a present study's
     /// settings must equal `settings` unless `forceResume`.
@@ -82,14 +91,16 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
             guard version == nil else { return }
             _ = try query("""
                 CREATE TABLE nasctl_studies (name TEXT PRIMARY KEY, settings TEXT NOT NULL, next_trial BIGINT NOT NULL,
-                                             next_finish BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL)
+                                             next_finish BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                                             space_text TEXT, table_text TEXT)
                 """, [])
             _ = try query("""
                 CREATE TABLE nasctl_trials (study TEXT NOT NULL REFERENCES nasctl_studies(name), number BIGINT NOT NULL, key TEXT NOT NULL,
                     decisions TEXT NOT NULL, status TEXT NOT NULL, accuracy DOUBLE PRECISION, value DOUBLE PRECISION,
                     latency_ms DOUBLE PRECISION, reward DOUBLE PRECISION, macs BIGINT, params BIGINT, error TEXT,
                     started_at DOUBLE PRECISION NOT NULL, finished_at DOUBLE PRECISION, finish_order BIGINT, worker BIGINT NOT NULL,
-                    parent BIGINT, fidelity DOUBLE PRECISION, failure_kind TEXT, secondary_values TEXT, PRIMARY KEY (study, number))
+                    parent BIGINT, fidelity DOUBLE PRECISION, failure_kind TEXT, secondary_values TEXT,
+                    claim TEXT, heartbeat_at DOUBLE PRECISION, attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (study, number))
                 """, [])
             _ = try query("""
                 CREATE TABLE nasctl_reports (id BIGSERIAL PRIMARY KEY, study TEXT NOT NULL REFERENCES nasctl_studies(name),
@@ -120,13 +131,16 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
         return t
     }
 
-    public func claimTrialNumber() throws -> Int {
+    public func claimTrialNumber(below budget: Int) throws -> Int? {
         try writable()
-        guard let n = try session.query("UPDATE nasctl_studies SET next_trial = next_trial + 1 WHERE name = $1 RETURNING next_trial - 1",
-                                        [.text(address.study)]).first?.first?.int else {
+        if let n = try session.query("UPDATE nasctl_studies SET next_trial = next_trial + 1 WHERE name = $1 AND next_trial < $2 RETURNING next_trial - 1",
+                                     [.text(address.study), .int(budget)]).first?.first?.int {
+            return n
+        }
+        guard try !session.query("SELECT 1 FROM nasctl_studies WHERE name = $1", [.text(address.study)]).isEmpty else {
             throw SearchError.study(address.description, "the study vanished from the database")
         }
-        return n
+        return nil
     }
 
     public func begin(_ trial: TrialRecord) throws {
@@ -148,14 +162,29 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
         }
     }
 
+    /// Writes `t` under this store's claim on it (a new claim for a trial it has not written);
+    /// refused with `SearchError.superseded` when another worker has claimed the trial since.
     private func upsert(_ t: TrialRecord, query: (String, [SQLValue]) throws -> [[SQLValue]]) throws {
+        claimsLock.lock()
+        let token = claims[t.number] ?? newToken()
+        claims[t.number] = t.status.needsEvaluation || t.status == .paused ? token : nil
+        claimsLock.unlock()
         let values: [SQLValue] = [.text(address.study), .int(t.number), .text(t.key), .text(t.decisions), .text(t.status.rawValue), t.accuracy.sql,
                                   t.value.sql, t.latencyMs.sql, t.reward.sql, t.macs.sql, t.params.sql, t.error.sql, .double(t.startedAt),
                                   t.finishedAt.sql, t.finishOrder.sql, .int(t.worker), t.parent.sql, t.fidelity.sql, t.failureKind.map { SQLValue.text($0.rawValue) } ?? .null,
-                                  t.secondaryValues.sql]
+                                  t.secondaryValues.sql, .text(token)]
         let placeholders = (1...values.count).map { "$\($0)" }.joined(separator: ", ")
-        let updates = Self.columns.split(separator: ",").dropFirst().map { c in let c = c.trimmingCharacters(in: .whitespaces); return "\(c) = EXCLUDED.\(c)" }
-        _ = try query("INSERT INTO nasctl_trials (study, \(Self.columns)) VALUES (\(placeholders)) ON CONFLICT (study, number) DO UPDATE SET \(updates.joined(separator: ", "))", values)
+        let updates = (Self.columns.split(separator: ",").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) } + ["claim", "heartbeat_at"])
+            .map { "\($0) = EXCLUDED.\($0)" }
+        let written = try query("""
+            INSERT INTO nasctl_trials (study, \(Self.columns), claim, heartbeat_at) VALUES (\(placeholders), \(Self.now))
+            ON CONFLICT (study, number) DO UPDATE SET \(updates.joined(separator: ", ")) WHERE nasctl_trials.claim IS NOT DISTINCT FROM EXCLUDED.claim
+            RETURNING number
+            """, values)
+        if written.isEmpty {
+            claimsLock.lock(); claims[t.number] = nil; claimsLock.unlock()
+            throw SearchError.superseded(t.number, address.description)
+        }
     }
 
     public func report(_ report: TrialReport) throws {
@@ -176,63 +205,68 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
         }
     }
 
+    /// Stores the space's YAML and the latency table's JSON (their digests are in the settings),
+    /// so that `nasctl worker` on any machine runs the study as it was started. The first
+    /// search to attach them wins; a resume with other files is refused by the digests first.
+    public func attach(space: String, table: String?) throws {
+        try writable()
+        try session.query("UPDATE nasctl_studies SET space_text = COALESCE(space_text, $2), table_text = COALESCE(table_text, $3) WHERE name = $1",
+                          [.text(address.study), .text(space), table.sql])
+    }
+
+    /// The space YAML and latency table JSON `attach` stored (nil: none).
+    public func sharedFiles() throws -> (space: String?, table: String?) {
+        let row = try session.query("SELECT space_text, table_text FROM nasctl_studies WHERE name = $1", [.text(address.study)]).first
+        return (row?[0].text, row?[1].text)
+    }
+
+    /// Many processes work on a PostgreSQL study at once: nothing to own. (Trials are claimed
+    /// one by one instead, and abandoned ones taken over; see `claimAbandoned`.)
     public func acquireOwnership() throws -> StudyOwnership {
         try writable()
-        return try Self.ownership(of: address)
+        return StudyOwnership(releasing: {})
     }
 
-    /// A lease on `address`'s study: a session advisory lock on a connection of its own, held
-    /// until released (or the process ends: the server then drops the connection and its lock).
-    /// Ownership is per process, as for folder studies: leases taken in one process share one
-    /// lock, dropped when the last is released.
-    static func ownership(of address: PostgresAddress) throws -> StudyOwnership {
-        let id = address.description
-        heldLock.lock(); defer { heldLock.unlock() }
-        if let entry = held[id] {
-            held[id] = (entry.session, entry.study, entry.leases + 1)
-            return lease(id)
-        }
-        held[id] = (try lockedSession(address), address.study, 1)
-        return lease(id)
+    public var isShared: Bool { true }
+
+    public func trials(finishedAfter order: Int) throws -> [TrialRecord] {
+        try session.query("SELECT \(Self.columns) FROM nasctl_trials WHERE study = $1 AND finish_order > $2 ORDER BY finish_order",
+                          [.text(address.study), .int(order)]).map(Self.record)
     }
 
-    nonisolated(unsafe) private static var held: [String: (session: PostgresSession, study: String, leases: Int)] = [:]
-    private static let heldLock = NSLock()
+    /// The server's clock in seconds (heartbeats are compared on one clock, whatever the
+    /// workers' clocks say).
+    static let now = "extract(epoch from clock_timestamp())"
 
-    private static func lease(_ id: String) -> StudyOwnership {
-        StudyOwnership {
-            heldLock.lock(); defer { heldLock.unlock() }
-            guard let entry = held[id] else { return }
-            if entry.leases > 1 {
-                held[id] = (entry.session, entry.study, entry.leases - 1)
-            } else {
-                held[id] = nil
-                // Unlock before closing: a closed connection's lock is dropped only when the
-                // server notices the hang-up, which a next owner could race.
-                _ = try? entry.session.query("SELECT pg_advisory_unlock(hashtext($1))", [ownerKey(entry.study)])
-                entry.session.close()
-            }
-        }
+    public func claimAbandoned(worker: Int, graceSeconds: Double) throws -> TrialRecord? {
+        try writable()
+        let token = newToken()
+        let rows = try session.query("""
+            UPDATE nasctl_trials SET status = 'running', claim = $2, worker = $3, heartbeat_at = \(Self.now), attempts = attempts + 1
+            WHERE study = $1 AND number = (
+                SELECT number FROM nasctl_trials WHERE study = $1 AND (status IN ('interrupted', 'stale')
+                    OR (status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < \(Self.now) - $4)))
+                ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING \(Self.columns)
+            """, [.text(address.study), .text(token), .int(worker), .double(graceSeconds)])
+        guard let row = rows.first else { return nil }
+        let trial = try Self.record(row)
+        claimsLock.lock(); claims[trial.number] = token; claimsLock.unlock()
+        return trial
     }
 
-    /// The advisory-lock key owning a study (hashed by the server with `hashtext`).
-    private static func ownerKey(_ study: String) -> SQLValue { .text("nasctl-owner:" + study) }
-
-    /// A connection holding the study's advisory lock, or the refusal naming the holder (what
-    /// another process gets).
-    static func lockedSession(_ address: PostgresAddress) throws -> PostgresSession {
-        let session = try PostgresSession(address, reconnectSeconds: 0)
-        let key = ownerKey(address.study)
-        guard try session.query("SELECT pg_try_advisory_lock(hashtext($1))", [key]).first?.first?.int == 1 else {
-            let holder = try? session.query("""
-                SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                WHERE l.locktype = 'advisory' AND l.granted AND l.objid::bigint = (hashtext($1)::bigint & 4294967295)
-                """, [key]).first?.first?.text
-            session.close()
-            throw SearchError.study(address.description, "the study is in use by another nasctl process (\(holder ?? "holder unknown")); wait for it to finish, or use another study name")
-        }
-        return session
+    public func heartbeat() throws {
+        try session.query("UPDATE nasctl_trials SET heartbeat_at = \(Self.now) WHERE study = $1 AND status = 'running' AND starts_with(claim, $2)",
+                          [.text(address.study), .text(processToken + "/")])
     }
+
+    public func unfinishedCount() throws -> Int {
+        try session.query("SELECT count(*) FROM nasctl_trials WHERE study = $1 AND status IN ('running', 'interrupted', 'stale')",
+                          [.text(address.study)]).first?.first?.int ?? 0
+    }
+
+    /// A claim token of this process: `pid@host/run` then a claim of its own.
+    private func newToken() -> String { processToken + "/" + UUID().uuidString.prefix(8) }
 
     private func writable() throws {
         if readOnly { throw SearchError.study(address.description, "opened read-only (for reports); open it with `nasctl search --study` to add trials") }

@@ -171,8 +171,9 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
         try db.read { db in try TrialRecord.order(Column("number")).fetchAll(db) }
     }
 
-    public func claimTrialNumber() throws -> Int {
+    public func claimTrialNumber(below budget: Int) throws -> Int? {
         counters.lock(); defer { counters.unlock() }
+        guard nextNumber < budget else { return nil }
         defer { nextNumber += 1 }
         return nextNumber
     }

@@ -49,8 +49,8 @@ public enum StudyLocator: Sendable, Equatable, CustomStringConvertible {
                 throw SearchError.study(path, "cannot create the study folder: \(error.localizedDescription)")
             }
             return try StudyOwnership(lockFile: SQLiteStudyStore.lockPath(path), study: path)
-        case let .postgres(address):
-            return try PostgresStudyStore.ownership(of: address)
+        case .postgres:
+            return StudyOwnership(releasing: {})  // shared by many workers: see PostgresStudyStore
         }
     }
 

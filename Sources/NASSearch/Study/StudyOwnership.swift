@@ -55,7 +55,8 @@ public final class StudyOwnership: @unchecked Sendable {
         Self.held[path] = (fd, 1)
     }
 
-    /// A lease another store holds (a PostgreSQL advisory lock); `release` runs `onRelease` once.
+    /// A lease another store holds (none, for a PostgreSQL study: it is shared); `release` runs
+    /// `onRelease` once.
     public init(releasing onRelease: @escaping @Sendable () -> Void) {
         path = ""
         self.onRelease = onRelease

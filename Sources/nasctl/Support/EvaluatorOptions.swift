@@ -85,6 +85,9 @@ struct EvaluatorOptions: ParsableArguments {
                 throw ValidationError("--objective must be a metric name of letters, digits, '_' and '-' (got '\(objective)').")
             }
             guard objective != "latency_ms" else { throw ValidationError("--objective latency_ms: latency is the study's second axis already; name the metric to trade it against.") }
+            guard !StudyReport.reservedColumns.contains(objective) else {
+                throw ValidationError("--objective \(objective): the reports have a column of that name already (\(StudyReport.reservedColumns.joined(separator: ", "))); rename the metric, e.g. n_\(objective).")
+            }
         }
         if let imageSize, !(1...ImageDataset.maximumSide).contains(imageSize) {
             throw ValidationError("--image-size must be 1 to \(ImageDataset.maximumSide) pixels (got \(imageSize)).")
