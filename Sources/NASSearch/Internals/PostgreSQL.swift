@@ -131,7 +131,9 @@ final class PostgresSession: @unchecked Sendable {
             connection = c
             return c
         } catch {
-            throw SearchError.study(address.description, "cannot connect to PostgreSQL: \(Self.describe(error))")
+            let refused = (error as? PSQLError)?.code == .connectionError
+            throw SearchError.study(address.description, "cannot connect to PostgreSQL: \(Self.describe(error))"
+                + (refused ? "; is a server running at \(address.host):\(address.port) and accepting TCP connections?" : ""))
         }
     }
 
@@ -189,6 +191,7 @@ final class PostgresSession: @unchecked Sendable {
     static func describe(_ error: any Error) -> String {
         if let e = error as? PSQLError {
             if let message = e.serverInfo?[.message] { return message + (e.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "") }
+            if let underlying = e.underlying { return "\(e.code): \(underlying)" }
             return "\(e.code)"
         }
         return "\(error)"
