@@ -31,5 +31,7 @@ trap stop EXIT
   -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 "$bindir/createdb" -h 127.0.0.1 -p "$port" -U nasctl nasctl
 export NASCTL_TEST_POSTGRES="postgresql://nasctl@127.0.0.1:$port/nasctl"
+# How a test restarts the server (a database restart mid-search): run as the server's user.
+export NASCTL_TEST_POSTGRES_RESTART="${run_as[*]} $bindir/pg_ctl -D $dir/data -m immediate -w restart"
 echo "nasctl: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') at $NASCTL_TEST_POSTGRES" >&2
 "$@"

@@ -63,6 +63,49 @@ struct PostgresWorkerTests {
         #expect(evaluated.count == Set(evaluated).count)
     }
 
+    /// The server restarted (immediate shutdown: every connection cut) in the middle of a
+    /// search: the search reconnects with back-off and ends with every trial once. On a cluster
+    /// of its own, so that the restart cuts no other test's connections.
+    @Test func aDatabaseRestartMidSearchIsSurvived() throws {
+        let binary = try nasctlBinaryOrThrow()
+        let script = #"""
+            set -e
+            url="$NASCTL_TEST_POSTGRES?study=restart"
+            "$NASCTL" search --space Configs/nasbench201.yaml --evaluator "$COMMAND" --cycles 40 --workers 2 --seed 2 --study "$url" \
+                --workdir "$WORK" --json > "$WORK.out" 2> "$WORK.err" &
+            pid=$!
+            until [ "$(psql "$NASCTL_TEST_POSTGRES" -Atc "SELECT count(*) FROM nasctl_trials WHERE study = 'restart' AND status = 'done'" 2>/dev/null || echo 0)" -ge 8 ]; do sleep 0.1; done
+            $NASCTL_TEST_POSTGRES_RESTART > /dev/null
+            echo "restarted at $(psql "$NASCTL_TEST_POSTGRES" -Atc "SELECT count(*) FROM nasctl_trials WHERE study = 'restart' AND status = 'done'")"
+            wait $pid
+            echo "search exited $?"
+            psql "$NASCTL_TEST_POSTGRES" -Atc "SELECT count(*), count(DISTINCT number), max(number), count(*) FILTER (WHERE status IN ('done', 'cached')) FROM nasctl_trials WHERE study = 'restart'"
+            """#
+        let work = temporary("restart")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [repositoryRoot.appendingPathComponent("scripts/test-postgres.sh").path, "bash", "-c", script]
+        process.currentDirectoryURL = repositoryRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment["NASCTL_PG_PORT"] = "55439"
+        environment["NASCTL"] = binary
+        environment["WORK"] = work
+        environment["COMMAND"] = #"command:sleep 0.1; n=$(grep -c nor_conv "$NASCTL_ARCH"); echo "{\"accuracy\": 0.$((n + 1))}"; :"#
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let stderr = (try? String(contentsOfFile: work + ".err", encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 0, "\(text)\n\(stderr.suffix(800))")
+        #expect(text.contains("search exited 0"), "\(text)")
+        let restartedAt = text.split(separator: "\n").first { $0.hasPrefix("restarted at ") }.flatMap { Int($0.dropFirst("restarted at ".count)) }
+        #expect((restartedAt ?? 40) < 40, "the search had ended before the restart: \(text)")
+        #expect(text.contains("40|40|39|40"), "\(text)")
+    }
+
     @Test func joiningErrorsSayWhatToDo() throws {
         let dir = temporary("worker-errors")
         #expect(commandFailure(["worker", "--study", dir])?.contains("nasctl worker joins a PostgreSQL study") == true)

@@ -164,6 +164,7 @@ public final class WorkerLoop: @unchecked Sendable {
     /// The scheduler's view of the study; `adding` appends a result not recorded yet.
     /// - Complexity: O(trials + reports). Call under the lock.
     private func board(adding extra: (trial: Int, result: RungBoard.Result)? = nil) -> RungBoard {
+        guard scheduler.readsTrials else { return RungBoard(trials: [], canPropose: !budget.isExhausted, budget: budget.total) }
         var results: [Int: [RungBoard.Result]] = [:]
         for report in reports { if let r = report.reward { results[report.trial, default: []].append(.init(Fidelity(report.fidelity), r)) } }
         if let extra { results[extra.trial, default: []].append(extra.result) }

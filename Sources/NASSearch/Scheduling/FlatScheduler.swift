@@ -6,4 +6,5 @@ public struct FlatScheduler: Scheduler {
     public var name: String { Self.schedulerName }
     public func decide(trial: Int, fidelity: Fidelity?, board: RungBoard) -> SchedulerDecision { .complete }
     public func nextJob(board: RungBoard) -> SchedulerJob { proposeWhileBudgetAllows(board, start: nil) }
+    public var readsTrials: Bool { false }
 }

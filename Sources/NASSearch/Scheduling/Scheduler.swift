@@ -36,9 +36,14 @@ public protocol Scheduler: Sendable {
     func decide(trial: Int, fidelity: Fidelity?, board: RungBoard) -> SchedulerDecision
     /// What a free worker does next.
     func nextJob(board: RungBoard) -> SchedulerJob
+    /// False when the scheduler reads nothing but `canPropose` and `budget` from its board (the
+    /// worker loop then skips building it: O(trials) per proposal).
+    var readsTrials: Bool { get }
 }
 
 extension Scheduler {
+    public var readsTrials: Bool { true }
+
     /// The job of schedulers that never pause trials: a new trial at `start` while the budget
     /// allows, else nothing.
     func proposeWhileBudgetAllows(_ board: RungBoard, start: Fidelity?) -> SchedulerJob {

@@ -102,6 +102,9 @@ public final class PostgresStudyStore: StudyStore, @unchecked Sendable {
                     parent BIGINT, fidelity DOUBLE PRECISION, failure_kind TEXT, secondary_values TEXT,
                     claim TEXT, heartbeat_at DOUBLE PRECISION, attempts INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (study, number))
                 """, [])
+            // What every proposal asks: trials finished since a finish order, and unfinished ones.
+            _ = try query("CREATE INDEX nasctl_trials_finished ON nasctl_trials (study, finish_order)", [])
+            _ = try query("CREATE INDEX nasctl_trials_unfinished ON nasctl_trials (study, number) WHERE status IN ('running', 'interrupted', 'stale')", [])
             _ = try query("""
                 CREATE TABLE nasctl_reports (id BIGSERIAL PRIMARY KEY, study TEXT NOT NULL REFERENCES nasctl_studies(name),
                     trial BIGINT NOT NULL, fidelity DOUBLE PRECISION NOT NULL, metrics TEXT NOT NULL, reward DOUBLE PRECISION,
