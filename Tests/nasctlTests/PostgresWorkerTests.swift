@@ -1,4 +1,6 @@
 import Foundation
+import NASLatency
+import NASSpace
 import Testing
 @testable import NASSearch
 
@@ -61,6 +63,35 @@ struct PostgresWorkerTests {
         // The same architecture was evaluated once (repeats are answered from the cache).
         let evaluated = trials.filter { $0.status == .done }.map(\.key)
         #expect(evaluated.count == Set(evaluated).count)
+    }
+
+    /// A network space: the worker predicts latency from the study's table (another device's,
+    /// here), stored in the database, never from its own device's.
+    @Test func aWorkerUsesTheStudysLatencyTable() throws {
+        let study = url("table"), work = temporary("table")
+        let tableFile = repositoryRoot.appendingPathComponent("LatencyTables/amd-epyc-x86_64-2c-9fa74a40127f.json").path
+        let spaceFile = repositoryRoot.appendingPathComponent("Configs/mnasnet.yaml").path
+        let search = try NasctlProcess(["search", "--space", spaceFile, "--target-ms", "30", "--table", tableFile, "--force",
+                                        "--evaluator", #"command:sleep 0.3; echo '{"accuracy": 0.5}'; :"#, "--cycles", "8", "--workers", "1",
+                                        "--heartbeat", "0.5", "--study", study, "--workdir", work + "/search", "--json"])
+        let address = try PostgresAddress(parsing: study)
+        #expect(waitUntil(seconds: 60) { ((try? PostgresStudyStore(existing: address).trials().isEmpty) ?? true) == false })
+        let worker = try NasctlProcess(["worker", "--study", study, "--workers", "1", "--heartbeat", "0.5", "--workdir", work + "/worker", "--json"])
+        for (name, process) in [("search", search), ("worker", worker)] {
+            let result = process.wait(seconds: 120)
+            #expect(result.status == 0, "\(name) exited \(result.status): \(result.stderr.suffix(600))")
+        }
+        #expect(FileManager.default.contents(atPath: work + "/worker/study-latency-table.json") == FileManager.default.contents(atPath: tableFile))
+        let db = try PostgresStudyStore(existing: address)
+        let rows = try db.session.query("SELECT number FROM nasctl_trials WHERE study = $1 AND starts_with(claim, $2)", [.text(address.study), .text("\(worker.pid)@")])
+        let byWorker = Set(rows.map { $0[0].int! })
+        #expect(!byWorker.isEmpty, "the worker ran no trial")
+        let space = try SearchSpace.load(file: spaceFile)
+        let predictor = LatencyPredictor(table: try LatencyTable.load(file: tableFile), path: tableFile)
+        for t in try db.trials() where byWorker.contains(t.number) {
+            let expected = try predictor.predictMs(try NetworkBuilder.layers(for: Architecture(spaceName: space.name, values: t.values), in: space))
+            #expect(t.latencyMs == expected, "trial \(t.number): \(t.latencyMs ?? -1) ms, the study's table predicts \(expected)")
+        }
     }
 
     /// The server restarted (immediate shutdown: every connection cut) in the middle of a
