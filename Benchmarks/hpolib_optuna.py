@@ -63,6 +63,18 @@ def run_nasctl(strategy, seed, trials, workdir, table_path):
     return json.loads(out)["best"]["value"]
 
 
+def suggest_key(trial):
+    """An Optuna trial's configuration as a table key: numeric hyper-parameters as ordered
+    indices, the others as categories."""
+    key = []
+    for c in COLUMNS:
+        if c in CATEGORICAL:
+            key.append(trial.suggest_categorical(c, CATEGORICAL[c]))
+        else:
+            key.append(NUMERIC[c][trial.suggest_int(c, 0, len(NUMERIC[c]) - 1)])
+    return tuple(key)
+
+
 def run_optuna(sampler_name, seed, trials, table):
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -74,13 +86,7 @@ def run_optuna(sampler_name, seed, trials, table):
         sampler = optuna.samplers.RandomSampler(seed=seed)
 
     def objective(trial):
-        key = []
-        for c in COLUMNS:
-            if c in CATEGORICAL:
-                key.append(trial.suggest_categorical(c, CATEGORICAL[c]))
-            else:
-                key.append(NUMERIC[c][trial.suggest_int(c, 0, len(NUMERIC[c]) - 1)])
-        return table[tuple(key)]
+        return table[suggest_key(trial)]
 
     study = optuna.create_study(direction="minimize", sampler=sampler)
     study.optimize(objective, n_trials=trials)

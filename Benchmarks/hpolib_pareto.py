@@ -29,7 +29,7 @@ import subprocess
 import tempfile
 import time
 
-from hpolib_optuna import CATEGORICAL, COLUMNS, NASCTL, NUMERIC, SPACE, TABLE, seeds
+from hpolib_optuna import CATEGORICAL, COLUMNS, NASCTL, SPACE, TABLE, seeds, suggest_key
 
 
 def params(n1, n2):
@@ -83,13 +83,7 @@ def run_optuna(sampler_name, seed, trials, population, table):
         sampler = optuna.samplers.RandomSampler(seed=seed)
 
     def objective(trial):
-        key = []
-        for c in COLUMNS:
-            if c in CATEGORICAL:
-                key.append(trial.suggest_categorical(c, CATEGORICAL[c]))
-            else:
-                key.append(NUMERIC[c][trial.suggest_int(c, 0, len(NUMERIC[c]) - 1)])
-        return table[tuple(key)]
+        return table[suggest_key(trial)]
 
     study = optuna.create_study(directions=["minimize", "minimize"], sampler=sampler)
     study.optimize(objective, n_trials=trials)

@@ -24,6 +24,8 @@ import subprocess
 import time
 import uuid
 
+from hpolib_optuna import seeds
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NASCTL = os.environ.get("NASCTL", os.path.join(ROOT, ".build/release/nasctl"))
 SERVER = os.environ.get("NASCTL_TEST_POSTGRES")
@@ -137,11 +139,6 @@ def throughput(n, workdir):
     count, evaluated = sql(f"SELECT count(*), count(*) FILTER (WHERE status = 'done') FROM nasctl_trials WHERE study = '{study}'")[0]
     print(f"--throughput: {count} trials ({evaluated} evaluated, the rest answered from the cache) by 4 processes in {wall:.1f} s: "
           f"{int(count) / wall:.0f} trials/s (process starts included)")
-
-
-def seeds(text):
-    low, _, high = text.partition("-")
-    return list(range(int(low), int(high or low) + 1))
 
 
 def main():
