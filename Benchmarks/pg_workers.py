@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import time
@@ -69,12 +70,17 @@ def kill_test(workdir, budget=160, heartbeat=1.0, seed=1):
         time.sleep(rng.uniform(1, 5))
         pid = procs[victim].pid
         running = []
+        query = f"SELECT number FROM nasctl_trials WHERE study = '{study}' AND status = 'running' AND starts_with(claim, '{pid}@')"
         while not running:  # kill while it runs a trial
             if procs[victim].poll() is not None:
                 raise SystemExit(f"worker {victim} ended before it could be killed; raise the budget")
-            running = sql(f"SELECT number FROM nasctl_trials WHERE study = '{study}' AND status = 'running' AND starts_with(claim, '{pid}@')")
+            if sql(query):
+                os.kill(pid, signal.SIGSTOP)  # frozen, so that the trial it holds is read without racing its end
+                running = sql(query)
+                if not running:
+                    os.kill(pid, signal.SIGCONT)
             time.sleep(0.02)
-        os.kill(pid, 9)
+        os.kill(pid, signal.SIGKILL)
         procs[victim].wait()
         killed.append(int(running[0][0]))
         print(f"  {time.time() - started:5.1f} s: kill -9 worker {victim} (pid {pid}) running trial {running[0][0]}")

@@ -15,7 +15,8 @@ struct SearchCommand: ParsableCommand {
         Scores every candidate by the MNasNet reward ACC·(LAT/T)^w, w = alpha if LAT <= T else \
         beta (soft: alpha = beta = --w, default -0.07; --hard: alpha = 0, beta = -1), with LAT \
         predicted from the device's latency table (network spaces) or read from the evaluator's \
-        table (categorical spaces). Every trial is committed to the study (SQLite) as it \
+        table (categorical spaces). Every trial is committed to the study (SQLite, or PostgreSQL, \
+        shared with `nasctl worker`s) as it \
         finishes; running the same command on an existing --study resumes it. --cycles counts \
         every trial, the initial population included; a repeated proposal reuses the earlier \
         result (no second evaluation) but uses up its cycle. With a --scheduler, a trial is \

@@ -74,9 +74,8 @@ struct WorkerCommand: ParsableCommand {
         if options.evaluator == nil { options.evaluator = settings.evaluator.hasPrefix("proxy:") ? "proxy" : settings.evaluator }
         options.objective = settings.objectives.map(\.name)
         options.direction = settings.objectives.map(\.direction)
-        let scheduleEpochs: Double? = nil  // shared studies run at one fidelity
-        let evaluator = try options.make(space: space, workDirectory: (directory as NSString).appendingPathComponent("evaluator"), seed: settings.seed,
-                                         scheduleEpochs: scheduleEpochs)
+        // No schedule epochs: a shared study runs its trials at one fidelity.
+        let evaluator = try options.make(space: space, workDirectory: (directory as NSString).appendingPathComponent("evaluator"), seed: settings.seed)
         guard evaluator.name == settings.evaluator else {
             throw ValidationError("this machine's evaluator is not the study's:\n  study: \(settings.evaluator)\n  here:  \(evaluator.name)\npass the --evaluator, --data or --proxy-* flags that make them agree")
         }

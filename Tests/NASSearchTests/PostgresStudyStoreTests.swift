@@ -141,10 +141,10 @@ struct PostgresStudyStoreTests {
         let other = try PostgresStudyStore(address: address, settings: settings(space, budget: 5))
         let n = try #require(try worker.claimTrialNumber(below: 5))
         try worker.begin(TrialRecord(number: n, key: "k", decisions: TrialRecord.encode(values: ["a"]), status: .running, startedAt: 1, worker: 0))
-        for _ in 0..<8 {
+        for _ in 0..<12 {  // 3 s, twice the grace period
             usleep(250_000)
             try worker.heartbeat()
-            #expect(try other.claimAbandoned(worker: 1, graceSeconds: 0.6) == nil)
+            #expect(try other.claimAbandoned(worker: 1, graceSeconds: 1.5) == nil)
         }
     }
 

@@ -28,7 +28,7 @@ struct PostgresWorkerTests {
         let study = url("workers"), work = temporary("workers")
         let budget = 30
         let search = try NasctlProcess(["search", "--space", Self.space, "--evaluator", Self.command, "--population", "5", "--sample", "2",
-                                        "--cycles", "\(budget)", "--workers", "1", "--seed", "3", "--heartbeat", "0.3", "--study", study,
+                                        "--cycles", "\(budget)", "--workers", "1", "--seed", "3", "--heartbeat", "1", "--study", study,
                                         "--workdir", work + "/search", "--json"])
         let address = try PostgresAddress(parsing: study)
         var store: PostgresStudyStore?
@@ -38,13 +38,17 @@ struct PostgresWorkerTests {
         }, "the search did not start its study")
         let db = try #require(store)
         func worker(_ name: String) throws -> NasctlProcess {
-            try NasctlProcess(["worker", "--study", study, "--workers", "1", "--heartbeat", "0.3", "--workdir", work + "/" + name, "--json"])
+            try NasctlProcess(["worker", "--study", study, "--workers", "1", "--heartbeat", "1", "--workdir", work + "/" + name, "--json"])
         }
         let steady = try worker("steady")
         let victim = try worker("victim")
         var killed: Int?
         #expect(waitUntil(seconds: 60) {
+            guard (try? runningTrial(of: victim.pid, db)) != nil else { return false }
+            // Frozen first, so that the trial it holds is read without racing its end.
+            kill(victim.pid, SIGSTOP)
             killed = try? runningTrial(of: victim.pid, db)
+            if killed == nil { kill(victim.pid, SIGCONT) }
             return killed != nil
         }, "the second worker never ran a trial")
         kill(victim.pid, SIGKILL)
@@ -73,10 +77,10 @@ struct PostgresWorkerTests {
         let spaceFile = repositoryRoot.appendingPathComponent("Configs/mnasnet.yaml").path
         let search = try NasctlProcess(["search", "--space", spaceFile, "--target-ms", "30", "--table", tableFile, "--force",
                                         "--evaluator", #"command:sleep 0.3; echo '{"accuracy": 0.5}'; :"#, "--cycles", "8", "--workers", "1",
-                                        "--heartbeat", "0.5", "--study", study, "--workdir", work + "/search", "--json"])
+                                        "--heartbeat", "1", "--study", study, "--workdir", work + "/search", "--json"])
         let address = try PostgresAddress(parsing: study)
         #expect(waitUntil(seconds: 60) { ((try? PostgresStudyStore(existing: address).trials().isEmpty) ?? true) == false })
-        let worker = try NasctlProcess(["worker", "--study", study, "--workers", "1", "--heartbeat", "0.5", "--workdir", work + "/worker", "--json"])
+        let worker = try NasctlProcess(["worker", "--study", study, "--workers", "1", "--heartbeat", "1", "--workdir", work + "/worker", "--json"])
         for (name, process) in [("search", search), ("worker", worker)] {
             let result = process.wait(seconds: 120)
             #expect(result.status == 0, "\(name) exited \(result.status): \(result.stderr.suffix(600))")

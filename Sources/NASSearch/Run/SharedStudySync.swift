@@ -13,7 +13,7 @@ struct SharedStudySync {
     private var own: Set<Int> = []
 
     /// Marks a trial this process ended (or had loaded, ended, when it started).
-    mutating func ended(_ number: Int, finishOrder: Int?) { own.insert(number) }
+    mutating func ended(_ number: Int) { own.insert(number) }
 
     /// Everything up to finish order `order` is in the ledger already.
     mutating func seen(upTo order: Int) { seenFinishOrder = max(seenFinishOrder, order) }

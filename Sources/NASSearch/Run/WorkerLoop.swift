@@ -85,7 +85,7 @@ public final class WorkerLoop: @unchecked Sendable {
         if store.isShared {
             ledger.discardLeftovers()
             var sync = SharedStudySync()
-            for trial in stored where trial.finishOrder != nil { sync.ended(trial.number, finishOrder: trial.finishOrder) }
+            for trial in stored where trial.finishOrder != nil { sync.ended(trial.number) }
             sync.seen(upTo: stored.compactMap(\.finishOrder).max() ?? -1)
             self.sync = sync
         }
@@ -376,7 +376,7 @@ public final class WorkerLoop: @unchecked Sendable {
                 trial.finishedAt = trial.startedAt
                 do { trial = try store.finish(trial) } catch { firstError = error; return nil }
                 ledger.end(trial, arch: proposal.arch)
-                sync.ended(trial.number, finishOrder: trial.finishOrder)
+                sync.ended(trial.number)
                 budget.count(trial.status)
                 continue
             }
@@ -406,7 +406,7 @@ public final class WorkerLoop: @unchecked Sendable {
             if firstError == nil { firstError = error }
         }
         ledger.end(trial, arch: work.arch)
-        sync.ended(trial.number, finishOrder: trial.finishOrder)
+        sync.ended(trial.number)
         if work.claimed {
             budget.release()
             budget.count(trial.status)
