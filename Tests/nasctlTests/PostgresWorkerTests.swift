@@ -32,7 +32,7 @@ struct PostgresWorkerTests {
                                         "--workdir", work + "/search", "--json"])
         let address = try PostgresAddress(parsing: study)
         var store: PostgresStudyStore?
-        #expect(waitUntil(seconds: 60) {
+        #expect(waitUntil(seconds: 150) {
             store = try? PostgresStudyStore(existing: address)
             return (try? store?.trials().isEmpty == false) ?? false
         }, "the search did not start its study")
@@ -43,7 +43,7 @@ struct PostgresWorkerTests {
         let steady = try worker("steady")
         let victim = try worker("victim")
         var killed: Int?
-        #expect(waitUntil(seconds: 60) {
+        #expect(waitUntil(seconds: 150) {
             guard (try? runningTrial(of: victim.pid, db)) != nil else { return false }
             // Frozen first, so that the trial it holds is read without racing its end.
             kill(victim.pid, SIGSTOP)
@@ -55,7 +55,7 @@ struct PostgresWorkerTests {
         #expect(victim.wait().reason == .uncaughtSignal)
         let back = try worker("back")
         for (name, process) in [("search", search), ("steady", steady), ("back", back)] {
-            let result = process.wait(seconds: 180)
+            let result = process.wait(seconds: 400)
             #expect(result.status == 0, "\(name) exited \(result.status): \(result.stderr.suffix(600))")
         }
         let trials = try db.trials()
@@ -79,10 +79,10 @@ struct PostgresWorkerTests {
                                         "--evaluator", #"command:sleep 0.3; echo '{"accuracy": 0.5}'; :"#, "--cycles", "8", "--workers", "1",
                                         "--heartbeat", "1", "--study", study, "--workdir", work + "/search", "--json"])
         let address = try PostgresAddress(parsing: study)
-        #expect(waitUntil(seconds: 60) { ((try? PostgresStudyStore(existing: address).trials().isEmpty) ?? true) == false })
+        #expect(waitUntil(seconds: 150) { ((try? PostgresStudyStore(existing: address).trials().isEmpty) ?? true) == false })
         let worker = try NasctlProcess(["worker", "--study", study, "--workers", "1", "--heartbeat", "1", "--workdir", work + "/worker", "--json"])
         for (name, process) in [("search", search), ("worker", worker)] {
-            let result = process.wait(seconds: 120)
+            let result = process.wait(seconds: 400)
             #expect(result.status == 0, "\(name) exited \(result.status): \(result.stderr.suffix(600))")
         }
         #expect(FileManager.default.contents(atPath: work + "/worker/study-latency-table.json") == FileManager.default.contents(atPath: tableFile))
