@@ -41,6 +41,15 @@ struct ParetoCommand: ParsableCommand {
 func openStudy(_ study: String, space: String?) throws -> (store: any StudyStore, space: SearchSpace, spaceFile: String) {
     let store = try StudyLocator(parsing: study).openExisting()
     let spaceFile = space ?? store.settings.spaceFile
+    // A PostgreSQL study holds its space: a machine without the file reads it from there.
+    if space == nil, !FileManager.default.fileExists(atPath: spaceFile), let shared = store as? PostgresStudyStore,
+       let text = try shared.sharedFiles().space {
+        let stored = try SearchSpace.parse(yaml: text, source: "\(shared.address) (space)")
+        guard stored.digest == store.settings.spaceDigest else {
+            throw ValidationError("\(shared.address): the stored space's digest \(stored.digest) is not the study's \(store.settings.spaceDigest); pass --space FILE")
+        }
+        return (store, stored, spaceFile)
+    }
     let loaded = try SearchSpace.load(file: spaceFile)
     guard loaded.digest == store.settings.spaceDigest else {
         throw ValidationError("\(spaceFile) is not the space the study ran on (digest \(loaded.digest), study \(store.settings.spaceDigest)); pass the matching --space")

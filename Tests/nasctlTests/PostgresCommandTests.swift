@@ -26,5 +26,9 @@ struct PostgresCommandTests {
         #expect(commandFailure(["pareto", "--study", url, "--space", dir + "/hp.yaml", "--output", dir + "/out", "--json"]) == nil)
         let lines = try String(contentsOfFile: dir + "/out/trials.csv", encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 11)
+        // Another machine, without the space file: the study's stored space is used.
+        try FileManager.default.removeItem(atPath: dir + "/hp.yaml")
+        #expect(commandFailure(["pareto", "--study", url, "--output", dir + "/elsewhere", "--json"]) == nil)
+        #expect(try String(contentsOfFile: dir + "/elsewhere/trials.csv", encoding: .utf8) == String(contentsOfFile: dir + "/out/trials.csv", encoding: .utf8))
     }
 }
