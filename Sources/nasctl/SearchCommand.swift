@@ -130,11 +130,7 @@ struct SearchCommand: ParsableCommand {
             let predictor = try tableOptions.predictor(space: space, threads: threadOptions.threads, profileIfMissing: true, recorded: recorded)
             tablePath = predictor.tablePath
             tableDigest = predictor.tableDigest
-            latency = { arch in
-                let layers = try NetworkBuilder.layers(for: arch, in: space)
-                let cost = NetworkBuilder.cost(of: layers)
-                return (try predictor.predictMs(layers), cost.macs, cost.parameters)
-            }
+            latency = predictedLatency(predictor, space: space)
         } else if let table = accuracy as? TableEvaluator, !table.hasLatency, !json {
             FileHandle.standardError.write(Data("note: \(table.name) has no latency_ms column and the space has no network: searching on accuracy alone\n".utf8))
         }
@@ -226,6 +222,16 @@ struct SearchCommand: ParsableCommand {
         f.dateFormat = "yyyyMMdd-HHmmss"
         f.timeZone = TimeZone(identifier: "UTC")
         return f.string(from: Date())
+    }
+}
+
+/// A study's latency model: each architecture's network built in `space`, its latency
+/// predicted from `predictor`'s table, with its MACs and parameters.
+func predictedLatency(_ predictor: LatencyPredictor, space: SearchSpace) -> LatencyModel {
+    { arch in
+        let layers = try NetworkBuilder.layers(for: arch, in: space)
+        let cost = NetworkBuilder.cost(of: layers)
+        return (try predictor.predictMs(layers), cost.macs, cost.parameters)
     }
 }
 

@@ -90,11 +90,7 @@ struct WorkerCommand: ParsableCommand {
                 throw ValidationError("\(address): the stored latency table's digest is not the study's \(digest); the study is damaged, start another")
             }
             let predictor = LatencyPredictor(table: try LatencyTable.load(file: path), path: path, digest: digest)
-            latency = { arch in
-                let layers = try NetworkBuilder.layers(for: arch, in: space)
-                let cost = NetworkBuilder.cost(of: layers)
-                return (try predictor.predictMs(layers), cost.macs, cost.parameters)
-            }
+            latency = predictedLatency(predictor, space: space)
         }
         let strategy = try makeStrategy(settings.strategy, space: space, population: settings.population, sample: settings.sample,
                                         gridPoints: settings.gridPoints ?? 5, cycles: settings.budget)
