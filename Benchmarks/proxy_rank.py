@@ -11,7 +11,10 @@ test accuracy after full training (`nasctl train --epochs E`).
 2. Trains each with `nasctl train --epochs E --threads 1 --seed S` for every S of --train-seeds
    (--jobs processes at a time); the ground truth of an architecture is its mean test accuracy
    over those seeds. The metrics land next to each architecture (trial-N.json for seed 1,
-   trial-N-seedS.json for the others), so an interrupted run resumes where it stopped.
+   trial-N-seedS.json for the others) and as a row of --out/ground-truth.csv, so an interrupted
+   run resumes where it stopped. picks.csv and ground-truth.csv are small text files meant to be
+   committed (Benchmarks/results/): a later session continues the ground truth from them without
+   the study (--study may then be left out).
 3. Prints the study's proxy accuracy beside the full-training test accuracy and Kendall's tau-b.
 4. With --budgets EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP[:WARMUP[:AGC]]]]],...: re-scores the same architectures with
    `nasctl evaluate` under each proxy budget and prints tau and seconds per candidate for each,
@@ -27,6 +30,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -67,6 +71,16 @@ def pick_architectures(study, count, out, initial=False, scheduled=False):
     of the space, before evolution concentrates the trials), or with `scheduled` for `count`
     evaluated trials (done or pruned) of a scheduled search spread over the scheduler's order
     (`scheduler_score`), which is then the proxy score."""
+    picks_csv = os.path.join(out, "picks.csv")
+    if os.path.exists(picks_csv):
+        with open(picks_csv) as f:
+            rows = list(csv.DictReader(f))
+        if rows and "space" in rows[0]:
+            print(f"reusing the {len(rows)} architectures of {picks_csv}")
+            return rows[0]["space"], [(int(r["trial"]), float(r["study_proxy_accuracy"]), os.path.join(ROOT, r["architecture"]))
+                                      for r in rows]
+    if study is None:
+        raise SystemExit(f"--study is needed: {picks_csv} does not exist yet")
     db = sqlite3.connect(os.path.join(study, "study.sqlite"))
     settings = json.loads(db.execute("SELECT value FROM meta WHERE name = 'settings'").fetchone()[0])
     if scheduled:
@@ -86,14 +100,14 @@ def pick_architectures(study, count, out, initial=False, scheduled=False):
         header = f.readline().strip().split(",")
         decision_names = header[header.index("parent") + 1:]
     os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "picks.csv"), "w", newline="") as f:
+    with open(picks_csv, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["trial", "study_proxy_accuracy", "architecture"])
+        writer.writerow(["trial", "study_proxy_accuracy", "architecture", "space"])
         for number, decisions, accuracy in picks:
             path = os.path.join(out, f"trial-{number}.json")
             with open(path, "w") as a:
                 json.dump({"space": settings["space"], "decisions": dict(zip(decision_names, json.loads(decisions)))}, a)
-            writer.writerow([number, accuracy, path])
+            writer.writerow([number, accuracy, os.path.relpath(os.path.abspath(path), ROOT), settings["spaceFile"]])
     return settings["spaceFile"], [(number, accuracy, os.path.join(out, f"trial-{number}.json")) for number, _, accuracy in picks]
 
 
@@ -108,10 +122,42 @@ def seed_copy(path, seed):
     return copy
 
 
-def full_accuracy(space, path, epochs, seed=1, train=True, finalized=None):
+GROUND_TRUTH_LOCK = threading.Lock()
+
+
+def recorded_accuracy(out, trial, epochs, seed):
+    """The test accuracy --out/ground-truth.csv holds for (trial, epochs, seed), or None."""
+    path = os.path.join(out, "ground-truth.csv")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            if int(row["trial"]) == trial and float(row["epochs"]) == epochs and int(row["seed"]) == seed:
+                return float(row["test_accuracy"])
+    return None
+
+
+def record_accuracy(out, trial, epochs, seed, accuracy, seconds):
+    """Appends one ground-truth row (the file is committed, the metrics files are not)."""
+    path = os.path.join(out, "ground-truth.csv")
+    with GROUND_TRUTH_LOCK:
+        new_file = not os.path.exists(path)
+        with open(path, "a", newline="") as f:
+            writer = csv.writer(f)
+            if new_file:
+                writer.writerow(["trial", "epochs", "seed", "test_accuracy", "seconds"])
+            writer.writerow([trial, epochs, seed, accuracy, f"{seconds:.0f}"])
+
+
+def full_accuracy(space, path, epochs, seed=1, train=True, finalized=None, out=None, trial=None):
     """Test accuracy after `epochs` epochs with `seed`, trained once and kept in PATH.metrics.json
-    (None when it is not there yet and `train` is false). `finalized`: the same training made by
-    `nasctl finalize` (STUDY/final/trial-N-seedS.metrics.json, the same recipe), used if there."""
+    and --out/ground-truth.csv (None when it is not there yet and `train` is false). `finalized`:
+    the same training made by `nasctl finalize` (STUDY/final/trial-N-seedS.metrics.json, the same
+    recipe), used if there."""
+    if out is not None:
+        recorded = recorded_accuracy(out, trial, epochs, seed)
+        if recorded is not None:
+            return recorded
     path = seed_copy(path, seed)
     metrics_path = path[:-len(".json")] + ".metrics.json"
     for candidate in [metrics_path] + ([finalized] if finalized else []):
@@ -119,13 +165,20 @@ def full_accuracy(space, path, epochs, seed=1, train=True, finalized=None):
             with open(candidate) as f:
                 metrics = json.load(f)
             if metrics.get("epochs") == epochs and metrics.get("seed", seed) == seed:
+                if out is not None:
+                    record_accuracy(out, trial, epochs, seed, metrics["test_accuracy"], metrics.get("seconds", 0))
                 return metrics["test_accuracy"]
     if not train:
         return None
-    out = subprocess.run([NASCTL, "train", "--arch", path, "--space", space, "--epochs", str(epochs), "--threads", "1",
-                          "--seed", str(seed), "--json"],
-                         check=True, capture_output=True, text=True, cwd=ROOT).stdout
-    return json.loads(out)["test_accuracy"]
+    start = time.time()
+    stdout = subprocess.run([NASCTL, "train", "--arch", path, "--space", space, "--epochs", str(epochs), "--threads", "1",
+                             "--seed", str(seed), "--json"],
+                            check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    accuracy = json.loads(stdout)["test_accuracy"]
+    if out is not None:
+        record_accuracy(out, trial, epochs, seed, accuracy, time.time() - start)
+        print(f"trained trial {trial} seed {seed}: test accuracy {accuracy:.4f} ({time.time() - start:.0f} s)", flush=True)
+    return accuracy
 
 
 def proxy_scores(space, path, budget, seed):
@@ -153,7 +206,7 @@ SCORES = {"accuracy": lambda r: r["accuracy"], "-validation_loss": lambda r: -r[
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--study", required=True)
+    ap.add_argument("--study", help="the study to pick from (not needed once --out holds picks.csv)")
     ap.add_argument("--count", type=int, default=12)
     ap.add_argument("--initial", action="store_true",
                     help="pick from the search's initial population (random architectures) instead of over its proxy ranks")
@@ -173,7 +226,8 @@ def main():
     jobs = [(pick, seed) for seed in train_seeds for pick in picks]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         trained = list(pool.map(lambda job: full_accuracy(space, job[0][2], args.epochs, job[1], not args.trained_only,
-                                                          os.path.join(args.study, "final", f"trial-{job[0][0]}-seed{job[1]}.metrics.json")), jobs))
+                                                          os.path.join(args.study, "final", f"trial-{job[0][0]}-seed{job[1]}.metrics.json")
+                                                          if args.study else None, args.out, job[0][0]), jobs))
     by_seed = [trained[i * len(picks):(i + 1) * len(picks)] for i in range(len(train_seeds))]
     complete = [i for i in range(len(picks)) if all(run[i] is not None for run in by_seed)]
     if len(complete) < len(picks):
