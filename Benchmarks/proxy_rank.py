@@ -223,11 +223,15 @@ def main():
     space, picks = pick_architectures(args.study, args.count, args.out, args.initial, args.scheduled)
 
     train_seeds = [int(s) for s in args.train_seeds.split(",")]
-    jobs = [(pick, seed) for seed in train_seeds for pick in picks]
+    # Trained from the top of the order down (the front's models first: they matter most for the
+    # top-3 check and the baseline comparison), seed by seed; results are put back in pick order.
+    jobs = [(pick, seed) for seed in train_seeds for pick in reversed(picks)]
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         trained = list(pool.map(lambda job: full_accuracy(space, job[0][2], args.epochs, job[1], not args.trained_only,
                                                           os.path.join(args.study, "final", f"trial-{job[0][0]}-seed{job[1]}.metrics.json")
                                                           if args.study else None, args.out, job[0][0]), jobs))
+    trained = [value for seed_block in range(len(train_seeds))
+               for value in reversed(trained[seed_block * len(picks):(seed_block + 1) * len(picks)])]
     by_seed = [trained[i * len(picks):(i + 1) * len(picks)] for i in range(len(train_seeds))]
     complete = [i for i in range(len(picks)) if all(run[i] is not None for run in by_seed)]
     if len(complete) < len(picks):
