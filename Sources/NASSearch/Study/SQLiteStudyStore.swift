@@ -37,6 +37,9 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
             throw SearchError.study(directory, "cannot create the study folder: \(error.localizedDescription)")
         }
         var config = Configuration()
+        // Another connection of this study (the previous run's, still checkpointing its WAL as it
+        // closes, or a read-only `pareto`) may hold a lock for a moment: wait instead of failing.
+        config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
