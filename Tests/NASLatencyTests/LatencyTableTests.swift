@@ -176,6 +176,20 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         for _ in 0..<10 { #expect(try predictor.predictMs(NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space)) > 0) }
     }
 
+    /// The worst machine, made deterministic: a drift tolerance so small that every reference
+    /// check after the baseline counts as drifted, and a budget that affords every discard.
+    /// The planned passes still finish inside the guard (its last passes keep what they time),
+    /// so every entry has both backends compared and its contexts, and the table is flagged.
+    @Test func aMachineThatDriftsAtEveryCheckStillGetsAFullTable() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let table = try Profiler.profile(space: space, device: try DeviceIdentity.current(), threads: 1,
+                                         settings: ProfileSettings(contexts: 2, warmup: 0, runs: 1, driftTolerancePct: 1e-12, retimeBudget: 100))
+        let noise = try #require(table.noise)
+        #expect(noise.driftedChecks > 0 && noise.discardedNetworks > 0 && (noise.keptDriftedNetworks ?? 0) > 0 && noise.tooNoisy)
+        #expect(table.entries.allSatisfy { $0.gemm != nil && ($0.alternativeMs ?? 0) > 0 })
+        #expect(table.entries.allSatisfy { $0.contexts >= 3 && $0.medianMs > 0 })
+    }
+
     /// With no re-timing budget nothing is discarded or re-timed, however noisy the machine.
     @Test func theRetimingBudgetBoundsTheWork() throws {
         let space = try SearchSpace.parse(yaml: microSpaceYAML)

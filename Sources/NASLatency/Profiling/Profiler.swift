@@ -77,13 +77,17 @@ public enum Profiler {
         reference.fillInputRandomly(seed: 1)
         var monitor = NoiseMonitor(tolerancePct: settings.driftTolerancePct)
         var buildNs: UInt64 = 0, referenceNs: UInt64 = 0
+        /// Set when the planned passes must finish in the guard passes left: drifted timings
+        /// are then kept (and flagged), so every entry gets its contexts and its comparison.
+        var mustKeep = false
         func checkReference() {
             let begin = MonotonicClock.nanoseconds()
             defer { referenceNs += MonotonicClock.nanoseconds() - begin }
             let drifted = monitor.record(timeReference(reference, runs: settings.runs)) == .drifted
             // Re-timing is bounded: once it has cost `retimeBudget` of the useful work, drifted
             // timings are kept (and the table is flagged) instead of redone without end.
-            let affordable = Double(discarded + retimed + sinceCheck) <= settings.retimeBudget * Double(max(1, networks - discarded - retimed))
+            let affordable = !mustKeep
+                && Double(discarded + retimed + sinceCheck) <= settings.retimeBudget * Double(max(1, networks - discarded - retimed))
             if drifted && affordable {
                 if !pending.isEmpty { discarded += sinceCheck }
             } else {
@@ -150,8 +154,12 @@ public enum Profiler {
         // committed comparison, then the choice per entry.
         var pass = 0
         var guardPasses = 0
-        while pass < settings.contexts && guardPasses < settings.contexts + settings.maxContexts {
+        let guardLimit = settings.contexts + settings.maxContexts
+        while pass < settings.contexts && guardPasses < guardLimit {
             guardPasses += 1
+            // A pass without discards always completes; the last passes the guard allows keep
+            // what they time, so a machine that drifts at every check still gets a full table.
+            mustKeep = guardLimit - guardPasses < settings.contexts - pass
             let comparing = perLayer && pass == 0
             for i in items.indices where count(i) <= pass { try timeNetwork(around: i, comparing: comparing) }
             checkReference()
@@ -165,9 +173,10 @@ public enum Profiler {
             }
         }
         // Re-time entries whose median is still imprecise, up to the per-entry cap and the
-        // re-timing budget.
+        // re-timing budget; the last round keeps what it times.
         let useful = networks - discarded
-        for _ in 0..<settings.maxContexts {
+        for round in 0..<settings.maxContexts {
+            mustKeep = round == settings.maxContexts - 1
             let wide = items.indices.filter {
                 count($0) < settings.maxContexts && MedianInterval.halfWidthPct(timings[chosen[$0]]![$0]) > settings.targetIntervalPct
             }
