@@ -37,10 +37,13 @@ struct ProfileCommand: ParsableCommand {
     var output: String?
 
     @Option(help: "Networks each layer is timed in (the entry is the median over them).")
-    var contexts: Int = 9
+    var contexts: Int = ProfileSettings().contexts
 
-    @Option(help: "Timed passes per network.")
-    var runs: Int = 7
+    @Option(help: "Untimed passes per network before the timed ones.")
+    var warmup: Int = ProfileSettings().warmup
+
+    @Option(help: "Timed passes per network (a layer's time in a network is the median over them).")
+    var runs: Int = ProfileSettings().runs
 
     @Option(help: "Entries whose median's 95% interval is wider than this (percent) are timed in more networks, up to --max-contexts.")
     var targetInterval: Double = 5
@@ -56,6 +59,7 @@ struct ProfileCommand: ParsableCommand {
 
     func validate() throws {
         guard contexts >= 1 else { throw ValidationError("--contexts must be at least 1 (got \(contexts)).") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more (got \(warmup)).") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
         guard targetInterval > 0 && targetInterval.isFinite else { throw ValidationError("--target-interval must be a positive percentage (got \(targetInterval)).") }
         if let maxContexts, maxContexts < contexts {
@@ -92,7 +96,7 @@ struct ProfileCommand: ParsableCommand {
         let total = try NetworkBuilder.allLayers(in: space).count
         FileHandle.standardError.write(Data("profiling \(total) layers of '\(space.name)' on \(device.id) at \(threadOptions.threads) thread(s) with \(inference.rawValue)\n".utf8))
         var bar = ProgressLine(label: "profile", total: total)
-        let settings = ProfileSettings(contexts: contexts, runs: runs, seed: seed, targetIntervalPct: targetInterval, maxContexts: maxContexts)
+        let settings = ProfileSettings(contexts: contexts, warmup: warmup, runs: runs, seed: seed, targetIntervalPct: targetInterval, maxContexts: maxContexts)
         let table = try Profiler.profile(space: space, device: device, threads: threadOptions.threads, backend: inference,
                                          gemm: try parseGEMM(gemm, allowAuto: true), family: try kernelOptions.family(),
                                          settings: settings) { p in

@@ -80,6 +80,8 @@ import Testing
         (["measure", "--kernel-family", "avx1024"], "--kernel-family must be auto, avx512, avx2, neon (got 'avx1024')"),
         (["measure", "--gemm", "auto"], "--gemm must be native, openblas (got 'auto')"),
         (["profile", "--gemm", "mkl"], "--gemm must be auto, native, openblas (got 'mkl')"),
+        (["profile", "--warmup=-1"], "--warmup must be 0 or more (got -1)"),
+        (["profile", "--runs", "0"], "--runs must be at least 1 (got 0)"),
         (["measure", "--table", "t.json"], "--table needs --arch"),
     ])
     func infiniteOrHugeFlags(arguments: [String], message: String) throws {

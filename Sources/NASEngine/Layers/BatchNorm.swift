@@ -31,7 +31,11 @@ public struct BatchNorm: Sendable {
         precondition(weights.count % channels == 0, "BatchNorm.fold: \(weights.count) weights not a multiple of \(channels) channels")
         let scale = (0..<channels).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
         var folded = weights
-        for i in folded.indices { folded[i] *= scale[i % channels] }
+        folded.withUnsafeMutableBufferPointer { w in
+            for row in stride(from: 0, to: w.count, by: channels) {
+                for c in 0..<channels { w[row + c] *= scale[c] }
+            }
+        }
         let b = (0..<channels).map { beta[$0] + ((bias?[$0] ?? 0) - mean[$0]) * scale[$0] }
         return (folded, b)
     }

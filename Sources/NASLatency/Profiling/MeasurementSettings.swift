@@ -42,7 +42,7 @@ public struct ProfileSettings: Codable, Sendable, Equatable {
     /// networks.
     public var retimeBudget: Double
 
-    public init(contexts: Int = 9, warmup: Int = 2, runs: Int = 7, targetSpreadPct: Double = 10, seed: UInt64 = 1,
+    public init(contexts: Int = 9, warmup: Int = 1, runs: Int = 5, targetSpreadPct: Double = 10, seed: UInt64 = 1,
                 targetIntervalPct: Double = 5, maxContexts: Int? = nil, referenceEvery: Int = 10, driftTolerancePct: Double = 10,
                 retimeBudget: Double = 0.5) {
         self.contexts = contexts; self.warmup = warmup; self.runs = runs; self.targetSpreadPct = targetSpreadPct; self.seed = seed

@@ -83,7 +83,7 @@ public enum Profiler {
         func checkReference() {
             let begin = MonotonicClock.nanoseconds()
             defer { referenceNs += MonotonicClock.nanoseconds() - begin }
-            let drifted = monitor.record(timeReference(reference, runs: settings.runs)) == .drifted
+            let drifted = monitor.record(timeReference(reference, runs: max(referenceRuns, settings.runs))) == .drifted
             // Re-timing is bounded: once it has cost `retimeBudget` of the useful work, drifted
             // timings are kept (and the table is flagged) instead of redone without end.
             let affordable = !mustKeep
@@ -235,6 +235,10 @@ public enum Profiler {
         let layers = try NetworkBuilder.layers(for: arch, in: space)
         return (try Network(inputShape: layers[0].input, specs: layers.map(\.spec), seed: rng.next()), layers)
     }
+
+    /// Timed passes of each reference check at least: its median decides whether the timings
+    /// since the last check are kept, so it is not left to fewer `runs` per network.
+    public static let referenceRuns = 7
 
     /// One reference timing: a warm-up pass, then the median of `max(3, runs)` passes (ms).
     public static func timeReference(_ reference: any NetworkRunner, runs: Int) -> Double {
