@@ -60,4 +60,6 @@ protocol MicrokernelSet {
     /// Runs the tallest tiles that fit `rows` rows of one panel, or of a panel pair when
     /// `twoPanels` (only asked when `pairsPanels`).
     static func tileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int, twoPanels: Bool)
+    /// Runs 8-column tiles over `rows` rows of one panel's first half (its last columns unused).
+    static func halfTileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int)
 }

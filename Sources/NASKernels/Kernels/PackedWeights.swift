@@ -52,6 +52,20 @@ struct TileArguments {
         if let r = residual { residual = r + rows * ldr }
     }
 
+    /// Epilogue for one row of an 8-column tile (`cols` at most 8): `act(acc + bias) + residual`.
+    @inline(__always)
+    func storeHalf<A: ActivationFunction>(_: A.Type, row: Int, _ v: SIMD8<Float>) {
+        let dst = c + row * ldc
+        var y = A.apply(SIMD16(lowHalf: v + Kernels.load8(bias), highHalf: .zero)).lowHalf
+        if cols == 8 {
+            if let residual { y += Kernels.load8(residual + row * ldr) }
+            UnsafeMutableRawPointer(dst).storeBytes(of: y, as: SIMD8<Float>.self)
+        } else {
+            let src = residual.map { $0 + row * ldr }
+            for j in 0..<cols { dst[j] = y[j] + (src?[j] ?? 0) }
+        }
+    }
+
     /// Epilogue for one tile row: `act(acc + bias) + residual`, stored (partially in the last panel).
     @inline(__always)
     func store<A: ActivationFunction>(_: A.Type, row: Int, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>?) {
@@ -78,7 +92,8 @@ struct TileArguments {
 extension Kernels {
     /// `C[m × n] = act(A[m × k] · B + bias) + residual` with `B` prepacked, on the engine's own
     /// register-blocked microkernels of `context.family` (AVX-512: tiles 8×32 and 12×16 of
-    /// 16-lane vectors; AVX2 and NEON: 6×16 of 8 and 4 lanes).
+    /// 16-lane vectors; AVX2 and NEON: 6×16 of 8 and 4 lanes; a last panel with at most 8
+    /// valid columns gets 8-column tiles, so n = 8 mod 16 wastes no multiply-adds).
     ///
     /// `A` rows have stride `lda` (NHWC pixels for a 1x1 convolution), `C` rows `ldc`, the
     /// optional residual rows `ldr`. Row blocks are split across `context.threads`.
@@ -116,7 +131,11 @@ extension Kernels {
                             cols: min(two ? 32 : 16, n - p * 16),
                             bias: b.bias.pointer + p * 16,
                             residual: residual.map { $0 + first * ldr + p * 16 }, ldr: ldr)
-                        Family.tileRows(Act.self, t, rows: rows, twoPanels: two)
+                        if !two && t.cols <= 8 {
+                            Family.halfTileRows(Act.self, t, rows: rows)  // a last panel at most half full
+                        } else {
+                            Family.tileRows(Act.self, t, rows: rows, twoPanels: two)
+                        }
                         p += two ? 2 : 1
                     }
                 }

@@ -113,6 +113,122 @@ enum AVX2Microkernels: MicrokernelSet {
         t.store(A.self, row: 0, SIMD16(lowHalf: c0_0, highHalf: c0_1), nil)
     }
 
+    /// C[6 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
+    @inline(__always)
+    static func tile6x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        let a2 = t.a + 2 * t.lda
+        let a3 = t.a + 3 * t.lda
+        let a4 = t.a + 4 * t.lda
+        let a5 = t.a + 5 * t.lda
+        var c0_0 = SIMD8<Float>()
+        var c1_0 = SIMD8<Float>()
+        var c2_0 = SIMD8<Float>()
+        var c3_0 = SIMD8<Float>()
+        var c4_0 = SIMD8<Float>()
+        var c5_0 = SIMD8<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load8(bp)
+            let x0 = SIMD8<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0)
+            let x1 = SIMD8<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0)
+            let x2 = SIMD8<Float>(repeating: a2[k])
+            c2_0.addProduct(x2, b0)
+            let x3 = SIMD8<Float>(repeating: a3[k])
+            c3_0.addProduct(x3, b0)
+            let x4 = SIMD8<Float>(repeating: a4[k])
+            c4_0.addProduct(x4, b0)
+            let x5 = SIMD8<Float>(repeating: a5[k])
+            c5_0.addProduct(x5, b0)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, c0_0)
+        t.storeHalf(A.self, row: 1, c1_0)
+        t.storeHalf(A.self, row: 2, c2_0)
+        t.storeHalf(A.self, row: 3, c3_0)
+        t.storeHalf(A.self, row: 4, c4_0)
+        t.storeHalf(A.self, row: 5, c5_0)
+    }
+
+    /// C[4 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
+    @inline(__always)
+    static func tile4x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        let a2 = t.a + 2 * t.lda
+        let a3 = t.a + 3 * t.lda
+        var c0_0 = SIMD8<Float>()
+        var c1_0 = SIMD8<Float>()
+        var c2_0 = SIMD8<Float>()
+        var c3_0 = SIMD8<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load8(bp)
+            let x0 = SIMD8<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0)
+            let x1 = SIMD8<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0)
+            let x2 = SIMD8<Float>(repeating: a2[k])
+            c2_0.addProduct(x2, b0)
+            let x3 = SIMD8<Float>(repeating: a3[k])
+            c3_0.addProduct(x3, b0)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, c0_0)
+        t.storeHalf(A.self, row: 1, c1_0)
+        t.storeHalf(A.self, row: 2, c2_0)
+        t.storeHalf(A.self, row: 3, c3_0)
+    }
+
+    /// C[2 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
+    @inline(__always)
+    static func tile2x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        var c0_0 = SIMD8<Float>()
+        var c1_0 = SIMD8<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load8(bp)
+            let x0 = SIMD8<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0)
+            let x1 = SIMD8<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, c0_0)
+        t.storeHalf(A.self, row: 1, c1_0)
+    }
+
+    /// C[1 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
+    @inline(__always)
+    static func tile1x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        var c0_0 = SIMD8<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load8(bp)
+            let x0 = SIMD8<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, c0_0)
+    }
+
+    /// Runs the tallest 8-column tiles that fit `rows` rows of a panel's first half.
+    @inline(__always)
+    static func halfTileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int) {
+        var t = t
+        var left = rows
+        while left >= 6 { tile6x8(A.self, t); t.advance(rows: 6); left -= 6 }
+        if left >= 4 { tile4x8(A.self, t); t.advance(rows: 4); left -= 4 }
+        if left >= 2 { tile2x8(A.self, t); t.advance(rows: 2); left -= 2 }
+        if left >= 1 { tile1x8(A.self, t); t.advance(rows: 1); left -= 1 }
+    }
+
     /// Runs the tallest tiles that fit `rows` rows of one panel pair (`twoPanels`, only when
     /// `pairsPanels`) or one panel.
     @inline(__always)

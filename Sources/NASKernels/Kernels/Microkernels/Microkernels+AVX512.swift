@@ -316,6 +316,203 @@ enum AVX512Microkernels: MicrokernelSet {
         t.store(A.self, row: 0, c0_0, nil)
     }
 
+    /// C[12 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
+    @inline(__always)
+    static func tile12x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        let a2 = t.a + 2 * t.lda
+        let a3 = t.a + 3 * t.lda
+        let a4 = t.a + 4 * t.lda
+        let a5 = t.a + 5 * t.lda
+        let a6 = t.a + 6 * t.lda
+        let a7 = t.a + 7 * t.lda
+        let a8 = t.a + 8 * t.lda
+        let a9 = t.a + 9 * t.lda
+        let a10 = t.a + 10 * t.lda
+        let a11 = t.a + 11 * t.lda
+        var c0_0 = SIMD8<Float>()
+        var c1_0 = SIMD8<Float>()
+        var c2_0 = SIMD8<Float>()
+        var c3_0 = SIMD8<Float>()
+        var c4_0 = SIMD8<Float>()
+        var c5_0 = SIMD8<Float>()
+        var c6_0 = SIMD8<Float>()
+        var c7_0 = SIMD8<Float>()
+        var c8_0 = SIMD8<Float>()
+        var c9_0 = SIMD8<Float>()
+        var c10_0 = SIMD8<Float>()
+        var c11_0 = SIMD8<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load8(bp)
+            let x0 = SIMD8<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0)
+            let x1 = SIMD8<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0)
+            let x2 = SIMD8<Float>(repeating: a2[k])
+            c2_0.addProduct(x2, b0)
+            let x3 = SIMD8<Float>(repeating: a3[k])
+            c3_0.addProduct(x3, b0)
+            let x4 = SIMD8<Float>(repeating: a4[k])
+            c4_0.addProduct(x4, b0)
+            let x5 = SIMD8<Float>(repeating: a5[k])
+            c5_0.addProduct(x5, b0)
+            let x6 = SIMD8<Float>(repeating: a6[k])
+            c6_0.addProduct(x6, b0)
+            let x7 = SIMD8<Float>(repeating: a7[k])
+            c7_0.addProduct(x7, b0)
+            let x8 = SIMD8<Float>(repeating: a8[k])
+            c8_0.addProduct(x8, b0)
+            let x9 = SIMD8<Float>(repeating: a9[k])
+            c9_0.addProduct(x9, b0)
+            let x10 = SIMD8<Float>(repeating: a10[k])
+            c10_0.addProduct(x10, b0)
+            let x11 = SIMD8<Float>(repeating: a11[k])
+            c11_0.addProduct(x11, b0)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, c0_0)
+        t.storeHalf(A.self, row: 1, c1_0)
+        t.storeHalf(A.self, row: 2, c2_0)
+        t.storeHalf(A.self, row: 3, c3_0)
+        t.storeHalf(A.self, row: 4, c4_0)
+        t.storeHalf(A.self, row: 5, c5_0)
+        t.storeHalf(A.self, row: 6, c6_0)
+        t.storeHalf(A.self, row: 7, c7_0)
+        t.storeHalf(A.self, row: 8, c8_0)
+        t.storeHalf(A.self, row: 9, c9_0)
+        t.storeHalf(A.self, row: 10, c10_0)
+        t.storeHalf(A.self, row: 11, c11_0)
+    }
+
+    /// C[8 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
+    @inline(__always)
+    static func tile8x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        let a2 = t.a + 2 * t.lda
+        let a3 = t.a + 3 * t.lda
+        let a4 = t.a + 4 * t.lda
+        let a5 = t.a + 5 * t.lda
+        let a6 = t.a + 6 * t.lda
+        let a7 = t.a + 7 * t.lda
+        var c0_0 = SIMD8<Float>()
+        var c1_0 = SIMD8<Float>()
+        var c2_0 = SIMD8<Float>()
+        var c3_0 = SIMD8<Float>()
+        var c4_0 = SIMD8<Float>()
+        var c5_0 = SIMD8<Float>()
+        var c6_0 = SIMD8<Float>()
+        var c7_0 = SIMD8<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load8(bp)
+            let x0 = SIMD8<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0)
+            let x1 = SIMD8<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0)
+            let x2 = SIMD8<Float>(repeating: a2[k])
+            c2_0.addProduct(x2, b0)
+            let x3 = SIMD8<Float>(repeating: a3[k])
+            c3_0.addProduct(x3, b0)
+            let x4 = SIMD8<Float>(repeating: a4[k])
+            c4_0.addProduct(x4, b0)
+            let x5 = SIMD8<Float>(repeating: a5[k])
+            c5_0.addProduct(x5, b0)
+            let x6 = SIMD8<Float>(repeating: a6[k])
+            c6_0.addProduct(x6, b0)
+            let x7 = SIMD8<Float>(repeating: a7[k])
+            c7_0.addProduct(x7, b0)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, c0_0)
+        t.storeHalf(A.self, row: 1, c1_0)
+        t.storeHalf(A.self, row: 2, c2_0)
+        t.storeHalf(A.self, row: 3, c3_0)
+        t.storeHalf(A.self, row: 4, c4_0)
+        t.storeHalf(A.self, row: 5, c5_0)
+        t.storeHalf(A.self, row: 6, c6_0)
+        t.storeHalf(A.self, row: 7, c7_0)
+    }
+
+    /// C[4 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
+    @inline(__always)
+    static func tile4x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        let a2 = t.a + 2 * t.lda
+        let a3 = t.a + 3 * t.lda
+        var c0_0 = SIMD8<Float>()
+        var c1_0 = SIMD8<Float>()
+        var c2_0 = SIMD8<Float>()
+        var c3_0 = SIMD8<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load8(bp)
+            let x0 = SIMD8<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0)
+            let x1 = SIMD8<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0)
+            let x2 = SIMD8<Float>(repeating: a2[k])
+            c2_0.addProduct(x2, b0)
+            let x3 = SIMD8<Float>(repeating: a3[k])
+            c3_0.addProduct(x3, b0)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, c0_0)
+        t.storeHalf(A.self, row: 1, c1_0)
+        t.storeHalf(A.self, row: 2, c2_0)
+        t.storeHalf(A.self, row: 3, c3_0)
+    }
+
+    /// C[2 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
+    @inline(__always)
+    static func tile2x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        var c0_0 = SIMD8<Float>()
+        var c1_0 = SIMD8<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load8(bp)
+            let x0 = SIMD8<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0)
+            let x1 = SIMD8<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, c0_0)
+        t.storeHalf(A.self, row: 1, c1_0)
+    }
+
+    /// C[1 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
+    @inline(__always)
+    static func tile1x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        var c0_0 = SIMD8<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load8(bp)
+            let x0 = SIMD8<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, c0_0)
+    }
+
+    /// Runs the tallest 8-column tiles that fit `rows` rows of a panel's first half.
+    @inline(__always)
+    static func halfTileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int) {
+        var t = t
+        var left = rows
+        while left >= 12 { tile12x8(A.self, t); t.advance(rows: 12); left -= 12 }
+        if left >= 8 { tile8x8(A.self, t); t.advance(rows: 8); left -= 8 }
+        if left >= 4 { tile4x8(A.self, t); t.advance(rows: 4); left -= 4 }
+        if left >= 2 { tile2x8(A.self, t); t.advance(rows: 2); left -= 2 }
+        if left >= 1 { tile1x8(A.self, t); t.advance(rows: 1); left -= 1 }
+    }
+
     /// Runs the tallest tiles that fit `rows` rows of one panel pair (`twoPanels`, only when
     /// `pairsPanels`) or one panel.
     @inline(__always)

@@ -121,6 +121,126 @@ enum NEONMicrokernels: MicrokernelSet {
         t.store(A.self, row: 0, SIMD16(lowHalf: SIMD8(lowHalf: c0_0, highHalf: c0_1), highHalf: SIMD8(lowHalf: c0_2, highHalf: c0_3)), nil)
     }
 
+    /// C[6 x 8] tile over the first 8 columns of a panel, 2 x 4-lane accumulators per row.
+    @inline(__always)
+    static func tile6x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        let a2 = t.a + 2 * t.lda
+        let a3 = t.a + 3 * t.lda
+        let a4 = t.a + 4 * t.lda
+        let a5 = t.a + 5 * t.lda
+        var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>()
+        var c1_0 = SIMD4<Float>(); var c1_1 = SIMD4<Float>()
+        var c2_0 = SIMD4<Float>(); var c2_1 = SIMD4<Float>()
+        var c3_0 = SIMD4<Float>(); var c3_1 = SIMD4<Float>()
+        var c4_0 = SIMD4<Float>(); var c4_1 = SIMD4<Float>()
+        var c5_0 = SIMD4<Float>(); var c5_1 = SIMD4<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load4(bp)
+            let b1 = Kernels.load4(bp + 4)
+            let x0 = SIMD4<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+            let x1 = SIMD4<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
+            let x2 = SIMD4<Float>(repeating: a2[k])
+            c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
+            let x3 = SIMD4<Float>(repeating: a3[k])
+            c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
+            let x4 = SIMD4<Float>(repeating: a4[k])
+            c4_0.addProduct(x4, b0); c4_1.addProduct(x4, b1)
+            let x5 = SIMD4<Float>(repeating: a5[k])
+            c5_0.addProduct(x5, b0); c5_1.addProduct(x5, b1)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, SIMD8(lowHalf: c0_0, highHalf: c0_1))
+        t.storeHalf(A.self, row: 1, SIMD8(lowHalf: c1_0, highHalf: c1_1))
+        t.storeHalf(A.self, row: 2, SIMD8(lowHalf: c2_0, highHalf: c2_1))
+        t.storeHalf(A.self, row: 3, SIMD8(lowHalf: c3_0, highHalf: c3_1))
+        t.storeHalf(A.self, row: 4, SIMD8(lowHalf: c4_0, highHalf: c4_1))
+        t.storeHalf(A.self, row: 5, SIMD8(lowHalf: c5_0, highHalf: c5_1))
+    }
+
+    /// C[4 x 8] tile over the first 8 columns of a panel, 2 x 4-lane accumulators per row.
+    @inline(__always)
+    static func tile4x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        let a2 = t.a + 2 * t.lda
+        let a3 = t.a + 3 * t.lda
+        var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>()
+        var c1_0 = SIMD4<Float>(); var c1_1 = SIMD4<Float>()
+        var c2_0 = SIMD4<Float>(); var c2_1 = SIMD4<Float>()
+        var c3_0 = SIMD4<Float>(); var c3_1 = SIMD4<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load4(bp)
+            let b1 = Kernels.load4(bp + 4)
+            let x0 = SIMD4<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+            let x1 = SIMD4<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
+            let x2 = SIMD4<Float>(repeating: a2[k])
+            c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
+            let x3 = SIMD4<Float>(repeating: a3[k])
+            c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, SIMD8(lowHalf: c0_0, highHalf: c0_1))
+        t.storeHalf(A.self, row: 1, SIMD8(lowHalf: c1_0, highHalf: c1_1))
+        t.storeHalf(A.self, row: 2, SIMD8(lowHalf: c2_0, highHalf: c2_1))
+        t.storeHalf(A.self, row: 3, SIMD8(lowHalf: c3_0, highHalf: c3_1))
+    }
+
+    /// C[2 x 8] tile over the first 8 columns of a panel, 2 x 4-lane accumulators per row.
+    @inline(__always)
+    static func tile2x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        let a1 = t.a + 1 * t.lda
+        var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>()
+        var c1_0 = SIMD4<Float>(); var c1_1 = SIMD4<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load4(bp)
+            let b1 = Kernels.load4(bp + 4)
+            let x0 = SIMD4<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+            let x1 = SIMD4<Float>(repeating: a1[k])
+            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, SIMD8(lowHalf: c0_0, highHalf: c0_1))
+        t.storeHalf(A.self, row: 1, SIMD8(lowHalf: c1_0, highHalf: c1_1))
+    }
+
+    /// C[1 x 8] tile over the first 8 columns of a panel, 2 x 4-lane accumulators per row.
+    @inline(__always)
+    static func tile1x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
+        let a0 = t.a + 0 * t.lda
+        var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>()
+        var bp = t.b0
+        for k in 0..<t.k {
+            let b0 = Kernels.load4(bp)
+            let b1 = Kernels.load4(bp + 4)
+            let x0 = SIMD4<Float>(repeating: a0[k])
+            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+            bp += 16
+        }
+        t.storeHalf(A.self, row: 0, SIMD8(lowHalf: c0_0, highHalf: c0_1))
+    }
+
+    /// Runs the tallest 8-column tiles that fit `rows` rows of a panel's first half.
+    @inline(__always)
+    static func halfTileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int) {
+        var t = t
+        var left = rows
+        while left >= 6 { tile6x8(A.self, t); t.advance(rows: 6); left -= 6 }
+        if left >= 4 { tile4x8(A.self, t); t.advance(rows: 4); left -= 4 }
+        if left >= 2 { tile2x8(A.self, t); t.advance(rows: 2); left -= 2 }
+        if left >= 1 { tile1x8(A.self, t); t.advance(rows: 1); left -= 1 }
+    }
+
     /// Runs the tallest tiles that fit `rows` rows of one panel pair (`twoPanels`, only when
     /// `pairsPanels`) or one panel.
     @inline(__always)
