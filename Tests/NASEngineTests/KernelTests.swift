@@ -72,18 +72,21 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
 
     @Test(arguments: engines, [1, 2])
     func largePointwiseWithResidualMatchesReference(engine: (GEMMBackend, KernelFamily), threads: Int) {
-        // 5,000 pixels: several OpenBLAS chunks and native row blocks; 40 = 32 + 8 columns: a
-        // full panel pair then a partial panel; the residual is fused into the store.
+        // 5,000 pixels: several OpenBLAS chunks and native row blocks; the residual is fused
+        // into the store. 40 = 32 + 8 columns: a full panel pair then a half-full panel (8-column
+        // tiles); 24 and 56: a last pair or panel with 24 or 8 valid columns (partial stores).
         let input = Shape(n: 2, h: 50, w: 50, c: 24)
-        var rng = SplitMix64(seed: 9)
-        let layer = Convolution.random(inChannels: 24, outChannels: 40, kernel: 1, stride: 1, activation: .relu6, rng: &rng)
-        let x = Tensor(shape: input, values: randomValues(input.count, seed: 10))
-        let residual = Tensor(shape: layer.outputShape(for: input), values: randomValues(input.pixels * 40, seed: 11))
-        let y = Tensor(shape: residual.shape)
-        layer.forward(x.pointer, input: input, into: y.pointer, residual: residual.pointer, scratch: y.pointer,
-                      context: ExecutionContext(threads: threads, gemm: engine.0, family: engine.1))
-        let expected = zip(Reference.convolution(layer, x.array, input), residual.array).map { $0 + $1 }
-        #expect(maxRelativeError(y.array, expected) < 1e-4)
+        for cout in [40, 24, 56] {
+            var rng = SplitMix64(seed: 9)
+            let layer = Convolution.random(inChannels: 24, outChannels: cout, kernel: 1, stride: 1, activation: .relu6, rng: &rng)
+            let x = Tensor(shape: input, values: randomValues(input.count, seed: 10))
+            let residual = Tensor(shape: layer.outputShape(for: input), values: randomValues(input.pixels * cout, seed: 11))
+            let y = Tensor(shape: residual.shape)
+            layer.forward(x.pointer, input: input, into: y.pointer, residual: residual.pointer, scratch: y.pointer,
+                          context: ExecutionContext(threads: threads, gemm: engine.0, family: engine.1))
+            let expected = zip(Reference.convolution(layer, x.array, input), residual.array).map { $0 + $1 }
+            #expect(maxRelativeError(y.array, expected) < 1e-4, "\(cout) output channels")
+        }
     }
 
     /// Every kernel family is portable SIMD code, so each runs here; one wider than this CPU's

@@ -83,9 +83,26 @@ struct TileArguments {
             if let y1 { Kernels.store16(y1, dst + 16) }
         } else {
             let src = residual.map { $0 + row * ldr }
-            for j in 0..<min(cols, 16) { dst[j] = y0[j] + (src?[j] ?? 0) }
-            if let y1 { for j in 16..<cols { dst[j] = y1[j - 16] + (src?[j] ?? 0) } }
+            Self.storePartial(y0, dst, residual: src, count: min(cols, 16))
+            if let y1, cols > 16 { Self.storePartial(y1, dst + 16, residual: src.map { $0 + 16 }, count: cols - 16) }
         }
+    }
+
+    /// Stores the first `count` lanes of `v` (plus the residual's): a whole 16- or 8-lane
+    /// piece as one vector store, the rest lane by lane (a 24-column pair is 16 + 8, no loop).
+    @inline(__always)
+    static func storePartial(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, count: Int) {
+        var done = 0
+        if count == 16 {
+            Kernels.store16(v + (residual.map { Kernels.load16($0) } ?? .zero), dst)
+            return
+        }
+        if count >= 8 {
+            let low = v.lowHalf + (residual.map { Kernels.load8($0) } ?? .zero)
+            UnsafeMutableRawPointer(dst).storeBytes(of: low, as: SIMD8<Float>.self)
+            done = 8
+        }
+        for j in done..<count { dst[j] = v[j] + (residual?[j] ?? 0) }
     }
 }
 
