@@ -39,6 +39,33 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         for family in KernelFamily.allCases { check(caseIndex: caseIndex, activation: activation, backend: .native, family: family) }
     }
 
+    /// With at least two im2col chunks per thread, threads take whole chunks (a scratch slice
+    /// each, a serial GEMM); with fewer, each chunk is split across the threads. Both against
+    /// the reference with a residual, at 1-3 threads and on both GEMM backends.
+    @Test(arguments: [1, 2, 3], [GEMMBackend.native, .openblas])
+    func chunksAcrossThreadsMatchReference(threads: Int, backend: GEMMBackend) {
+        let cases: [(Shape, Int, Int, Int)] = [  // input, kernel, stride, cout (chunks)
+            (Shape(n: 2, h: 20, w: 18, c: 32), 3, 1, 24),  // 15 chunks of 48 rows
+            (Shape(n: 1, h: 28, w: 28, c: 40), 3, 2, 40),  // 9 chunks of 24 rows: uneven parts
+            (Shape(n: 1, h: 9, w: 9, c: 24), 5, 2, 40),    // 2 chunks: split inside each
+        ]
+        for (index, (input, k, s, cout)) in cases.enumerated() {
+            var rng = SplitMix64(seed: 40 + UInt64(index))
+            let layer = Convolution.random(inChannels: input.c, outChannels: cout, kernel: k, stride: s, activation: .relu6, rng: &rng)
+            let x = Tensor(shape: input, values: randomValues(input.count, seed: 50 + UInt64(index)))
+            let outShape = layer.outputShape(for: input)
+            let residual = Tensor(shape: outShape, values: randomValues(outShape.count, seed: 60 + UInt64(index)))
+            let y = Tensor(shape: outShape)
+            var scratch = [Float](repeating: .nan, count: max(1, layer.scratchCount(for: input)))
+            scratch.withUnsafeMutableBufferPointer {
+                layer.forward(x.pointer, input: input, into: y.pointer, residual: residual.pointer, scratch: $0.baseAddress!,
+                              context: ExecutionContext(threads: threads, gemm: backend))
+            }
+            let expected = zip(Reference.convolution(layer, x.array, input), residual.array).map { $0 + $1 }
+            #expect(maxRelativeError(y.array, expected) < 1e-4, "case \(index), \(threads) threads, \(backend)")
+        }
+    }
+
     func check(caseIndex: Int, activation: Activation, backend: GEMMBackend, family: KernelFamily = .host) {
         let (input, k, s, cout) = convolutionCases[caseIndex]
         var rng = SplitMix64(seed: UInt64(caseIndex))

@@ -23,7 +23,7 @@ extension Kernels {
     /// operand; `y` NHWC `[n, ceil(h/s), ceil(w/s), cout]`; padding `k/2` on every side (zeros).
     /// A 1x1 stride-1 convolution skips im2col and is one GEMM; on the native backend one with at
     /// most `directConvolutionMaxInputChannels` input channels runs `directConvolution`.
-    /// `scratch` holds `convolutionScratchCount` floats (the im2col rows of one chunk).
+    /// `scratch` holds `convolutionScratchCount` floats (the im2col rows of one chunk per part).
     /// - Complexity: `n·ho·wo · k²·cin · cout` multiply-adds.
     public static func convolution(
         _ x: UnsafePointer<Float>, input: Shape, geometry g: WindowGeometry, weights: GEMMWeights,
@@ -43,6 +43,26 @@ extension Kernels {
         let out = g.output(input, channels: cout)
         let depth = weights.k
         let chunk = convolutionChunkRows(depth: depth, pixels: out.pixels)
+        let chunks = (out.pixels + chunk - 1) / chunk
+        if context.threads > 1 && context.gemm == .native && chunks >= 2 * context.threads {
+            // Threads take whole chunks (their own im2col slice of `scratch`, then a serial
+            // GEMM): one dispatch per layer instead of two per chunk, and no split of a chunk's
+            // few rows into uneven blocks.
+            let parts = min(context.threads, convolutionScratchSlices)
+            let serial = ExecutionContext(threads: 1, gemm: .native, family: context.family)
+            context.parallelFor(parts) { range in
+                for part in range {
+                    let slice = scratch + part * chunk * depth
+                    for c in (chunks * part / parts)..<(chunks * (part + 1) / parts) {
+                        let first = c * chunk, rows = min(chunk, out.pixels - first)
+                        im2col(x, input: input, geometry: g, output: out, firstPixel: first, rows: rows, into: slice)
+                        gemm(slice, lda: depth, rows: rows, weights: weights, activation: activation, into: y + first * cout, ldc: cout,
+                             residual: residual.map { $0 + first * cout }, ldr: cout, context: serial)
+                    }
+                }
+            }
+            return
+        }
         var start = 0
         while start < out.pixels {
             let rows = min(chunk, out.pixels - start)
@@ -61,13 +81,18 @@ extension Kernels {
         if g.kernel == 1 && g.stride == 1 { return 0 }
         let out = g.output(input, channels: 1)
         let depth = g.kernel * g.kernel * input.c
-        return convolutionChunkRows(depth: depth, pixels: out.pixels) * depth
+        return convolutionChunkRows(depth: depth, pixels: out.pixels) * depth * convolutionScratchSlices
     }
 
+    /// Im2col slices the scratch holds: one per part when threads take whole chunks (at most
+    /// this many parts, whatever the thread count).
+    static let convolutionScratchSlices = 8
+
     /// Output pixels per im2col chunk: bounded so the patch matrix (about 64 KiB) is still in
-    /// cache when the GEMM reads it.
+    /// cache when the GEMM reads it, and a multiple of 24 rows so the GEMM's row blocks are
+    /// whole tiles (8, 12 and 6 rows).
     static func convolutionChunkRows(depth: Int, pixels: Int) -> Int {
-        let rows = max(24, (16 * 1024) / max(depth, 1))
+        let rows = max(24, (16 * 1024) / max(depth, 1) / 24 * 24)
         return min(pixels, rows)
     }
 
