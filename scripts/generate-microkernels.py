@@ -39,6 +39,21 @@ def widen(names, lanes):
     return names[0]
 
 
+def tile_setup(mr, nv, vt):
+    """A tile's row pointers and zeroed accumulators (`nv` vectors of type `vt` per row)."""
+    return ([f"        let a{r} = t.a + {r} * t.lda" for r in range(mr)]
+            + ["        " + "; ".join(f"var c{r}_{v} = {vt}()" for v in range(nv)) for r in range(mr)])
+
+
+def tile_products(mr, nv, vt):
+    """One step of k: broadcast A's value of each row and multiply-add it into the row's accumulators."""
+    lines = []
+    for r in range(mr):
+        lines.append(f"            let x{r} = {vt}(repeating: a{r}[k])")
+        lines.append("            " + "; ".join(f"c{r}_{v}.addProduct(x{r}, b{v})" for v in range(nv)))
+    return lines
+
+
 def kernel(prefix, lanes, mr, panels):
     vectors = 16 // lanes  # vectors per panel row
     nv = vectors * panels
@@ -48,19 +63,14 @@ def kernel(prefix, lanes, mr, panels):
     L.append(f"    /// C[{mr} x {width}] tile: `act(A[{mr} x k] * Bpanels[k x {width}] + bias) + residual`, {nv} x {lanes}-lane accumulators per row.")
     L.append("    @inline(__always)")
     L.append(f"    static func tile{mr}x{width}<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {{")
-    for r in range(mr):
-        L.append(f"        let a{r} = t.a + {r} * t.lda")
-    for r in range(mr):
-        L.append("        " + "; ".join(f"var c{r}_{v} = {vt}()" for v in range(nv)))
+    L += tile_setup(mr, nv, vt)
     for p in range(panels):
         L.append(f"        var b{p}p = t.b{p}")
     L.append("        for k in 0..<t.k {")
     for p in range(panels):
         for v in range(vectors):
             L.append(f"            let b{p * vectors + v} = Kernels.load{lanes}(b{p}p{f' + {v * lanes}' if v else ''})")
-    for r in range(mr):
-        L.append(f"            let x{r} = {vt}(repeating: a{r}[k])")
-        L.append("            " + "; ".join(f"c{r}_{v}.addProduct(x{r}, b{v})" for v in range(nv)))
+    L += tile_products(mr, nv, vt)
     for p in range(panels):
         L.append(f"            b{p}p += 16")
     L.append("        }")
@@ -82,17 +92,12 @@ def half_kernel(lanes, mr):
     L.append(f"    /// C[{mr} x 8] tile over the first 8 columns of a panel, {nv} x {lanes}-lane accumulators per row.")
     L.append("    @inline(__always)")
     L.append(f"    static func tile{mr}x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {{")
-    for r in range(mr):
-        L.append(f"        let a{r} = t.a + {r} * t.lda")
-    for r in range(mr):
-        L.append("        " + "; ".join(f"var c{r}_{v} = {vt}()" for v in range(nv)))
+    L += tile_setup(mr, nv, vt)
     L.append("        var bp = t.b0")
     L.append("        for k in 0..<t.k {")
     for v in range(nv):
         L.append(f"            let b{v} = Kernels.load{lanes}(bp{f' + {v * lanes}' if v else ''})")
-    for r in range(mr):
-        L.append(f"            let x{r} = {vt}(repeating: a{r}[k])")
-        L.append("            " + "; ".join(f"c{r}_{v}.addProduct(x{r}, b{v})" for v in range(nv)))
+    L += tile_products(mr, nv, vt)
     L.append("            bp += 16")
     L.append("        }")
     for r in range(mr):
@@ -104,6 +109,13 @@ def half_kernel(lanes, mr):
         L.append(f"        t.storeHalf(A.self, row: {r}, {names[0]})")
     L.append("    }")
     return "\n".join(L)
+
+
+def tile_ladder(heights, suffix, indent):
+    """Runs the tallest tile while it fits, then each smaller one at most once (after the
+    tallest tile's loop fewer than its rows are left)."""
+    return [f"{indent}{'while' if i == 0 else 'if'} left >= {mr} {{ tile{mr}{suffix}(A.self, t); t.advance(rows: {mr}); left -= {mr} }}"
+            for i, mr in enumerate(heights)]
 
 
 def family_file(name, prefix, lanes, two, one):
@@ -129,9 +141,7 @@ def family_file(name, prefix, lanes, two, one):
     parts.append("    static func halfTileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int) {")
     parts.append("        var t = t")
     parts.append("        var left = rows")
-    for i, mr in enumerate(one):
-        op = "while" if i == 0 else "if"
-        parts.append(f"        {op} left >= {mr} {{ tile{mr}x8(A.self, t); t.advance(rows: {mr}); left -= {mr} }}")
+    parts += tile_ladder(one, "x8", "        ")
     parts.append("    }")
     parts.append("")
     parts.append("    /// Runs the tallest tiles that fit `rows` rows of one panel pair (`twoPanels`, only when")
@@ -142,15 +152,10 @@ def family_file(name, prefix, lanes, two, one):
     parts.append("        var left = rows")
     if two:
         parts.append("        if twoPanels {")
-        for i, mr in enumerate(two):
-            op = "while" if i == 0 else "if"
-            parts.append(f"            {op} left >= {mr} {{ tile{mr}x32(A.self, t); t.advance(rows: {mr}); left -= {mr} }}")
+        parts += tile_ladder(two, "x32", "            ")
         parts.append("            return")
         parts.append("        }")
-    # After the tallest tile's loop fewer than its rows are left, so each smaller tile runs at most once.
-    for i, mr in enumerate(one):
-        op = "while" if i == 0 else "if"
-        parts.append(f"        {op} left >= {mr} {{ tile{mr}x16(A.self, t); t.advance(rows: {mr}); left -= {mr} }}")
+    parts += tile_ladder(one, "x16", "        ")
     parts.append("    }")
     parts.append("}")
     parts.append("")
