@@ -13,8 +13,9 @@ struct FinalizeCommand: ParsableCommand {
         commandName: "finalize",
         abstract: "Train a study's best Pareto-front models on the whole training set and test each once.",
         discussion: """
-        Takes the --top K models of the study's front by reward, trains each with the recipe of \
-        `nasctl train` (--epochs, each --seeds value) on the whole training set, and measures \
+        Takes --top K models of the study's front (--select: best reward first, the default; \
+        best proxy accuracy first; or spread evenly over the front's latency), optionally only \
+        those predicted at most --max-ms, trains each with the recipe of `nasctl train` (--epochs, each --seeds value) on the whole training set, and measures \
         its accuracy on the test set: the only place besides `train` that reads the test set. \
         With --baseline FILE the same recipe and seeds train that architecture too (latency \
         predicted from the study's table). Results land in DIR/final/ (architectures, weights, \
@@ -30,8 +31,14 @@ struct FinalizeCommand: ParsableCommand {
     @Option(help: "Search-space YAML (default: the file the study recorded).")
     var space: String?
 
-    @Option(help: "How many front models to train, best reward first.")
+    @Option(help: "How many front models to train.")
     var top: Int = 3
+
+    @Option(help: "Which front models: reward (best reward first), accuracy (best proxy accuracy first: the front's accurate end, where a model beating a baseline would be) or spread (evenly over the front's latency).")
+    var select: FrontSelection = .reward
+
+    @Option(name: .customLong("max-ms"), help: "Only front models predicted at most this many milliseconds (e.g. a baseline's latency from `nasctl predict`).")
+    var maxMs: Double?
 
     @Option(help: "Training epochs.")
     var epochs: Double = 10
@@ -59,6 +66,7 @@ struct FinalizeCommand: ParsableCommand {
     func validate() throws {
         guard top >= 1 else { throw ValidationError("--top must be at least 1 (got \(top)).") }
         guard epochs > 0, epochs.isFinite else { throw ValidationError("--epochs must be a positive number (got \(epochs)).") }
+        if let maxMs { guard maxMs > 0, maxMs.isFinite else { throw ValidationError("--max-ms must be a positive number of milliseconds (got \(maxMs)).") } }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1 (got \(workers)).") }
         let parts = seeds.split(separator: ",", omittingEmptySubsequences: false)
         guard !parts.isEmpty, parts.count == seedList.count, Set(seedList).count == seedList.count else {
@@ -77,9 +85,17 @@ struct FinalizeCommand: ParsableCommand {
         let (store, loaded, spaceFile) = try openStudy(study, space: space)
         guard loaded.network != nil else { throw ValidationError("finalize trains networks; space '\(loaded.name)' is categorical") }
         let report = StudyReport(space: loaded, settings: store.settings, trials: try store.trials())
-        let chosen = report.front.sorted { ($0.reward ?? -1, -$0.number) > ($1.reward ?? -1, -$1.number) }.prefix(top)
-        guard !chosen.isEmpty else { throw ValidationError("\(study) has no finished trial on its front yet: nothing to finalize") }
+        guard !report.front.isEmpty else { throw ValidationError("\(study) has no finished trial on its front yet: nothing to finalize") }
+        let chosen = report.finalizeCandidates(top, by: select, maxMs: maxMs)
+        guard !chosen.isEmpty else {
+            let fastest = report.front.compactMap(\.latencyMs).min().map { String(format: "%.3f ms", $0) } ?? "no latency"
+            throw ValidationError("\(study): no front model is predicted at most --max-ms \(maxMs ?? 0) ms (the fastest: \(fastest)); raise --max-ms")
+        }
+        try finalize(chosen, report: report, store: store, loaded: loaded, spaceFile: spaceFile)
+    }
 
+    /// Trains `chosen` (and the baseline) and writes the finalized reports.
+    private func finalize(_ chosen: [TrialRecord], report: StudyReport, store: any StudyStore, loaded: SearchSpace, spaceFile: String) throws {
         let folder = (study as NSString).appendingPathComponent("final")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var models: [(trial: Int?, name: String, arch: Architecture, proxy: Double?, latency: Double?)] = chosen.map {
@@ -224,3 +240,5 @@ private final class TrainingQueue: @unchecked Sendable {
         if firstError == nil { firstError = error }
     }
 }
+
+extension FrontSelection: ExpressibleByArgument {}

@@ -77,6 +77,14 @@ import Testing
         #expect(csv.hasPrefix("trial,key,status,accuracy,latency_ms,reward,fidelity,"))
 
         try writeSplit("t10k", count: 40, seed: 2)
+        // A latency limit below every front model is a clear error before any training.
+        do {
+            try run(["finalize", "--study", study, "--max-ms", "0.0001", "--data", dir + "/data", "--json"])
+            Issue.record("finalize with --max-ms below the whole front did not fail")
+        } catch {
+            #expect(Nasctl.fullMessage(for: error).contains("no front model is predicted at most --max-ms"))
+        }
+        #expect(!FileManager.default.fileExists(atPath: study + "/final"))
         let baseline = dir + "/baseline.json"
         var rng = SplitMix64(seed: 7)
         try Architecture.random(in: space, using: &rng).json(in: space).write(toFile: baseline, atomically: true, encoding: .utf8)
@@ -115,7 +123,9 @@ import Testing
 
     @Test func badArgumentsAreClearErrors() throws {
         for (arguments, text) in [(["--top", "0"], "--top must be at least 1"), (["--seeds", "1,,2"], "--seeds must be distinct"),
-                                  (["--seeds", "1,1"], "--seeds must be distinct"), (["--epochs", "0"], "--epochs must be a positive")] {
+                                  (["--seeds", "1,1"], "--seeds must be distinct"), (["--epochs", "0"], "--epochs must be a positive"),
+                                  (["--max-ms", "0"], "--max-ms must be a positive"), (["--max-ms=-3"], "--max-ms must be a positive"), (["--max-ms", "nan"], "--max-ms must be a positive"),
+                                  (["--select", "fastest"], "'reward', 'accuracy' or 'spread'")] {
             #expect(throws: (any Error).self) { try FinalizeCommand.parse(["--study", dir] + arguments) }
             do { _ = try FinalizeCommand.parse(["--study", dir] + arguments) } catch {
                 #expect(FinalizeCommand.fullMessage(for: error).contains(text), "\(arguments)")
