@@ -28,6 +28,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Seed of the proxy's train/validation split (as in search --seed).")
     var seed: UInt64 = 1
 
+    @Option(name: .customLong("schedule-epochs"), help: "Proxy only: the learning-rate schedule spans this many epochs and training stops after the proxy's epochs, as a scheduler's rung does (e.g. --proxy-epochs 3 --schedule-epochs 9 scores rung 3 of a 1/3/9 search). Default: the proxy's epochs.")
+    var scheduleEpochs: Double?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -60,14 +63,20 @@ struct EvaluateCommand: ParsableCommand {
         let architecture = try Architecture.load(file: arch, space: space)
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-evaluate-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
-        let evaluator = try evaluatorOptions.make(space: space, workDirectory: workDirectory, seed: seed)
+        let evaluator = try evaluatorOptions.make(space: space, workDirectory: workDirectory, seed: seed, scheduleEpochs: scheduleEpochs)
+        if let scheduleEpochs {
+            guard let proxy = evaluator as? ProxyEvaluator else { throw ValidationError("--schedule-epochs applies to the proxy evaluator only") }
+            guard scheduleEpochs.isFinite, scheduleEpochs >= proxy.budget.epochs else {
+                throw ValidationError("--schedule-epochs \(scheduleEpochs) must be at least the proxy's epochs (\(proxy.budget.epochs.shortText)): training stops within the schedule")
+            }
+        }
         // After the evaluator: the proxy evaluator pins the engine to 1 thread for a search's workers.
         ExecutionContext.setOpenBLASThreads(threadOptions.threads)
         let start = Date()
         if let proxy = evaluator as? ProxyEvaluator {
             let scores: ProxyEvaluator.Scores
             do {
-                scores = try proxy.scores(architecture)
+                scores = try proxy.scores(architecture, epochs: proxy.budget.epochs, shouldStop: { false })!
             } catch {
                 throw ValidationError("\(arch): evaluation failed: proxy: \(error)")
             }

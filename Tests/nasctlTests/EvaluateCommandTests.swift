@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NASEngine
 import NASSearch
 import NASSpace
 import Testing
@@ -114,5 +115,54 @@ import Testing
         let text = message(["--arch", archFile] + flags)
         let flag = flags[0].split(separator: "=")[0]
         #expect(text.contains(flag) && (text.contains("allowed:") || text.contains("must be")), "\(text)")
+    }
+
+    /// `--schedule-epochs`: the proxy scores a rung of a longer schedule, exactly as the search's
+    /// evaluator at that fidelity; equal to the proxy's epochs it changes nothing. A micro network
+    /// on 48 seeded random 12x12 images.
+    @Test func scheduleEpochsScoreARungOfALongerSchedule() throws {
+        let data = dir + "/rung-data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        var rng = SplitMix64(seed: 11)
+        var images = Data([0, 0, 8, 3, 0, 0, 0, 48, 0, 0, 0, 12, 0, 0, 0, 12])
+        images.append(contentsOf: (0..<(48 * 12 * 12)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        try images.write(to: URL(fileURLWithPath: data + "/train-images-idx3-ubyte"))
+        var labels = Data([0, 0, 8, 1, 0, 0, 0, 48])
+        labels.append(contentsOf: (0..<48).map { UInt8($0 % 2) })
+        try labels.write(to: URL(fileURLWithPath: data + "/train-labels-idx1-ubyte"))
+        let micro = dir + "/micro.yaml"
+        try """
+        name: micro
+        kind: network
+        input: {resolution: 12, channels: 1}
+        classes: 2
+        stem: {filters: 4}
+        head: {filters: 8}
+        choices: {op: [sepconv, mbconv3], kernel: [3], se: [0], skip: [none], width: [1.0], layers: [0]}
+        blocks:
+          - {filters: 4, layers: 1, stride: 2}
+        """.write(toFile: micro, atomically: true, encoding: .utf8)
+        let arch = dir + "/micro-arch.json"
+        let space = try SearchSpace.load(file: micro)
+        try Architecture(spaceName: "micro", values: space.decisions.map { $0.choices.last! }).json(in: space).write(toFile: arch, atomically: true, encoding: .utf8)
+        let common = ["--arch", arch, "--space", micro, "--data", data, "--proxy-train-images", "32", "--proxy-validation-images", "16",
+                      "--proxy-batch-size", "8"]
+        let plain = try command(common + ["--proxy-epochs", "2"]).evaluate()
+        let same = try command(common + ["--proxy-epochs", "2", "--schedule-epochs", "2"]).evaluate()
+        #expect(same.accuracy == plain.accuracy && same.validation_loss == plain.validation_loss && same.training_loss == plain.training_loss)
+        let rung = try command(common + ["--proxy-epochs", "1", "--schedule-epochs", "2"]).evaluate()
+        let alone = try command(common + ["--proxy-epochs", "1"]).evaluate()
+        #expect(rung.evaluator.hasSuffix(" schedule=2") && !alone.evaluator.contains("schedule"))
+        #expect(rung.validation_loss != alone.validation_loss)  // a different learning-rate schedule over the first epoch
+        // The search's evaluator at fidelity 1 of a 2-epoch schedule gives the same score.
+        let options = try EvaluatorOptions.parse(["--data", data, "--proxy-train-images", "32", "--proxy-validation-images", "16",
+                                                  "--proxy-batch-size", "8", "--proxy-epochs", "1"])
+        let proxy = try #require(try options.make(space: space, workDirectory: dir, seed: 1, scheduleEpochs: 2) as? ProxyEvaluator)
+        let scores = try #require(try proxy.scores(try Architecture.load(file: arch, space: space), epochs: 1, shouldStop: { false }))
+        #expect(scores.validationAccuracy == rung.accuracy && scores.validationLoss == rung.validation_loss)
+
+        #expect(message(common + ["--proxy-epochs", "2", "--schedule-epochs", "1"]).contains("must be at least the proxy's epochs"))
+        #expect(message(["--arch", archFile, "--space", spaceFile, "--evaluator", "table:\(dir)/table.csv", "--schedule-epochs", "3"])
+            .contains("--schedule-epochs applies to the proxy evaluator only"))
     }
 }
