@@ -120,7 +120,7 @@ struct SearchCommand: ParsableCommand {
         }
         let scheduler = try schedulerOptions.make()
         let accuracy = try evaluatorOptions.make(space: space, workDirectory: (studyDir as NSString).appendingPathComponent("evaluator"), seed: seed,
-                                                 scheduleEpochs: schedulerOptions.topFidelity)
+                                                 scheduleEpochs: schedulerOptions.topFidelity, rungSchedule: schedulerOptions.proxyRungSchedule)
         var latency: LatencyModel = { _ in nil }
         var tablePath: String?
         var tableDigest: String?

@@ -97,6 +97,33 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
         #expect(at(5, nil).failure?.message.contains("spans 4 epochs") == true)
     }
 
+    /// Per-rung schedules: each rung trains from scratch under a complete schedule of its own
+    /// epochs (exactly the flat proxy of that many epochs), never reads or writes a checkpoint,
+    /// and the top rung is the whole schedule as with `whole`.
+    @Test func perRungSchedulesTrainEachRungFromScratch() throws {
+        let space = try SearchSpace.parse(yaml: proxySpaceYAML)
+        let dir = try proxyDataDirectory()
+        let perRung = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: dir, scheduleEpochs: 4, rungSchedule: .perRung)
+        let whole = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: dir, scheduleEpochs: 4)
+        #expect(perRung.name.contains(" rung-schedule=per-rung") && !whole.name.contains("rung-schedule"), "\(perRung.name)")
+        var rng = SplitMix64(seed: 5)
+        let arch = Architecture.random(in: space, using: &rng)
+        let checkpoints = temporaryDirectory("proxy-per-rung")
+        func at(_ proxy: ProxyEvaluator, _ epochs: Double) -> Evaluation {
+            proxy.evaluate(EvaluationRequest(arch: arch, trial: 0, fidelity: Fidelity(epochs), checkpointDirectory: checkpoints))
+        }
+        var oneEpoch = space.proxy
+        oneEpoch.epochs = 1
+        let flat1 = try ProxyEvaluator(space: space, budget: oneEpoch, dataDirectory: dir).scores(arch)
+        let rung1 = at(perRung, 1)
+        #expect(rung1.accuracy == flat1.validationAccuracy && rung1.fidelity == Fidelity(1))
+        #expect(!FileManager.default.fileExists(atPath: checkpoints + "/proxy.weights"))
+        #expect(rung1 != at(whole, 1))  // the whole schedule's first epoch is not annealed
+        // The top rung is the whole schedule, not continued from the whole evaluator's rung-1 checkpoint.
+        #expect(FileManager.default.fileExists(atPath: checkpoints + "/proxy.weights"))
+        #expect(at(perRung, 4) == whole.evaluate(arch, trial: 0))
+    }
+
     /// The same images as an IDX pair and as a PNG image folder (written here, in the folder's
     /// order: by class, then file name) train to exactly the same proxy score, augmentation off.
     @Test func anImageFolderScoresAsTheSameImagesInIDX() throws {

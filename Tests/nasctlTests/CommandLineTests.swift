@@ -31,6 +31,19 @@ import Testing
     }
 
     @Test(arguments: [
+        (["search", "--target-ms", "30", "--rung-schedule", "per-rung"], "add --scheduler sha|asha|hyperband|median"),
+        (["search", "--target-ms", "30", "--min-epochs", "1"], "add --scheduler sha|asha|hyperband|median"),
+        (["search", "--target-ms", "30", "--scheduler", "sha", "--rung-schedule", "cosine"], "'whole' and 'per-rung'"),
+        (["search", "--target-ms", "30", "--scheduler", "fifo"], "--scheduler is 'fifo'; allowed: none, sha, asha, hyperband, median"),
+        (["search", "--target-ms", "30", "--scheduler", "median", "--eta", "3"], "--eta has no part in the median stopping rule"),
+    ])
+    func badSchedulerOptionsAreAClearError(arguments: [String], message: String) throws {
+        let result = try #require(failure(arguments))
+        #expect(result.message.contains(message), "got: \(result.message)")
+        #expect(result.code != 0)
+    }
+
+    @Test(arguments: [
         (["train", "--arch", "a.json", "--epochs", "0"], "--epochs must be positive"),
         (["train", "--arch", "a.json", "--clip-norm=-1"], "--clip-norm must be 0 (off) or positive"),
         (["train", "--arch", "a.json", "--adaptive-clip=-0.1"], "--adaptive-clip must be 0 (off) or positive"),

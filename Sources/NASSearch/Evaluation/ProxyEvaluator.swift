@@ -18,6 +18,14 @@ public struct ProxyEvaluator: Evaluator {
     public let dataDirectory: String
     /// The epochs the learning-rate schedule spans: the highest fidelity it evaluates at.
     public let scheduleEpochs: Double
+    /// How a scheduler's lower rungs are trained: stopped partway through the one schedule over
+    /// `scheduleEpochs` (a promoted trial continues from its checkpoint), or from scratch under
+    /// a complete schedule of the rung's own epochs (no continuation; more training per
+    /// promotion). Benchmarks/README.md compares how the two rank.
+    public enum RungSchedule: String, Sendable, CaseIterable {
+        case whole, perRung = "per-rung"
+    }
+    public let rungSchedule: RungSchedule
     let train: ImageDataset
     let validation: ImageDataset
     let adapted: SearchSpace
@@ -26,6 +34,7 @@ public struct ProxyEvaluator: Evaluator {
         "proxy:\(dataDirectory) epochs=\(budget.epochs) train=\(budget.trainImages) validation=\(budget.validationImages) batch=\(budget.batchSize) lr=\(budget.learningRate) clip=\(budget.clipNorm) warmup=\(budget.warmupEpochs) agc=\(budget.adaptiveClip)"
             + (budget.geometry == .asDesigned ? "" : " geometry=\(budget.geometry.rawValue)")
             + (scheduleEpochs == budget.epochs ? "" : " schedule=\(scheduleEpochs.shortText)")
+            + (rungSchedule == .whole ? "" : " rung-schedule=\(rungSchedule.rawValue)")
             + (imageSide.map { " image=\($0)" } ?? "")
             + (augmentation.map { " augment=crop\($0.padding)\($0.flip ? "+flip" : "")" } ?? "")
     }
@@ -35,11 +44,12 @@ public struct ProxyEvaluator: Evaluator {
     public let augmentation: Augmentation?
 
     /// `scheduleEpochs`: the epochs the schedule spans (nil: the budget's `epochs`).
+    /// `rungSchedule`: how a fidelity below `scheduleEpochs` is trained.
     /// `imageSide`: the side an image folder's images are scaled to (nil: its default; IDX
     /// data keeps its own size).
     /// `augment`: random crops and flips while training (nil: on for image folders, off for IDX).
     public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1, scheduleEpochs: Double? = nil,
-                imageSide: Int? = nil, augment: Bool? = nil) throws {
+                rungSchedule: RungSchedule = .whole, imageSide: Int? = nil, augment: Bool? = nil) throws {
         guard space.network != nil else {
             throw SearchError.badEvaluator("the proxy evaluator trains networks; space '\(space.name)' is categorical (use table:FILE)")
         }
@@ -60,6 +70,7 @@ public struct ProxyEvaluator: Evaluator {
         self.budget = budget
         self.dataDirectory = dataDirectory
         self.scheduleEpochs = scheduleEpochs ?? budget.epochs
+        self.rungSchedule = rungSchedule
         self.imageSide = imageSide
         self.augmentation = augment ?? ImageFolder.isImageFolder(dataDirectory) ? Augmentation.standard(side: all.height) : nil
         self.adapted = try space.adapted(resolution: all.height, channels: all.channels, classes: all.classes, geometry: budget.geometry)
@@ -137,15 +148,24 @@ public struct ProxyEvaluator: Evaluator {
     }
 
     /// Trains to the requested fidelity (nil: the whole schedule); the fidelity reported is
-    /// the epochs reached.
+    /// the epochs reached. Per-rung schedules train each fidelity from scratch.
     public func evaluate(_ request: EvaluationRequest) -> Evaluation {
         let epochs = request.fidelity?.value ?? scheduleEpochs
         guard epochs > 0, epochs <= scheduleEpochs * (1 + 1e-9) else {
             return .failure("the proxy's schedule spans \(scheduleEpochs.shortText) epochs; it cannot train to fidelity \(epochs)")
         }
         do {
-            guard let scores = try scores(request.arch, epochs: epochs, checkpointDirectory: request.checkpointDirectory,
-                                          shouldStop: request.shouldStop) else { return .interrupted }
+            let run: Scores?
+            if rungSchedule == .perRung {
+                // From scratch, annealed over the rung's own epochs; nothing to continue from or save.
+                var settings = trainingSettings(for: request.arch)
+                settings.epochs = epochs
+                settings.warmupEpochs = min(budget.warmupEpochs, epochs / 4)
+                run = try scores(request.arch, settings: settings, checkpointDirectory: nil, shouldStop: request.shouldStop)
+            } else {
+                run = try scores(request.arch, epochs: epochs, checkpointDirectory: request.checkpointDirectory, shouldStop: request.shouldStop)
+            }
+            guard let scores = run else { return .interrupted }
             return .success(accuracy: scores.validationAccuracy, latencyMs: nil, fidelity: Fidelity(epochs))
         } catch {
             return .failure("proxy: \(error)")

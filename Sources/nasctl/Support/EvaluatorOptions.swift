@@ -126,8 +126,10 @@ struct EvaluatorOptions: ParsableArguments {
 
     /// The evaluator named by `--evaluator`, or proxy for a network space. `workDirectory`
     /// holds a command evaluator's architecture files; `seed` fixes the proxy's data split;
-    /// `scheduleEpochs` is a scheduler's top rung (the proxy's schedule spans it).
-    func make(space: SearchSpace, workDirectory: String, seed: UInt64, scheduleEpochs: Double? = nil) throws -> any Evaluator {
+    /// `scheduleEpochs` is a scheduler's top rung (the proxy's schedule spans it);
+    /// `rungSchedule` how the proxy trains the rungs below it.
+    func make(space: SearchSpace, workDirectory: String, seed: UInt64, scheduleEpochs: Double? = nil,
+              rungSchedule: ProxyEvaluator.RungSchedule = .whole) throws -> any Evaluator {
         let text = evaluator ?? (space.network != nil || space.training != nil ? "proxy" : "")
         let objectives = try studyObjectives()
         let objective = objectives[0], secondary = Array(objectives.dropFirst())
@@ -146,6 +148,7 @@ struct EvaluatorOptions: ParsableArguments {
                 return TrainingSettingsEvaluator(space: space, proxy: proxy, arch: arch)
             }
             return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed, scheduleEpochs: scheduleEpochs,
+                                      rungSchedule: rungSchedule,
                                       imageSide: imageSize, augment: augment.value)
         }
         if text.hasPrefix("table:") {

@@ -16,14 +16,17 @@ struct SchedulerOptions: ParsableArguments {
     @Option(help: "Reduction factor between rungs: the best 1/eta go on (default 3; sha, asha, hyperband).")
     var eta: Double?
 
+    @Option(help: "How the proxy trains a rung below the top: whole (stopped partway through the one learning-rate schedule over --max-epochs; a promoted trial continues from its checkpoint) or per-rung (from scratch, annealed over the rung's own epochs: ranked better at rungs 1 and 3 in Benchmarks/README.md, about 1.3x the training of sha 1/3/9). Default: whole; schedulers only.")
+    var rungSchedule: ProxyEvaluator.RungSchedule?
+
     static let names = ["none", "sha", "asha", "hyperband", "median"]
 
     func validate() throws {
         guard Self.names.contains(scheduler) else {
             throw ValidationError("--scheduler is '\(scheduler)'; allowed: \(Self.names.joined(separator: ", ")).")
         }
-        if scheduler == FlatScheduler.schedulerName, minEpochs != nil || maxEpochs != nil || eta != nil {
-            throw ValidationError("--min-epochs, --max-epochs and --eta set a scheduler's rungs: add --scheduler sha|asha|hyperband|median (with none, --proxy-epochs sets the training).")
+        if scheduler == FlatScheduler.schedulerName, minEpochs != nil || maxEpochs != nil || eta != nil || rungSchedule != nil {
+            throw ValidationError("--min-epochs, --max-epochs, --eta and --rung-schedule set a scheduler's rungs: add --scheduler sha|asha|hyperband|median (with none, --proxy-epochs sets the training).")
         }
         if scheduler == "median", eta != nil { throw ValidationError("--eta has no part in the median stopping rule (it checks every --min-epochs).") }
         do { _ = try make() } catch let error as SearchError { throw ValidationError(error.description) }
@@ -31,6 +34,9 @@ struct SchedulerOptions: ParsableArguments {
 
     /// The epochs the top rung trains (nil: no scheduler; the proxy's own epochs).
     var topFidelity: Double? { scheduler == FlatScheduler.schedulerName ? nil : maxEpochs ?? 9 }
+
+    /// How the proxy trains the rungs below the top (whole without a scheduler).
+    var proxyRungSchedule: ProxyEvaluator.RungSchedule { rungSchedule ?? .whole }
 
     func make() throws -> any Scheduler {
         let low = minEpochs ?? 1, high = maxEpochs ?? 9
@@ -43,3 +49,5 @@ struct SchedulerOptions: ParsableArguments {
         }
     }
 }
+
+extension ProxyEvaluator.RungSchedule: ExpressibleByArgument {}
