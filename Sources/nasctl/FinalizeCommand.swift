@@ -15,8 +15,9 @@ struct FinalizeCommand: ParsableCommand {
         discussion: """
         Takes --top K models of the study's front (--select: best reward first, the default; \
         best proxy accuracy first; or spread evenly over the front's latency), optionally only \
-        those predicted at most --max-ms, trains each with the recipe of `nasctl train` (--epochs, each --seeds value) on the whole training set, and measures \
-        its accuracy on the test set: the only place besides `train` that reads the test set. \
+        those predicted at most --max-ms, trains each with the recipe of `nasctl train` \
+        (--epochs, each --seeds value) on the whole training set, and measures its accuracy on \
+        the test set: the only place besides `train` that reads the test set. \
         With --baseline FILE the same recipe and seeds train that architecture too (latency \
         predicted from the study's table). Results land in DIR/final/ (architectures, weights, \
         metrics) and DIR/final.json; pareto.csv, pareto.svg and the summary then show \

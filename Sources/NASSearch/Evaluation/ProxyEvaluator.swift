@@ -106,12 +106,13 @@ public struct ProxyEvaluator: Evaluator {
         try scores(arch, settings: trainingSettings(for: arch), epochs: epochs, checkpointDirectory: checkpointDirectory, shouldStop: shouldStop)
     }
 
-    /// The settings the proxy trains `arch` with: the budget's, over the whole schedule, seeded
-    /// from the architecture's key.
-    public func trainingSettings(for arch: Architecture) -> TrainingSettings {
-        TrainingSettings(epochs: scheduleEpochs, batchSize: budget.batchSize, learningRate: budget.learningRate,
-                         warmupEpochs: min(budget.warmupEpochs, scheduleEpochs / 4), gradientClipNorm: budget.clipNorm,
-                         adaptiveClip: budget.adaptiveClip, augmentation: augmentation, seed: Digest.fnv1a64(arch.key(in: space)))
+    /// The settings the proxy trains `arch` with: the budget's, over a schedule of `epochs`
+    /// (nil: the whole schedule), seeded from the architecture's key.
+    public func trainingSettings(for arch: Architecture, epochs: Double? = nil) -> TrainingSettings {
+        let span = epochs ?? scheduleEpochs
+        return TrainingSettings(epochs: span, batchSize: budget.batchSize, learningRate: budget.learningRate,
+                                warmupEpochs: min(budget.warmupEpochs, span / 4), gradientClipNorm: budget.clipNorm,
+                                adaptiveClip: budget.adaptiveClip, augmentation: augmentation, seed: Digest.fnv1a64(arch.key(in: space)))
     }
 
     /// As `scores(_:epochs:checkpointDirectory:shouldStop:)` with other training settings (a
@@ -158,10 +159,8 @@ public struct ProxyEvaluator: Evaluator {
             let run: Scores?
             if rungSchedule == .perRung {
                 // From scratch, annealed over the rung's own epochs; nothing to continue from or save.
-                var settings = trainingSettings(for: request.arch)
-                settings.epochs = epochs
-                settings.warmupEpochs = min(budget.warmupEpochs, epochs / 4)
-                run = try scores(request.arch, settings: settings, checkpointDirectory: nil, shouldStop: request.shouldStop)
+                run = try scores(request.arch, settings: trainingSettings(for: request.arch, epochs: epochs), checkpointDirectory: nil,
+                                 shouldStop: request.shouldStop)
             } else {
                 run = try scores(request.arch, epochs: epochs, checkpointDirectory: request.checkpointDirectory, shouldStop: request.shouldStop)
             }
