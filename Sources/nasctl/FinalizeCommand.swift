@@ -21,7 +21,8 @@ struct FinalizeCommand: ParsableCommand {
         With --baseline FILE the same recipe and seeds train that architecture too (latency \
         predicted from the study's table). Results land in DIR/final/ (architectures, weights, \
         metrics) and DIR/final.json; pareto.csv, pareto.svg and the summary then show \
-        final_test_accuracy next to the proxy score. Resumable: a finished training is reused, \
+        final_test_accuracy next to the proxy score. Another selection with the same --epochs adds \
+        to final.json (a model trained again replaces its earlier entry); another --epochs replaces it. Resumable: a finished training is reused, \
         an interrupted one continues from its checkpoint; delete DIR/final/ to start over.
         """
     )
@@ -134,8 +135,16 @@ struct FinalizeCommand: ParsableCommand {
             }
         }
         let baselineModel = baseline == nil ? nil : finished.removeLast()
-        let finalized = FinalizedModels(epochs: epochs, models: finished, baseline: baselineModel)
+        let earlier = try FinalizedModels.load(directory: study)
+        let finalized = FinalizedModels(epochs: epochs, models: finished, baseline: baselineModel).merging(earlier: earlier)
         try finalized.write(directory: study)
+        if !json, let earlier {
+            if earlier.epochs != epochs {
+                FileHandle.standardError.write(Data("finalize: final.json held models trained \(earlier.epochs.shortText) epochs; this \(epochs.shortText)-epoch recipe replaces them\n".utf8))
+            } else if finalized.models.count > finished.count {
+                FileHandle.standardError.write(Data("finalize: kept \(finalized.models.count - finished.count) model(s) finalized earlier with the same recipe\n".utf8))
+            }
+        }
         let full = StudyReport(space: loaded, settings: store.settings, trials: report.trials, finalized: finalized)
         try full.write(to: study)
         let summary = full.summary(studyDirectory: study)

@@ -83,6 +83,9 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "After the search, train the K best front models to the end and test them (nasctl finalize --top K with its defaults).")
     var finalize: Int?
 
+    @Option(name: .customLong("finalize-select"), help: "With --finalize: which front models, as nasctl finalize --select: reward (best reward first, the default), accuracy (the front's accurate end) or spread (evenly over its latency).")
+    var finalizeSelect: FrontSelection?
+
     @Flag(help: "With --finalize: also write each finalized model as ONNX (STUDY/final/trial-N.onnx).")
     var export = false
 
@@ -103,6 +106,7 @@ struct SearchCommand: ParsableCommand {
         guard w.isFinite else { throw ValidationError("--w must be a finite number (got \(w)).") }
         guard w <= 0 else { throw ValidationError("--w must be 0 or negative (got \(w)): a positive exponent rewards slowness.") }
         if let finalize { guard finalize >= 1 else { throw ValidationError("--finalize must be at least 1 (got \(finalize)).") } }
+        guard finalizeSelect == nil || finalize != nil else { throw ValidationError("--finalize-select needs --finalize K: it chooses which K front models to train.") }
         guard !export || finalize != nil else { throw ValidationError("--export needs --finalize K: only finalized models have trained weights to export.") }
     }
 
@@ -193,6 +197,7 @@ struct SearchCommand: ParsableCommand {
             if let file = spaceOptions.space { arguments += ["--space", file] }
             if json { arguments.append("--json") }
             if export { arguments.append("--export") }
+            if let finalizeSelect { arguments += ["--select", finalizeSelect.rawValue] }
             if !json { try printSummary(report.summary(studyDirectory: studyDir), json: false) }
             try FinalizeCommand.parse(arguments).run()
         } else {

@@ -46,3 +46,35 @@ import Testing
         #expect(r.finalizeCandidates(0, by: .reward).isEmpty)
     }
 }
+
+/// `finalize` run again with another selection adds to `final.json` instead of replacing it.
+@Suite struct FinalizedModelsMergeTests {
+    func model(_ trial: Int?, _ accuracies: [Double], seeds: [UInt64] = [1, 2]) -> FinalizedModels.Model {
+        .init(trial: trial, name: trial.map { "trial-\($0)" } ?? "baseline:b.json", key: "k\(trial ?? -1)", proxyAccuracy: 0.85,
+              latencyMs: 4, seeds: seeds, testAccuracies: accuracies)
+    }
+
+    @Test func aLaterSelectionKeepsEarlierModelsOfTheSameRecipe() {
+        let earlier = FinalizedModels(epochs: 10, models: [model(87, [0.92, 0.93]), model(95, [0.91, 0.92]), model(92, [0.90, 0.91])],
+                                      baseline: model(nil, [0.93, 0.92]))
+        let later = FinalizedModels(epochs: 10, models: [model(71, [0.93, 0.93]), model(87, [0.95, 0.95])], baseline: nil)
+        let merged = later.merging(earlier: earlier)
+        // This run's models first (87 retrained replaces its earlier entry), then the earlier ones it did not select.
+        #expect(merged.models.map(\.trial) == [71, 87, 95, 92])
+        #expect(merged.models[1].test_accuracies == [0.95, 0.95])
+        #expect(merged.baseline == earlier.baseline)
+        #expect(merged.byTrial[87] == 0.95 && merged.byTrial[92] == 0.905)
+
+        // A baseline of this run replaces the earlier one; running the same selection again changes nothing.
+        let withBaseline = FinalizedModels(epochs: 10, models: later.models, baseline: model(nil, [0.5, 0.5]))
+        #expect(withBaseline.merging(earlier: earlier).baseline?.test_accuracies == [0.5, 0.5])
+        #expect(merged.merging(earlier: merged) == merged)
+        #expect(later.merging(earlier: nil) == later)
+    }
+
+    @Test func anotherEpochCountReplacesTheEarlierModels() {
+        let earlier = FinalizedModels(epochs: 10, models: [model(87, [0.92, 0.93])], baseline: model(nil, [0.93, 0.92]))
+        let later = FinalizedModels(epochs: 20, models: [model(71, [0.94, 0.94])], baseline: nil)
+        #expect(later.merging(earlier: earlier) == later)
+    }
+}

@@ -31,6 +31,10 @@ import Testing
     }
 
     @Test(arguments: [
+        (["search", "--target-ms", "30", "--finalize-select", "accuracy"], "--finalize-select needs --finalize K"),
+        (["search", "--target-ms", "30", "--finalize", "2", "--finalize-select", "best"], "'reward', 'accuracy' or 'spread'"),
+        (["search", "--target-ms", "30", "--export"], "--export needs --finalize K"),
+        (["search", "--target-ms", "30", "--finalize", "0"], "--finalize must be at least 1"),
         (["search", "--target-ms", "30", "--rung-schedule", "per-rung"], "add --scheduler sha|asha|hyperband|median"),
         (["search", "--target-ms", "30", "--min-epochs", "1"], "add --scheduler sha|asha|hyperband|median"),
         (["search", "--target-ms", "30", "--scheduler", "sha", "--rung-schedule", "cosine"], "'whole' and 'per-rung'"),

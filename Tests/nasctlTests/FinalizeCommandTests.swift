@@ -114,6 +114,13 @@ import Testing
         #expect(try metrics.map(modified) == before)
         #expect(try FinalizedModels.load(directory: study) == finalized)
 
+        // Another selection of fewer models adds to final.json: the earlier models and baseline stay in the reports.
+        try run(["finalize", "--study", study, "--top", "1", "--select", "spread", "--epochs", "1", "--seeds", "1,2",
+                 "--data", dir + "/data", "--workers", "2", "--json"])
+        let merged = try #require(try FinalizedModels.load(directory: study))
+        #expect(Set(merged.models.compactMap(\.trial)).isSuperset(of: finalized.models.compactMap(\.trial)))
+        #expect(merged.baseline == finalized.baseline)
+
         // --export writes each finalized model (and the baseline) as ONNX from its trained weights.
         try run(finalize + ["--export"])
         let exported = try FileManager.default.contentsOfDirectory(atPath: study + "/final").filter { $0.hasSuffix(".onnx") }

@@ -72,6 +72,18 @@ public struct FinalizedModels: Codable, Sendable, Equatable {
         try encoder.encode(self).write(to: URL(fileURLWithPath: Self.path(in: directory)), options: .atomic)
     }
 
+    /// These models after an earlier `finalize` of the same study: a model of this run replaces
+    /// the earlier one of the same trial, earlier models this run did not select are kept (their
+    /// trainings are done; a later `--select` adds to the reports instead of hiding them), and the
+    /// earlier baseline is kept when this run has none. An earlier run of another epoch count
+    /// is a different recipe and is dropped. O(n) in the models.
+    public func merging(earlier: FinalizedModels?) -> FinalizedModels {
+        guard let earlier, earlier.epochs == epochs else { return self }
+        let chosen = Set(models.compactMap(\.trial))
+        let kept = earlier.models.filter { $0.trial.map { !chosen.contains($0) } ?? false }
+        return FinalizedModels(epochs: epochs, models: models + kept, baseline: baseline ?? earlier.baseline)
+    }
+
     /// Final test accuracy by trial number.
     public var byTrial: [Int: Double] {
         Dictionary(models.compactMap { m in m.trial.map { ($0, m.final_test_accuracy) } }, uniquingKeysWith: { a, _ in a })
