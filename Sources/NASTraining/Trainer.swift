@@ -54,6 +54,7 @@ public enum Trainer {
         let endStep = min(totalSteps, stopStep ?? totalSteps)
         precondition(startStep >= 0 && startStep <= endStep, "Trainer.train: start step \(startStep) beyond the end \(endStep)")
         let warmup = Int(settings.warmupEpochs * Double(stepsPerEpoch))
+        let restarts = settings.restartSteps(stepsPerEpoch: stepsPerEpoch, totalSteps: totalSteps)
         let parameters = network.parameters
         var rng = SplitMix64(seed: settings.seed)
         var order = Array(0..<data.count)
@@ -94,7 +95,8 @@ public enum Trainer {
             network.backward(dLogits)
             if settings.adaptiveClip > 0 { clipGradientsAdaptively(parameters, ratio: settings.adaptiveClip) }
             if settings.gradientClipNorm > 0 { clipGradients(parameters, maxNorm: settings.gradientClipNorm) }
-            let lr = TrainingSettings.learningRate(base: settings.learningRate, step: step, totalSteps: totalSteps, warmupSteps: warmup)
+            let lr = TrainingSettings.learningRate(base: settings.learningRate, step: step, totalSteps: totalSteps, warmupSteps: warmup,
+                                                   restartSteps: restarts)
             sgdStep(parameters, learningRate: Float(lr), momentum: Float(settings.momentum), weightDecay: Float(settings.weightDecay))
             imagesSeen += batch
             reached = step + 1

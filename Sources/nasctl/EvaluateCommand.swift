@@ -31,8 +31,29 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .customLong("schedule-epochs"), help: "Proxy only: the learning-rate schedule spans this many epochs and training stops after the proxy's epochs, as a scheduler's rung does (e.g. --proxy-epochs 3 --schedule-epochs 9 scores rung 3 of a 1/3/9 search). Default: the proxy's epochs.")
     var scheduleEpochs: Double?
 
+    @Option(name: .customLong("restart-epochs"), help: "Proxy only, with --schedule-epochs: epochs where the learning rate restarts, comma-separated, as search --rung-schedule restart does at a scheduler's rungs (e.g. --proxy-epochs 3 --schedule-epochs 9 --restart-epochs 1,3 scores rung 3 of a restarted 1/3/9 search).")
+    var restartEpochs: String?
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
+
+    /// `--restart-epochs` as numbers; nil when absent or malformed.
+    var restartList: [Double]? {
+        guard let restartEpochs else { return nil }
+        let values = restartEpochs.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else { return nil }
+        return values.map { $0! }
+    }
+
+    func validate() throws {
+        guard let restartEpochs else { return }
+        guard let list = restartList, list.allSatisfy({ $0 > 0 && $0.isFinite }), list == list.sorted(), Set(list).count == list.count else {
+            throw ValidationError("--restart-epochs must be increasing positive epochs separated by commas (got '\(restartEpochs)').")
+        }
+        guard let scheduleEpochs, list.allSatisfy({ $0 < scheduleEpochs }) else {
+            throw ValidationError("--restart-epochs needs --schedule-epochs above every restart: the restarts fall inside the schedule.")
+        }
+    }
 
     struct Report: Encodable {
         var arch: String
@@ -63,7 +84,8 @@ struct EvaluateCommand: ParsableCommand {
         let architecture = try Architecture.load(file: arch, space: space)
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-evaluate-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
-        let evaluator = try evaluatorOptions.make(space: space, workDirectory: workDirectory, seed: seed, scheduleEpochs: scheduleEpochs)
+        let evaluator = try evaluatorOptions.make(space: space, workDirectory: workDirectory, seed: seed, scheduleEpochs: scheduleEpochs,
+                                                  rungSchedule: restartList == nil ? .whole : .restart, rungEpochs: restartList ?? [])
         if let scheduleEpochs {
             guard let proxy = evaluator as? ProxyEvaluator else { throw ValidationError("--schedule-epochs applies to the proxy evaluator only") }
             guard scheduleEpochs.isFinite, scheduleEpochs >= proxy.budget.epochs else {

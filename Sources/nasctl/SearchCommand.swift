@@ -124,7 +124,8 @@ struct SearchCommand: ParsableCommand {
         }
         let scheduler = try schedulerOptions.make()
         let accuracy = try evaluatorOptions.make(space: space, workDirectory: (studyDir as NSString).appendingPathComponent("evaluator"), seed: seed,
-                                                 scheduleEpochs: schedulerOptions.topFidelity, rungSchedule: schedulerOptions.proxyRungSchedule)
+                                                 scheduleEpochs: schedulerOptions.topFidelity, rungSchedule: schedulerOptions.proxyRungSchedule,
+                                                 rungEpochs: try schedulerOptions.rungEpochs())
         var latency: LatencyModel = { _ in nil }
         var tablePath: String?
         var tableDigest: String?

@@ -124,6 +124,35 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
         #expect(at(perRung, 4) == whole.evaluate(arch, trial: 0))
     }
 
+    /// Restarted schedules: rung 1 is exactly the per-rung (annealed) rung 1; rung 2 continues
+    /// from rung 1's checkpoint and equals the uninterrupted restarted run to 2 epochs, bit for
+    /// bit; the top rung differs from the unrestarted schedule.
+    @Test func restartedSchedulesAnnealEachRungAndContinueExactly() throws {
+        let space = try SearchSpace.parse(yaml: proxySpaceYAML)
+        let dir = try proxyDataDirectory()
+        let restart = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: dir, scheduleEpochs: 4, rungSchedule: .restart,
+                                         rungEpochs: [1, 2, 4])
+        let perRung = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: dir, scheduleEpochs: 4, rungSchedule: .perRung)
+        let whole = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: dir, scheduleEpochs: 4)
+        #expect(restart.restartEpochs == [1, 2] && restart.name.hasSuffix("rung-schedule=restart restarts=1,2"), "\(restart.name)")
+        var rng = SplitMix64(seed: 11)
+        let arch = Architecture.random(in: space, using: &rng)
+        let checkpoints = temporaryDirectory("proxy-restart")
+        func at(_ proxy: ProxyEvaluator, _ epochs: Double, _ folder: String?) -> Evaluation {
+            proxy.evaluate(EvaluationRequest(arch: arch, trial: 0, fidelity: Fidelity(epochs), checkpointDirectory: folder))
+        }
+        let rung1 = at(restart, 1, checkpoints)
+        #expect(rung1 == at(perRung, 1, nil) && rung1 != at(whole, 1, nil))
+        #expect(FileManager.default.fileExists(atPath: checkpoints + "/proxy.weights"))
+        let continued = try #require(try restart.scores(arch, epochs: 2, checkpointDirectory: checkpoints, shouldStop: { false }))
+        #expect(continued.continuedFromEpoch == 1)
+        let fresh = try #require(try restart.scores(arch, epochs: 2, shouldStop: { false }))
+        #expect(continued.validationAccuracy == fresh.validationAccuracy && continued.validationLoss == fresh.validationLoss
+                && continued.trainingLoss == fresh.trainingLoss)
+        #expect(at(restart, 4, checkpoints) == at(restart, 4, nil))
+        #expect(try restart.scores(arch).validationLoss != (try whole.scores(arch)).validationLoss)
+    }
+
     /// The same images as an IDX pair and as a PNG image folder (written here, in the folder's
     /// order: by class, then file name) train to exactly the same proxy score, augmentation off.
     @Test func anImageFolderScoresAsTheSameImagesInIDX() throws {

@@ -31,6 +31,26 @@ func syntheticDataset(count: Int, seed: UInt64) -> ImageDataset {
         #expect(TrainingSettings.learningRate(base: 0.1, step: 100, totalSteps: 100, warmupSteps: 10) < 1e-12)
     }
 
+    /// Warm restarts at steps 10 and 30 of 90 (warm-up 5): worked by hand.
+    @Test func learningRateRestartsAtEachRestartStep() {
+        func lr(_ step: Int) -> Double {
+            TrainingSettings.learningRate(base: 0.1, step: step, totalSteps: 90, warmupSteps: 5, restartSteps: [10, 30])
+        }
+        #expect(abs(lr(0) - 0.02) < 1e-12)                                     // warm-up: 1/5 of the peak
+        #expect(abs(lr(4) - 0.1) < 1e-12)                                      // end of the warm-up
+        #expect(abs(lr(9) - 0.1 * 0.5 * (1 + cos(Double.pi * 0.8))) < 1e-12)   // (9-5)/(10-5) of the first decay
+        #expect(abs(lr(10) - 0.1) < 1e-12 && abs(lr(20) - 0.05) < 1e-12)       // restart at the peak, no warm-up; halfway
+        #expect(abs(lr(30) - 0.1) < 1e-12 && abs(lr(60) - 0.05) < 1e-12)       // second restart: 60 halfway to 90
+        #expect(lr(89) < 0.001)
+        // No restarts: the one schedule; a restart list past the end changes nothing either.
+        for step in [0, 7, 33, 89] {
+            let plain = TrainingSettings.learningRate(base: 0.1, step: step, totalSteps: 90, warmupSteps: 5)
+            #expect(TrainingSettings.learningRate(base: 0.1, step: step, totalSteps: 90, warmupSteps: 5, restartSteps: []) == plain)
+        }
+        let settings = TrainingSettings(epochs: 9, restartEpochs: [1, 3, 9, 12])
+        #expect(settings.restartSteps(stepsPerEpoch: 10, totalSteps: 90) == [10, 30])
+    }
+
     @Test func aTinyNetworkLearns() {
         let data = syntheticDataset(count: 600, seed: 1)
         let (train, validation) = data.split(validationCount: 200, seed: 2)

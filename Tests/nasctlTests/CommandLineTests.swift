@@ -37,11 +37,25 @@ import Testing
         (["search", "--target-ms", "30", "--finalize", "0"], "--finalize must be at least 1"),
         (["search", "--target-ms", "30", "--rung-schedule", "per-rung"], "add --scheduler sha|asha|hyperband|median"),
         (["search", "--target-ms", "30", "--min-epochs", "1"], "add --scheduler sha|asha|hyperband|median"),
-        (["search", "--target-ms", "30", "--scheduler", "sha", "--rung-schedule", "cosine"], "'whole' and 'per-rung'"),
+        (["search", "--target-ms", "30", "--scheduler", "sha", "--rung-schedule", "cosine"], "'whole', 'per-rung' or 'restart'"),
         (["search", "--target-ms", "30", "--scheduler", "fifo"], "--scheduler is 'fifo'; allowed: none, sha, asha, hyperband, median"),
         (["search", "--target-ms", "30", "--scheduler", "median", "--eta", "3"], "--eta has no part in the median stopping rule"),
     ])
     func badSchedulerOptionsAreAClearError(arguments: [String], message: String) throws {
+        let result = try #require(failure(arguments))
+        #expect(result.message.contains(message), "got: \(result.message)")
+        #expect(result.code != 0)
+    }
+
+    @Test(arguments: [
+        (["evaluate", "--arch", "a.json", "--restart-epochs", "1,x"], "--restart-epochs must be increasing positive epochs"),
+        (["evaluate", "--arch", "a.json", "--restart-epochs", "3,1", "--schedule-epochs", "9"], "--restart-epochs must be increasing positive epochs"),
+        (["evaluate", "--arch", "a.json", "--restart-epochs", "0,3", "--schedule-epochs", "9"], "--restart-epochs must be increasing positive epochs"),
+        (["evaluate", "--arch", "a.json", "--restart-epochs", "1,3"], "--restart-epochs needs --schedule-epochs above every restart"),
+        (["evaluate", "--arch", "a.json", "--restart-epochs", "1,9", "--schedule-epochs", "9"], "--restart-epochs needs --schedule-epochs above every restart"),
+        (["search", "--target-ms", "30", "--rung-schedule", "restart"], "add --scheduler sha|asha|hyperband|median"),
+    ])
+    func badRestartOptionsAreAClearError(arguments: [String], message: String) throws {
         let result = try #require(failure(arguments))
         #expect(result.message.contains(message), "got: \(result.message)")
         #expect(result.code != 0)

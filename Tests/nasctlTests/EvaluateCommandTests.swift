@@ -161,6 +161,19 @@ import Testing
         let scores = try #require(try proxy.scores(try Architecture.load(file: arch, space: space), epochs: 1, shouldStop: { false }))
         #expect(scores.validationAccuracy == rung.accuracy && scores.validationLoss == rung.validation_loss)
 
+        // Restarted at 1: the first rung is the annealed 1-epoch proxy, and the top rung is what a
+        // search with --rung-schedule restart trains (sha 1/2, eta 2: restart at 1).
+        let restarted = try command(common + ["--proxy-epochs", "1", "--schedule-epochs", "2", "--restart-epochs", "1"]).evaluate()
+        #expect(restarted.accuracy == alone.accuracy && restarted.validation_loss == alone.validation_loss && restarted.training_loss == alone.training_loss)
+        let top = try command(common + ["--proxy-epochs", "2", "--schedule-epochs", "2", "--restart-epochs", "1"]).evaluate()
+        #expect(top.evaluator.hasSuffix("rung-schedule=restart restarts=1") && top.validation_loss != plain.validation_loss)
+        let scheduler = try SchedulerOptions.parse(["--scheduler", "sha", "--min-epochs", "1", "--max-epochs", "2", "--eta", "2", "--rung-schedule", "restart"])
+        #expect(try scheduler.rungEpochs() == [1, 2])
+        let searched = try #require(try options.make(space: space, workDirectory: dir, seed: 1, scheduleEpochs: scheduler.topFidelity,
+                                                     rungSchedule: scheduler.proxyRungSchedule, rungEpochs: scheduler.rungEpochs()) as? ProxyEvaluator)
+        let topScores = try #require(try searched.scores(try Architecture.load(file: arch, space: space), epochs: 2, shouldStop: { false }))
+        #expect(searched.restartEpochs == [1] && topScores.validationAccuracy == top.accuracy && topScores.validationLoss == top.validation_loss)
+
         #expect(message(common + ["--proxy-epochs", "2", "--schedule-epochs", "1"]).contains("must be at least the proxy's epochs"))
         #expect(message(["--arch", archFile, "--space", spaceFile, "--evaluator", "table:\(dir)/table.csv", "--schedule-epochs", "3"])
             .contains("--schedule-epochs applies to the proxy evaluator only"))

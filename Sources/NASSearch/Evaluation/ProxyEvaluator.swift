@@ -19,13 +19,18 @@ public struct ProxyEvaluator: Evaluator {
     /// The epochs the learning-rate schedule spans: the highest fidelity it evaluates at.
     public let scheduleEpochs: Double
     /// How a scheduler's lower rungs are trained: stopped partway through the one schedule over
-    /// `scheduleEpochs` (a promoted trial continues from its checkpoint), or from scratch under
-    /// a complete schedule of the rung's own epochs (no continuation; more training per
-    /// promotion). Benchmarks/README.md compares how the two rank.
+    /// `scheduleEpochs` (`whole`: a promoted trial continues from its checkpoint), from scratch
+    /// under a complete schedule of the rung's own epochs (`per-rung`: no continuation; more
+    /// training per promotion), or the one schedule over `scheduleEpochs` with a warm restart
+    /// at each rung (`restart`: every rung's result is annealed, and a promoted trial continues
+    /// the same run from its checkpoint). Benchmarks/README.md compares how they rank.
     public enum RungSchedule: String, Sendable, CaseIterable {
-        case whole, perRung = "per-rung"
+        case whole, perRung = "per-rung", restart
     }
     public let rungSchedule: RungSchedule
+    /// `restart` only: the epochs (inside the schedule) where the cosine restarts, the
+    /// scheduler's rungs below the top; empty otherwise.
+    public let restartEpochs: [Double]
     let train: ImageDataset
     let validation: ImageDataset
     let adapted: SearchSpace
@@ -35,6 +40,7 @@ public struct ProxyEvaluator: Evaluator {
             + (budget.geometry == .asDesigned ? "" : " geometry=\(budget.geometry.rawValue)")
             + (scheduleEpochs == budget.epochs ? "" : " schedule=\(scheduleEpochs.shortText)")
             + (rungSchedule == .whole ? "" : " rung-schedule=\(rungSchedule.rawValue)")
+            + (restartEpochs.isEmpty ? "" : " restarts=\(restartEpochs.map(\.shortText).joined(separator: ","))")
             + (imageSide.map { " image=\($0)" } ?? "")
             + (augmentation.map { " augment=crop\($0.padding)\($0.flip ? "+flip" : "")" } ?? "")
     }
@@ -44,12 +50,13 @@ public struct ProxyEvaluator: Evaluator {
     public let augmentation: Augmentation?
 
     /// `scheduleEpochs`: the epochs the schedule spans (nil: the budget's `epochs`).
-    /// `rungSchedule`: how a fidelity below `scheduleEpochs` is trained.
+    /// `rungSchedule`: how a fidelity below `scheduleEpochs` is trained; `rungEpochs`: the
+    /// scheduler's rungs, where `restart` restarts the cosine (those inside the schedule).
     /// `imageSide`: the side an image folder's images are scaled to (nil: its default; IDX
     /// data keeps its own size).
     /// `augment`: random crops and flips while training (nil: on for image folders, off for IDX).
     public init(space: SearchSpace, budget: ProxyBudget, dataDirectory: String, seed: UInt64 = 1, scheduleEpochs: Double? = nil,
-                rungSchedule: RungSchedule = .whole, imageSide: Int? = nil, augment: Bool? = nil) throws {
+                rungSchedule: RungSchedule = .whole, rungEpochs: [Double] = [], imageSide: Int? = nil, augment: Bool? = nil) throws {
         guard space.network != nil else {
             throw SearchError.badEvaluator("the proxy evaluator trains networks; space '\(space.name)' is categorical (use table:FILE)")
         }
@@ -71,6 +78,8 @@ public struct ProxyEvaluator: Evaluator {
         self.dataDirectory = dataDirectory
         self.scheduleEpochs = scheduleEpochs ?? budget.epochs
         self.rungSchedule = rungSchedule
+        let span = self.scheduleEpochs
+        self.restartEpochs = rungSchedule == .restart ? Array(Set(rungEpochs.filter { $0 > 0 && $0 < span * (1 - 1e-9) })).sorted() : []
         self.imageSide = imageSide
         self.augmentation = augment ?? ImageFolder.isImageFolder(dataDirectory) ? Augmentation.standard(side: all.height) : nil
         self.adapted = try space.adapted(resolution: all.height, channels: all.channels, classes: all.classes, geometry: budget.geometry)
@@ -108,11 +117,16 @@ public struct ProxyEvaluator: Evaluator {
 
     /// The settings the proxy trains `arch` with: the budget's, over a schedule of `epochs`
     /// (nil: the whole schedule), seeded from the architecture's key.
+    /// Under `restart` the whole schedule restarts at `restartEpochs`, and the warm-up is capped
+    /// by the first segment as a per-rung schedule of the first rung caps it, so the first
+    /// rung's result is exactly that of `per-rung`.
     public func trainingSettings(for arch: Architecture, epochs: Double? = nil) -> TrainingSettings {
         let span = epochs ?? scheduleEpochs
+        let restarts = epochs == nil && !restartEpochs.isEmpty ? restartEpochs : nil
         return TrainingSettings(epochs: span, batchSize: budget.batchSize, learningRate: budget.learningRate,
-                                warmupEpochs: min(budget.warmupEpochs, span / 4), gradientClipNorm: budget.clipNorm,
-                                adaptiveClip: budget.adaptiveClip, augmentation: augmentation, seed: Digest.fnv1a64(arch.key(in: space)))
+                                warmupEpochs: min(budget.warmupEpochs, (restarts?.first ?? span) / 4), gradientClipNorm: budget.clipNorm,
+                                adaptiveClip: budget.adaptiveClip, augmentation: augmentation, seed: Digest.fnv1a64(arch.key(in: space)),
+                                restartEpochs: restarts)
     }
 
     /// As `scores(_:epochs:checkpointDirectory:shouldStop:)` with other training settings (a
@@ -149,7 +163,8 @@ public struct ProxyEvaluator: Evaluator {
     }
 
     /// Trains to the requested fidelity (nil: the whole schedule); the fidelity reported is
-    /// the epochs reached. Per-rung schedules train each fidelity from scratch.
+    /// the epochs reached. Per-rung schedules train each fidelity from scratch; `whole` and
+    /// `restart` continue from the trial's checkpoint.
     public func evaluate(_ request: EvaluationRequest) -> Evaluation {
         let epochs = request.fidelity?.value ?? scheduleEpochs
         guard epochs > 0, epochs <= scheduleEpochs * (1 + 1e-9) else {

@@ -127,9 +127,10 @@ struct EvaluatorOptions: ParsableArguments {
     /// The evaluator named by `--evaluator`, or proxy for a network space. `workDirectory`
     /// holds a command evaluator's architecture files; `seed` fixes the proxy's data split;
     /// `scheduleEpochs` is a scheduler's top rung (the proxy's schedule spans it);
-    /// `rungSchedule` how the proxy trains the rungs below it.
+    /// `rungSchedule` how the proxy trains the rungs below it (`rungEpochs`: where `restart`
+    /// restarts the learning rate).
     func make(space: SearchSpace, workDirectory: String, seed: UInt64, scheduleEpochs: Double? = nil,
-              rungSchedule: ProxyEvaluator.RungSchedule = .whole) throws -> any Evaluator {
+              rungSchedule: ProxyEvaluator.RungSchedule = .whole, rungEpochs: [Double] = []) throws -> any Evaluator {
         let text = evaluator ?? (space.network != nil || space.training != nil ? "proxy" : "")
         let objectives = try studyObjectives()
         let objective = objectives[0], secondary = Array(objectives.dropFirst())
@@ -148,7 +149,7 @@ struct EvaluatorOptions: ParsableArguments {
                 return TrainingSettingsEvaluator(space: space, proxy: proxy, arch: arch)
             }
             return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed, scheduleEpochs: scheduleEpochs,
-                                      rungSchedule: rungSchedule,
+                                      rungSchedule: rungSchedule, rungEpochs: rungEpochs,
                                       imageSide: imageSize, augment: augment.value)
         }
         if text.hasPrefix("table:") {

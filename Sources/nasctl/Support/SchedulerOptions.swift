@@ -16,7 +16,7 @@ struct SchedulerOptions: ParsableArguments {
     @Option(help: "Reduction factor between rungs: the best 1/eta go on (default 3; sha, asha, hyperband).")
     var eta: Double?
 
-    @Option(help: "How the proxy trains a rung below the top: whole (stopped partway through the one learning-rate schedule over --max-epochs; a promoted trial continues from its checkpoint) or per-rung (from scratch, annealed over the rung's own epochs: ranked better at rungs 1 and 3 in Benchmarks/README.md, about 1.3x the training of sha 1/3/9). Default: whole; schedulers only.")
+    @Option(help: "How the proxy trains a rung below the top: whole (stopped partway through the one learning-rate schedule over --max-epochs; a promoted trial continues from its checkpoint), per-rung (from scratch, annealed over the rung's own epochs; about 1.3x the training of sha 1/3/9) or restart (the one schedule with a warm restart at each rung: annealed at every rung like per-rung, continued like whole). Benchmarks/README.md compares their ranking. Default: whole; schedulers only.")
     var rungSchedule: ProxyEvaluator.RungSchedule?
 
     static let names = ["none", "sha", "asha", "hyperband", "median"]
@@ -37,6 +37,18 @@ struct SchedulerOptions: ParsableArguments {
 
     /// How the proxy trains the rungs below the top (whole without a scheduler).
     var proxyRungSchedule: ProxyEvaluator.RungSchedule { rungSchedule ?? .whole }
+
+    /// The epochs a trial can be stopped and scored at (the ladder's rungs, the median rule's
+    /// steps); empty without a scheduler.
+    func rungEpochs() throws -> [Double] {
+        switch try make() {
+        case let s as SuccessiveHalving: return s.ladder.rungs.map(\.value)
+        case let s as AsynchronousSuccessiveHalving: return s.ladder.rungs.map(\.value)
+        case let s as Hyperband: return s.ladder.rungs.map(\.value)
+        case let s as MedianStopping: return s.steps.map(\.value)
+        default: return []
+        }
+    }
 
     func make() throws -> any Scheduler {
         let low = minEpochs ?? 1, high = maxEpochs ?? 9
