@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Which learning-rate schedule ranks better at a scheduler's lower rungs: one schedule over the
-maximum budget (what `--scheduler sha|asha|hyperband` trains: a rung stops partway through a
-9-epoch cosine schedule) or a complete schedule per rung (each rung's epochs annealed to the end)?
+maximum budget (`--rung-schedule whole`: a rung stops partway through a 9-epoch cosine
+schedule), a complete schedule per rung (`per-rung`: each rung's epochs annealed to the end,
+from scratch), or the one schedule with a warm restart at each rung (`restart`)?
 
   python3 Benchmarks/rung_schedule.py --out Benchmarks/results/proxy-rank-sha [--rungs 1,3] [--max-epochs 9] [--seeds 1,2,3] [--jobs 1]
 
-Scores every architecture of --out/picks.csv at each rung under both schedules with
-`nasctl evaluate --proxy-epochs R [--schedule-epochs MAX] --seed S` for each data seed S (the
-proxy's training subset and validation split; the space's proxy budget otherwise), appends each
+Scores every architecture of --out/picks.csv at each rung under the three schedules with
+`nasctl evaluate --proxy-epochs R [--schedule-epochs MAX [--restart-epochs RUNGS]] --seed S` for
+each data seed S (the proxy's training subset and validation split; the space's proxy budget
+otherwise; the restarts are --rungs). The first rung under `restart` is the per-rung run
+exactly (a test in the suite holds them equal), so it is not run twice. Appends each
 result to --out/rung-schedules.csv (an interrupted run resumes), and prints Kendall's tau-b of
 each rung's validation accuracy (per seed, and of the mean over seeds) against the 10-epoch test
 accuracy of --out/ground-truth.csv (training seed 1, and the seeds' mean where every seed is
@@ -27,10 +30,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NASCTL = os.environ.get("NASCTL", os.path.join(ROOT, ".build/release/nasctl"))
 
 
-def evaluate(arch, space, rung, schedule, seed):
+FIELDS = ["trial", "rung", "schedule_epochs", "restarts", "seed", "accuracy", "validation_loss", "seconds"]
+
+
+def evaluate(arch, space, rung, schedule, restarts, seed):
     command = [NASCTL, "evaluate", "--arch", arch, "--space", space, "--proxy-epochs", str(rung), "--seed", str(seed), "--json"]
     if schedule != rung:
         command += ["--schedule-epochs", str(schedule)]
+    if restarts:
+        command += ["--restart-epochs", restarts]
     out = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -46,37 +54,53 @@ def main():
 
     picks = list(csv.DictReader(open(os.path.join(args.out, "picks.csv"))))
     results_file = os.path.join(args.out, "rung-schedules.csv")
+    rungs = [float(r) for r in args.rungs.split(",")]
+    restarts = ",".join(f"{r:g}" for r in rungs if r < args.max_epochs)
+    # (label, schedule epochs, restarts) per rung; the first rung restarted is the per-rung run.
+    def schedules(rung):
+        own = ("its own schedule", rung, "")
+        return [own, (f"{args.max_epochs:g}-epoch schedule", args.max_epochs, ""),
+                (f"{args.max_epochs:g}-epoch, restarts {restarts}", args.max_epochs, restarts) if rung != rungs[0] else
+                (f"{args.max_epochs:g}-epoch, restarts {restarts}",) + own[1:]]
     done = {}
     if os.path.exists(results_file):
-        for row in csv.DictReader(open(results_file)):
-            done[(int(row["trial"]), float(row["rung"]), float(row["schedule_epochs"]), int(row["seed"]))] = row
-    rungs = [float(r) for r in args.rungs.split(",")]
+        rows = list(csv.DictReader(open(results_file)))
+        if rows and "restarts" not in rows[0]:  # a file from before the restart schedule: add the column
+            with open(results_file, "w", newline="") as f:
+                writer = csv.DictWriter(f, fieldnames=FIELDS)
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow({**row, "restarts": ""})
+        for row in rows:
+            done[(int(row["trial"]), float(row["rung"]), float(row["schedule_epochs"]), row.get("restarts") or "", int(row["seed"]))] = row
     seeds = [int(s) for s in args.seeds.split(",")]
-    todo = [(p, rung, schedule, seed) for seed in seeds for rung in rungs for schedule in (rung, args.max_epochs) for p in picks
-            if (int(p["trial"]), rung, schedule, seed) not in done]
+    todo = sorted({(int(p["trial"]), rung, schedule, restart, seed) for seed in seeds for rung in rungs
+                   for _, schedule, restart in schedules(rung) for p in picks} - set(done), key=lambda j: (j[4], j[1], j[0]))
+    by_trial = {int(p["trial"]): p for p in picks}
 
     def run(job):
-        pick, rung, schedule, seed = job
-        r = evaluate(pick["architecture"], pick["space"], rung, schedule, seed)
-        return {"trial": int(pick["trial"]), "rung": rung, "schedule_epochs": schedule, "seed": seed, "accuracy": r["accuracy"],
+        trial, rung, schedule, restart, seed = job
+        pick = by_trial[trial]
+        r = evaluate(pick["architecture"], pick["space"], rung, schedule, restart, seed)
+        return {"trial": trial, "rung": rung, "schedule_epochs": schedule, "restarts": restart, "seed": seed, "accuracy": r["accuracy"],
                 "validation_loss": r["validation_loss"], "seconds": round(r["seconds"], 2)}
 
     new_file = not os.path.exists(results_file)
     with open(results_file, "a", newline="") as f, ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        writer = csv.DictWriter(f, fieldnames=["trial", "rung", "schedule_epochs", "seed", "accuracy", "validation_loss", "seconds"])
+        writer = csv.DictWriter(f, fieldnames=FIELDS)
         if new_file:
             writer.writeheader()
         for row in pool.map(run, todo):
             writer.writerow(row)
             f.flush()
-            done[(row["trial"], row["rung"], row["schedule_epochs"], row["seed"])] = {k: str(v) for k, v in row.items()}
-            print(f"trial {row['trial']} rung {row['rung']:g} schedule {row['schedule_epochs']:g} seed {row['seed']}: {row['accuracy']:.4f}",
-                  flush=True)
+            done[(row["trial"], row["rung"], row["schedule_epochs"], row["restarts"], row["seed"])] = {k: str(v) for k, v in row.items()}
+            print(f"trial {row['trial']} rung {row['rung']:g} schedule {row['schedule_epochs']:g} restarts '{row['restarts']}'"
+                  f" seed {row['seed']}: {row['accuracy']:.4f}", flush=True)
 
-    def score(t, rung, schedule, seed=None):
+    def score(t, rung, schedule, restart, seed=None):
         """The proxy accuracy of trial t at this rung and schedule: one seed's, or the mean over --seeds."""
         chosen = [seed] if seed is not None else seeds
-        return sum(float(done[(t, rung, schedule, s)]["accuracy"]) for s in chosen) / len(chosen)
+        return sum(float(done[(t, rung, schedule, restart, s)]["accuracy"]) for s in chosen) / len(chosen)
 
     truth = {}
     for row in csv.DictReader(open(os.path.join(args.out, "ground-truth.csv"))):
@@ -91,23 +115,23 @@ def main():
         best = max(trials, key=lambda t: ground[t])
         print(f"\nground truth: {name}, {len(trials)} architectures (best: trial {best}, {ground[best]:.4f})")
         for rung in rungs:
-            for schedule in (rung, args.max_epochs):
-                label = f"rung {rung:g}, " + ("its own schedule" if schedule == rung else f"{schedule:g}-epoch schedule")
+            for label, schedule, restart in schedules(rung):
+                label = f"rung {rung:g}, {label}"
                 for seed in seeds + ([None] if len(seeds) > 1 else []):
-                    scores = [score(t, rung, schedule, seed) for t in trials]
-                    top3 = sorted(trials, key=lambda t: -score(t, rung, schedule, seed))[:3]
+                    scores = [score(t, rung, schedule, restart, seed) for t in trials]
+                    top3 = sorted(trials, key=lambda t: -score(t, rung, schedule, restart, seed))[:3]
                     which = f"seed {seed}" if seed is not None else f"mean of {len(seeds)} seeds"
-                    print(f"  {label:>32}, {which:>16}: tau {kendall_tau(scores, [ground[t] for t in trials]):.3f},"
+                    print(f"  {label:>40}, {which:>16}: tau {kendall_tau(scores, [ground[t] for t in trials]):.3f},"
                           f" best in top 3: {'yes' if best in top3 else 'no'} (top 3: {', '.join(map(str, top3))})")
     if len(seeds) > 1:
         trials = [int(p["trial"]) for p in picks]
         print(f"\nthe proxy against itself, {len(trials)} architectures (Kendall tau between data seeds):")
         for rung in rungs:
-            for schedule in (rung, args.max_epochs):
+            for label, schedule, restart in schedules(rung):
                 pairs = [(a, b) for i, a in enumerate(seeds) for b in seeds[i + 1:]]
-                taus = [kendall_tau([score(t, rung, schedule, a) for t in trials], [score(t, rung, schedule, b) for t in trials]) for a, b in pairs]
-                label = f"rung {rung:g}, " + ("its own schedule" if schedule == rung else f"{schedule:g}-epoch schedule")
-                print(f"  {label:>32}: " + ", ".join(f"seeds {a}/{b} {tau:.3f}" for (a, b), tau in zip(pairs, taus)))
+                taus = [kendall_tau([score(t, rung, schedule, restart, a) for t in trials], [score(t, rung, schedule, restart, b) for t in trials])
+                        for a, b in pairs]
+                print(f"  {f'rung {rung:g}, {label}':>40}: " + ", ".join(f"seeds {a}/{b} {tau:.3f}" for (a, b), tau in zip(pairs, taus)))
 
 if __name__ == "__main__":
     main()
