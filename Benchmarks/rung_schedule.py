@@ -35,7 +35,7 @@ FIELDS = ["trial", "rung", "schedule_epochs", "restarts", "seed", "accuracy", "v
 
 def evaluate(arch, space, rung, schedule, restarts, seed):
     command = [NASCTL, "evaluate", "--arch", arch, "--space", space, "--proxy-epochs", str(rung), "--seed", str(seed), "--json"]
-    if schedule != rung:
+    if schedule != rung or restarts:  # evaluate takes --restart-epochs with --schedule-epochs only
         command += ["--schedule-epochs", str(schedule)]
     if restarts:
         command += ["--restart-epochs", restarts]
