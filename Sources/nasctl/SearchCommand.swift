@@ -178,11 +178,21 @@ struct SearchCommand: ParsableCommand {
         if !json {
             FileHandle.standardError.write(Data("search '\(space.name)' with \(strategy)\(scheduler.name == FlatScheduler.schedulerName ? "" : ", scheduler \(scheduler.name)"), \(accuracy.name), \(objective == .accuracy ? "" : "\(objective), ")\(targetMs.map { "target \($0) ms" } ?? "no latency"), study \(locator)\(searcher.evaluatedCount > 0 ? " (resuming at \(searcher.evaluatedCount) trials)" : "")\n".utf8))
         }
-        let bar = LockedProgress(ProgressLine(label: "search", total: cycles))
+        // A scheduled search counts the fidelity it trains (its trials are all proposed long
+        // before the higher rungs run); a flat one counts trials.
+        let planned = scheduler.plannedFidelity(trials: cycles)
+        // (the scheduler's unit, epochs for --min-epochs/--max-epochs, whatever a command evaluator reads them as)
+        let bar = LockedProgress(planned.map { ProgressLine(label: "search", total: Int($0.rounded(.up)), unit: "epochs") }
+                                 ?? ProgressLine(label: "search", total: cycles))
         InterruptTrap.install()
         try searcher.run(shouldStop: { InterruptTrap.stopRequested }) { p in
-            let best = p.bestReward.map { String(format: "best reward %.4g", $0) } ?? "no reward yet"
-            bar.update(done: p.trials, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.failed) failed, \(best)")
+            let best = p.bestReward.map { String(format: "best reward %.4g", $0) } ?? (planned == nil ? "no reward yet" : "no top-rung result yet")
+            if let trained = p.fidelityTrained, let total = p.fidelityPlanned {
+                bar.update(done: Int(trained.rounded()), total: Int(total.rounded(.up)), elapsed: p.elapsedSeconds, eta: p.etaSeconds,
+                           detail: "\(p.trials)/\(p.budget) trials, \(p.failed) failed, \(best)")
+            } else {
+                bar.update(done: p.trials, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.failed) failed, \(best)")
+            }
         }
         let report = StudyReport(space: space, settings: store.settings, trials: try store.trials(),
                                  finalized: try FinalizedModels.load(directory: studyDir))
@@ -285,8 +295,8 @@ final class LockedProgress: @unchecked Sendable {
     private var line: ProgressLine
     private let lock = NSLock()
     init(_ line: ProgressLine) { self.line = line }
-    func update(done: Int, elapsed: Double, eta: Double?, detail: String) {
+    func update(done: Int, total: Int? = nil, elapsed: Double, eta: Double?, detail: String) {
         lock.lock(); defer { lock.unlock() }
-        line.update(done: done, elapsed: elapsed, eta: eta, detail: detail)
+        line.update(done: done, total: total, elapsed: elapsed, eta: eta, detail: detail)
     }
 }

@@ -84,6 +84,46 @@ import Testing
         #expect(left.isEmpty, "\(left)")
     }
 
+    /// The progress a scheduled search reports follows the fidelity trained: never decreasing,
+    /// ending at the sum of each trial's highest rung, which for SHA with no cached trial is the
+    /// scheduler's plan exactly.
+    @Test(arguments: [0, 1, 2, 3])
+    func progressCountsTheFidelityTrained(index: Int) throws {
+        let scheduler = try Self.schedulers()[index]
+        let space = try nasbench201()
+        let dir = temporaryDirectory("scheduled-progress")
+        let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 12))
+        let seen = ProgressLog()
+        try WorkerLoop(space: space, strategy: RegularizedEvolution(space: space, population: 5, sample: 2), scheduler: scheduler,
+                       evaluator: CheckpointingEvaluator(), latency: { _ in nil }, reward: .soft(targetMs: 5), store: store, budget: 12,
+                       workers: 2, seed: 4, checkpoints: dir + "/checkpoints").run(progress: seen.add)
+        let trained = seen.all.compactMap(\.fidelityTrained)
+        #expect(trained.count == seen.all.count && !trained.isEmpty)
+        #expect(trained == trained.sorted(), "\(trained)")
+        let reports = try store.reports()
+        let highest = Dictionary(reports.map { ($0.trial, $0.fidelity) }, uniquingKeysWith: max)
+        #expect(trained.last == highest.values.reduce(0, +))
+        let planned = try #require(scheduler.plannedFidelity(trials: 12))
+        #expect(seen.all.allSatisfy { ($0.fidelityPlanned ?? 0) >= planned })
+        let anyCached = try store.trials().contains { $0.status == .cached }
+        if scheduler is SuccessiveHalving && !anyCached {
+            #expect(trained.last == planned)
+        }
+        #expect(seen.all.last?.etaSeconds.map { $0 >= 0 } ?? true)
+    }
+
+    @Test func aFlatSearchReportsNoFidelity() throws {
+        let space = try nasbench201()
+        let dir = temporaryDirectory("flat-progress")
+        let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 6))
+        let seen = ProgressLog()
+        try WorkerLoop(space: space, strategy: RegularizedEvolution(space: space, population: 5, sample: 2),
+                       evaluator: CheckpointingEvaluator(), latency: { _ in nil }, reward: .soft(targetMs: 5), store: store, budget: 6,
+                       workers: 1, seed: 4).run(progress: seen.add)
+        #expect(!seen.all.isEmpty && seen.all.allSatisfy { $0.fidelityTrained == nil && $0.fidelityPlanned == nil })
+        #expect(seen.all.last?.trials == 6)
+    }
+
     /// Stopped in the middle of a rung, then resumed: no rung result lost, none computed twice
     /// (only the interrupted evaluation runs again), and the search ends as it would have.
     @Test(arguments: [3, 7, 11])
@@ -115,6 +155,14 @@ import Testing
         let trials = try resumed.trials()
         #expect(trials.count == 12 && trials.allSatisfy { [.done, .pruned, .cached].contains($0.status) })
     }
+}
+
+/// The progress reports a search made, in order.
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reports: [SearchProgress] = []
+    func add(_ p: SearchProgress) { lock.lock(); reports.append(p); lock.unlock() }
+    var all: [SearchProgress] { lock.lock(); defer { lock.unlock() }; return reports }
 }
 
 /// A flag one thread sets and others read.

@@ -133,6 +133,43 @@ struct SchedulerSimulation {
 
     /// A simulated Hyperband round (R = 9, η = 3: brackets of 9 at 1, 5 at 3, 3 at 9) runs
     /// each bracket's halving; a second round starts over with the most exploratory bracket.
+    /// What the progress line counts against: hand-worked totals, a continued trial counting only
+    /// what its rung adds.
+    @Test func plannedFidelityOfEachScheduler() throws {
+        let ladder = try FidelityLadder(minimum: 1, maximum: 9, eta: 3)
+        // SHA, 100 trials: rungs of 100, 33, 11 -> 100·1 + 33·2 + 11·6.
+        #expect(SuccessiveHalving(ladder: ladder).plannedFidelity(trials: 100) == 232)
+        // 2 trials: rungs of 2, 1, 1 (max(1, ⌊n/η⌋) keeps one going) -> 2 + 2 + 6.
+        #expect(SuccessiveHalving(ladder: ladder).plannedFidelity(trials: 2) == 10)
+        #expect(SuccessiveHalving(ladder: ladder).plannedFidelity(trials: 0) == 0)
+        #expect(AsynchronousSuccessiveHalving(ladder: ladder).plannedFidelity(trials: 100) == 232)
+        // Hyperband 1/3/9: brackets of 9 at [1,3,9] (9·1 + 3·2 + 1·6 = 21), 5 at [3,9] (5·3 + 1·6 = 21),
+        // 3 at [9] (27): 17 trials, 69 epochs a round; 20 trials add 3 to a new first bracket
+        // (3·1 + 1·2 + 1·6 = 11).
+        let hyperband = Hyperband(ladder: ladder)
+        #expect(hyperband.plannedFidelity(trials: 17) == 69)
+        #expect(hyperband.plannedFidelity(trials: 20) == 80)
+        #expect(hyperband.plannedFidelity(trials: 9) == 21)
+        // Median: every trial to the top (an upper bound).
+        #expect(try MedianStopping(minimum: 1, maximum: 9).plannedFidelity(trials: 12) == 108)
+        #expect(FlatScheduler().plannedFidelity(trials: 100) == nil)
+        // η 2 over 1..8: rungs 1, 2, 4, 8; 16 trials: 16·1 + 8·1 + 4·2 + 2·4.
+        let two = try FidelityLadder(minimum: 1, maximum: 8, eta: 2)
+        #expect(SuccessiveHalving(ladder: two).plannedFidelity(trials: 16) == 40)
+    }
+
+    @Test func fidelityTallyCountsEachTrialsHighestRung() {
+        var tally = FidelityTally()
+        tally.add(trial: 1, fidelity: 1)
+        tally.add(trial: 2, fidelity: 1)
+        tally.add(trial: 1, fidelity: 3)
+        tally.add(trial: 1, fidelity: 3)   // the same rung again (a resumed record): nothing added
+        tally.add(trial: 1, fidelity: 9)
+        tally.add(trial: 2, fidelity: 0.5) // below what is counted: nothing
+        tally.add(trial: 3, fidelity: .nan)
+        #expect(tally.total == 10)
+    }
+
     @Test func hyperbandRunsItsBrackets() throws {
         let hyperband = Hyperband(ladder: try FidelityLadder(minimum: 1, maximum: 9, eta: 3))
         #expect(hyperband.brackets.map(\.size) == [9, 5, 3])

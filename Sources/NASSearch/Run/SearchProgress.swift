@@ -8,4 +8,9 @@ public struct SearchProgress: Sendable {
     public var bestReward: Double?
     public var elapsedSeconds: Double
     public var etaSeconds: Double?
+    /// Scheduled searches: the fidelity trained so far (per trial its highest rung, summed) and
+    /// the scheduler's plan for the whole budget (`Scheduler.plannedFidelity`, raised to the
+    /// trained amount if a scheduler outruns its estimate); nil for a flat search.
+    public var fidelityTrained: Double? = nil
+    public var fidelityPlanned: Double? = nil
 }

@@ -47,12 +47,16 @@ public final class WorkerLoop: @unchecked Sendable {
     private var ledger: TrialLedger
     private var budget: TrialBudget
     private var reports: [TrialReport]
+    /// Fidelity trained so far, from `reports` (scheduled searches; stays 0 for flat ones).
+    private var trained = FidelityTally()
     private var firstError: Error?
     /// A shared study's view of the other workers (unused otherwise).
     private var sync = SharedStudySync()
     /// Seconds between heartbeats of a shared study's running trials; three missed ones and
     /// another worker takes the trial over.
     let heartbeatSeconds: Double
+    /// Fidelity trained before this run (a resumed study's): the ETA's rate counts this run only.
+    private var trainedBefore = 0.0
     /// Set by `run`: true once the user asked the search to stop (Ctrl-C).
     private var shouldStop: @Sendable () -> Bool = { false }
 
@@ -92,6 +96,7 @@ public final class WorkerLoop: @unchecked Sendable {
         self.ledger = ledger
         self.budget = counted
         self.reports = try store.reports()
+        for report in reports { trained.add(trial: report.trial, fidelity: report.fidelity) }
     }
 
     /// Trials that spent an evaluation so far (done, failed, pruned).
@@ -113,6 +118,7 @@ public final class WorkerLoop: @unchecked Sendable {
         defer { heartbeat?.stop() }
         let start = Date()
         let usedBefore = trialsUsed
+        lock.lock(); trainedBefore = trained.total; lock.unlock()
         let group = DispatchGroup()
         for worker in 0..<workers {
             group.enter()
@@ -292,6 +298,7 @@ public final class WorkerLoop: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         do { try store.report(report) } catch { if firstError == nil { firstError = error } }
         reports.append(report)
+        trained.add(trial: report.trial, fidelity: report.fidelity)
     }
 
     /// The next work (a leftover from a crash first, then what the scheduler says), recorded
@@ -414,9 +421,18 @@ public final class WorkerLoop: @unchecked Sendable {
         if trial.status == .done || trial.status == .pruned || trial.status == .failed { removeCheckpoint(trial.number) }
         lock.broadcast()
         let elapsed = Date().timeIntervalSince(start)
-        progress(Progress(trials: budget.used, evaluated: budget.evaluated, failed: budget.failed, budget: budget.total,
-                          bestReward: ledger.bestReward, elapsedSeconds: elapsed,
-                          etaSeconds: budget.eta(elapsed: elapsed, usedThisRun: budget.used - usedBefore)))
+        var report = Progress(trials: budget.used, evaluated: budget.evaluated, failed: budget.failed, budget: budget.total,
+                              bestReward: ledger.bestReward, elapsedSeconds: elapsed,
+                              etaSeconds: budget.eta(elapsed: elapsed, usedThisRun: budget.used - usedBefore))
+        if let planned = scheduler.plannedFidelity(trials: budget.total) {
+            // Scheduled: the budget's trials are all proposed long before the higher rungs are
+            // trained, so progress and ETA follow the fidelity trained against the plan.
+            report.fidelityTrained = trained.total
+            report.fidelityPlanned = max(planned, trained.total)
+            let thisRun = trained.total - trainedBefore
+            report.etaSeconds = thisRun > 0 ? elapsed / thisRun * max(0, planned - trained.total) : nil
+        }
+        progress(report)
     }
 }
 

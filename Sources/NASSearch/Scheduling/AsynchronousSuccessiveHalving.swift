@@ -9,6 +9,13 @@ public struct AsynchronousSuccessiveHalving: Scheduler {
     public init(ladder: FidelityLadder) { self.ladder = ladder }
     public var name: String { "asha \(ladder)" }
 
+    /// Estimated as synchronous SHA's: ASHA promotes at least as many (more under evolution,
+    /// whose later proposals keep landing in a rung's top third), so the progress line's total
+    /// grows when it does.
+    public func plannedFidelity(trials: Int) -> Double? {
+        SuccessiveHalvingBracket(rungs: ladder.rungs, eta: ladder.eta, capacity: nil).plannedFidelity(trials)
+    }
+
     public func decide(trial: Int, fidelity: Fidelity?, board: RungBoard) -> SchedulerDecision {
         (fidelity ?? ladder.top) >= ladder.top ? .complete : .pause
     }

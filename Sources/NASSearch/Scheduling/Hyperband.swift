@@ -22,6 +22,20 @@ public struct Hyperband: Scheduler {
         return round
     }
 
+    /// Brackets in their order until `trials` have joined, the last one partly filled.
+    public func plannedFidelity(trials: Int) -> Double? {
+        let round = brackets
+        var left = trials, total = 0.0, index = 0
+        while left > 0 {
+            let (size, rungs) = round[index % round.count]
+            let members = min(size, left)
+            total += SuccessiveHalvingBracket(rungs: rungs, eta: ladder.eta, capacity: size).plannedFidelity(members)
+            left -= members
+            index += 1
+        }
+        return total
+    }
+
     public func decide(trial: Int, fidelity: Fidelity?, board: RungBoard) -> SchedulerDecision {
         (fidelity ?? ladder.top) >= ladder.top ? .complete : .pause
     }

@@ -18,6 +18,10 @@ public struct MedianStopping: Scheduler {
 
     public var name: String { "median min=\(steps[0].value.shortText) max=\(steps.last!.value.shortText) trials=\(minimumTrials)" }
 
+    /// Every trial trained to the top: an upper bound (the rule stops some early), so the
+    /// progress line's ETA errs long.
+    public func plannedFidelity(trials: Int) -> Double? { Double(trials) * steps.last!.value }
+
     /// - Complexity: O(t · s) for t trials of s steps.
     public func decide(trial: Int, fidelity: Fidelity?, board: RungBoard) -> SchedulerDecision {
         let at = fidelity ?? steps.last!

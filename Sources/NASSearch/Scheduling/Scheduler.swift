@@ -39,10 +39,16 @@ public protocol Scheduler: Sendable {
     /// False when the scheduler reads nothing but `canPropose` and `budget` from its board (the
     /// worker loop then skips building it: O(trials) per proposal).
     var readsTrials: Bool { get }
+    /// The fidelity a search of `trials` architectures trains in all, a continued trial counting
+    /// only what it adds (SHA 1/3/9, η 3, 100 trials: 100·1 + 33·2 + 11·6 = 232 epochs): what the
+    /// progress line counts and its ETA extrapolates. An estimate for schedulers that decide as
+    /// results arrive; nil when the scheduler does not set fidelities (flat).
+    func plannedFidelity(trials: Int) -> Double?
 }
 
 extension Scheduler {
     public var readsTrials: Bool { true }
+    public func plannedFidelity(trials: Int) -> Double? { nil }
 
     /// The job of schedulers that never pause trials: a new trial at `start` while the budget
     /// allows, else nothing.

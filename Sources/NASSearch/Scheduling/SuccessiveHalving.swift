@@ -9,6 +9,9 @@ public struct SuccessiveHalving: Scheduler {
     public var name: String { "sha \(ladder)" }
     var bracket: SuccessiveHalvingBracket { SuccessiveHalvingBracket(rungs: ladder.rungs, eta: ladder.eta, capacity: nil) }
 
+    /// Exact for a bracket of `trials` members (none cached or failed).
+    public func plannedFidelity(trials: Int) -> Double? { bracket.plannedFidelity(trials) }
+
     public func decide(trial: Int, fidelity: Fidelity?, board: RungBoard) -> SchedulerDecision {
         (fidelity ?? ladder.top) >= ladder.top ? .complete : .pause
     }

@@ -33,6 +33,18 @@ struct SuccessiveHalvingBracket: Sendable {
         return nil
     }
 
+    /// The fidelity a bracket of `n` members trains: each rung's members times what the rung
+    /// adds to the one below (continued from its checkpoint).
+    func plannedFidelity(_ n: Int) -> Double {
+        guard n > 0 else { return 0 }
+        var total = 0.0, below = 0.0
+        for (size, rung) in zip(rungSizes(n), rungs) {
+            total += Double(size) * (rung.value - below)
+            below = rung.value
+        }
+        return total
+    }
+
     /// The rung sizes a full bracket of `n` members goes through (for documentation and tests).
     func rungSizes(_ n: Int) -> [Int] {
         var sizes = [n]

@@ -4,25 +4,36 @@ import Foundation
 /// line per ~5% otherwise, so logs stay readable).
 struct ProgressLine {
     let label: String
-    let total: Int
+    private(set) var total: Int
+    /// Printed after the counts ("232 epochs"); empty for plain counts.
+    let unit: String
     private let isTerminal = isatty(STDERR_FILENO) != 0
     private var lastPrinted = -1
+    private var finished = false
 
-    init(label: String, total: Int) {
-        self.label = label; self.total = total
+    init(label: String, total: Int, unit: String = "") {
+        self.label = label; self.total = total; self.unit = unit
     }
 
-    mutating func update(done: Int, elapsed: Double, eta: Double?, detail: String = "") {
-        let percent = total > 0 ? 100 * done / total : 100
-        if !isTerminal && percent / 5 == lastPrinted / 5 && done != total { return }
+    /// `total`: a new total when the work turned out larger than planned (the bar never runs
+    /// past 100%).
+    mutating func update(done: Int, total newTotal: Int? = nil, elapsed: Double, eta: Double?, detail: String = "") {
+        if let newTotal { total = max(total, newTotal) }
+        let percent = total > 0 ? min(100, 100 * max(0, done) / total) : 100
+        let complete = done >= total
+        // The last line is printed once: a finished bar is not repeated by later updates.
+        if complete && finished { return }
+        if !isTerminal && percent / 5 == lastPrinted / 5 && !complete { return }
         lastPrinted = percent
+        finished = complete
         let width = 24
-        let filled = total > 0 ? width * done / total : width
+        let filled = width * percent / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let etaText = eta.map { "ETA \(Self.clock($0))" } ?? "ETA --:--"
-        let line = "\(label) [\(bar)] \(done)/\(total) \(percent)% \(Self.clock(elapsed)) elapsed, \(etaText)" + (detail.isEmpty ? "" : "  \(detail)")
+        let counts = "\(done)/\(total)" + (unit.isEmpty ? "" : " \(unit)")
+        let line = "\(label) [\(bar)] \(counts) \(percent)% \(Self.clock(elapsed)) elapsed, \(etaText)" + (detail.isEmpty ? "" : "  \(detail)")
         FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).utf8))
-        if isTerminal && done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        if isTerminal && complete { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
     static func clock(_ seconds: Double) -> String {
