@@ -28,6 +28,27 @@ import statistics
 from proxy_rank import kendall_tau
 
 
+def pareto_order(members, accuracy, latency):
+    """Members by non-dominated front (higher accuracy, lower latency), then by crowding
+    distance within a front (larger first, NSGA-II), then by trial number: the order in which
+    MO-ASHA-style promotion (Schmucker et al. 2021) takes them."""
+    left, order = list(members), []
+    while left:
+        front = [t for t in left if not any(
+            accuracy(o) >= accuracy(t) and latency(o) <= latency(t) and (accuracy(o) > accuracy(t) or latency(o) < latency(t))
+            for o in left)]
+        crowd = {t: 0.0 for t in front}
+        for value in (accuracy, latency):
+            ranked = sorted(front, key=value)
+            span = value(ranked[-1]) - value(ranked[0]) or 1.0
+            crowd[ranked[0]] = crowd[ranked[-1]] = float("inf")
+            for i in range(1, len(ranked) - 1):
+                crowd[ranked[i]] += (value(ranked[i + 1]) - value(ranked[i - 1])) / span
+        order += sorted(front, key=lambda t: (-crowd[t], t))
+        left = [t for t in left if t not in front]
+    return order
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True, help="the proxy_rank.py folder (picks.csv, ground-truth.csv, rung-schedules.csv)")
@@ -74,15 +95,18 @@ def main():
     print(f"{'schedule':10s} {'promoted by':12s} {'rung sizes':12s} {'seed 1':>7s} {'seed 2':>7s} {'mean':>7s}  top 3 (best in it?)")
     for name, key in schedules.items():
         accuracy = lambda t, r: runs[(t, r) + key(r)]
-        for by in ("reward", "accuracy"):
-            score = (lambda t, r: reward(t, accuracy(t, r))) if by == "reward" else accuracy
+        for by in ("reward", "accuracy", "pareto"):
             members, reached, sizes = list(picks), {}, []
             for k, rung in enumerate(rungs):
                 sizes.append(len(members))
                 for t in members:
                     reached[t] = k
                 if k + 1 < len(rungs):
-                    ranked = sorted(members, key=lambda t: (-score(t, rung), t))
+                    if by == "pareto":
+                        ranked = pareto_order(members, lambda t: accuracy(t, rung), latency.get)
+                    else:
+                        score = (lambda t, r: reward(t, accuracy(t, r))) if by == "reward" else accuracy
+                        ranked = sorted(members, key=lambda t: (-score(t, rung), t))
                     members = ranked[:max(1, int(len(members) / args.eta))]
             final = {t: reached[t] + accuracy(t, rungs[reached[t]]) for t in picks}
             s1 = kendall_tau([final[t] for t in picks], [truth[t][1] for t in picks])

@@ -112,6 +112,46 @@ import Testing
         #expect(seen.all.last?.etaSeconds.map { $0 >= 0 } ?? true)
     }
 
+    /// SHA promotes the best third of rung 1 by what `--promote-by` names: with a latency that
+    /// weighs heavily in the reward (w = −1), the reward's third and the accuracy's differ, and
+    /// each run promotes exactly its own.
+    @Test(arguments: [PromotionKey.reward, .objective])
+    func shaPromotesByItsKey(key: PromotionKey) throws {
+        let space = try nasbench201()
+        let dir = temporaryDirectory("promote-by-\(key)")
+        let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 12))
+        let reward = Reward.soft(targetMs: 5, w: -1)
+        // Latency 1-20 ms from the architecture, independent of the evaluator's accuracy.
+        let latency: LatencyModel = { arch in (1 + Double(Digest.fnv1a64("lat" + arch.values.joined()) % 20), 0, 0) }
+        let scheduler = SuccessiveHalving(ladder: try FidelityLadder(minimum: 1, maximum: 9, eta: 3), promoteBy: key)
+        #expect(scheduler.name == (key == .reward ? "sha min=1 max=9 eta=3" : "sha min=1 max=9 eta=3 by=objective"))
+        try WorkerLoop(space: space, strategy: RegularizedEvolution(space: space, population: 5, sample: 2), scheduler: scheduler,
+                       evaluator: CheckpointingEvaluator(), latency: latency, reward: reward, store: store, budget: 12, workers: 2,
+                       seed: 4, checkpoints: dir + "/checkpoints").run()
+        let reports = try store.reports()
+        let firstRung = reports.filter { $0.fidelity == 1 }
+        let promoted = Set(reports.filter { $0.fidelity == 3 }.map(\.trial))
+        func best(_ value: (TrialReport) -> Double) -> Set<Int> {
+            Set(firstRung.sorted { value($0) != value($1) ? value($0) > value($1) : $0.trial < $1.trial }
+                .prefix(firstRung.count / 3).map(\.trial))
+        }
+        let byReward = best { $0.reward! }, byAccuracy = best { $0.metricValues["accuracy"]! }
+        #expect(firstRung.count >= 9 && byReward != byAccuracy, "the case must tell the keys apart")
+        #expect(promoted == (key == .reward ? byReward : byAccuracy), "promoted \(promoted.sorted())")
+    }
+
+    /// What each key ranks (a minimised objective negated, so higher is better), and the names
+    /// recorded in the study: unchanged for `reward`, so older studies resume.
+    @Test func promotionKeyScoresAndNames() throws {
+        #expect(PromotionKey.objective.score(reward: 0.5, value: 0.9, direction: .maximize) == 0.9)
+        #expect(PromotionKey.objective.score(reward: -0.2, value: 0.2, direction: .minimize) == -0.2)
+        #expect(PromotionKey.reward.score(reward: 0.5, value: 0.9, direction: .maximize) == 0.5)
+        #expect(PromotionKey.objective.score(reward: 0.5, value: nil, direction: .maximize) == nil)
+        let rule = try MedianStopping(minimum: 1, maximum: 3, promoteBy: .objective)
+        #expect(rule.name.hasSuffix("trials=3 by=objective"))
+        #expect(try MedianStopping(minimum: 1, maximum: 3).name.hasSuffix("trials=3"))
+    }
+
     @Test func aFlatSearchReportsNoFidelity() throws {
         let space = try nasbench201()
         let dir = temporaryDirectory("flat-progress")

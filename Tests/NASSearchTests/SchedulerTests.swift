@@ -247,7 +247,7 @@ struct SchedulerSimulation {
         // Fewer than three others reached the step: never stopped.
         #expect(decide([0.1, 0.1], others: Array(others.prefix(2))) == .continueTo(Fidelity(3)))
         // Others that did not reach step 2 do not count.
-        #expect(decide([0.1, 0.1], others: others.map { curve($0.number, [$0.results[0].reward]) }) == .continueTo(Fidelity(3)))
+        #expect(decide([0.1, 0.1], others: others.map { curve($0.number, [$0.results[0].score]) }) == .continueTo(Fidelity(3)))
         // Step 1 of an even count: median of 0.4, 0.5, 0.6, 0.7 = 0.55.
         let four = others + [curve(3, [0.7, 0.8])]
         #expect(decide([0.54], others: four).isPrune && decide([0.56], others: four) == .continueTo(Fidelity(2)))

@@ -22,8 +22,8 @@ import Testing
         func decide(trial: Int, fidelity: Fidelity?, board: RungBoard) -> SchedulerDecision {
             let rung = fidelity!
             guard rung.value < 3 else { return .complete }
-            let peers = board.trials.filter { $0.number != trial }.compactMap { $0.reward(at: rung) }
-            let reward = board[trial: trial]!.reward(at: rung)!
+            let peers = board.trials.filter { $0.number != trial }.compactMap { $0.score(at: rung) }
+            let reward = board[trial: trial]!.score(at: rung)!
             if peers.count >= 2 && reward < peers.reduce(0, +) / Double(peers.count) { return .prune(reason: "below the mean at fidelity \(rung)") }
             return .continueTo(Fidelity(rung.value + 1))
         }

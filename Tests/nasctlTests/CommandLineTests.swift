@@ -40,6 +40,8 @@ import Testing
         (["search", "--target-ms", "30", "--scheduler", "sha", "--rung-schedule", "cosine"], "'whole', 'per-rung' or 'restart'"),
         (["search", "--target-ms", "30", "--scheduler", "fifo"], "--scheduler is 'fifo'; allowed: none, sha, asha, hyperband, median"),
         (["search", "--target-ms", "30", "--scheduler", "median", "--eta", "3"], "--eta has no part in the median stopping rule"),
+        (["search", "--target-ms", "30", "--promote-by", "objective"], "add --scheduler sha|asha|hyperband|median"),
+        (["search", "--target-ms", "30", "--scheduler", "sha", "--promote-by", "accuracy"], "one of 'reward' and 'objective'"),
     ])
     func badSchedulerOptionsAreAClearError(arguments: [String], message: String) throws {
         let result = try #require(failure(arguments))

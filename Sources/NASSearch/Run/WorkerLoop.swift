@@ -167,18 +167,29 @@ public final class WorkerLoop: @unchecked Sendable {
         }
     }
 
+    /// What the scheduler ranks a result by (`Scheduler.promoteBy`), from its reward and
+    /// objective value.
+    private func schedulerScore(reward: Double?, value: Double?) -> Double? {
+        scheduler.promoteBy.score(reward: reward, value: value, direction: scorer.objective.direction)
+    }
+
     /// The scheduler's view of the study; `adding` appends a result not recorded yet.
     /// - Complexity: O(trials + reports). Call under the lock.
     private func board(adding extra: (trial: Int, result: RungBoard.Result)? = nil) -> RungBoard {
         guard scheduler.readsTrials else { return RungBoard(trials: [], canPropose: !budget.isExhausted, budget: budget.total) }
         var results: [Int: [RungBoard.Result]] = [:]
-        for report in reports { if let r = report.reward { results[report.trial, default: []].append(.init(Fidelity(report.fidelity), r)) } }
+        for report in reports {
+            let value = scheduler.promoteBy == .objective ? report.metricValues[scorer.objective.name] : nil  // decoded only when ranked by
+            if let score = schedulerScore(reward: report.reward, value: value) {
+                results[report.trial, default: []].append(.init(Fidelity(report.fidelity), score))
+            }
+        }
         if let extra { results[extra.trial, default: []].append(extra.result) }
         var trials: [RungBoard.Trial] = []
         for record in ledger.records.values where record.status != .cached {
             var own = results[record.number] ?? []
-            if own.isEmpty, record.status == .done, let r = record.reward {
-                own = [.init(record.fidelity.map(Fidelity.init) ?? Fidelity(0), r)]  // a flat result: never reported
+            if own.isEmpty, record.status == .done, let score = schedulerScore(reward: record.reward, value: record.value) {
+                own = [.init(record.fidelity.map(Fidelity.init) ?? Fidelity(0), score)]  // a flat result: never reported
             }
             own.sort { $0.fidelity < $1.fidelity }
             let state: RungBoard.State
@@ -235,13 +246,13 @@ public final class WorkerLoop: @unchecked Sendable {
                 scored.error = streamed.pruneReason ?? "stopped by the scheduler at fidelity \(evaluation.fidelity?.description ?? "?")"
                 return scored
             }
-            guard scored.status == .done, let reward = scored.reward else { return scored }
+            guard scored.status == .done, let score = schedulerScore(reward: scored.reward, value: scored.value) else { return scored }
             let reached = evaluation.fidelity ?? fidelity
             let decision: SchedulerDecision
             do {
                 lock.lock(); defer { lock.unlock() }
                 decision = scheduler.decide(trial: trial.number, fidelity: reached,
-                                            board: board(adding: (trial.number, RungBoard.Result(reached ?? Fidelity(0), reward))))
+                                            board: board(adding: (trial.number, RungBoard.Result(reached ?? Fidelity(0), score))))
             }
             let alreadyRecorded = fromRecord || reached.map(streamed.contains) == true
             if !alreadyRecorded && (decision != .complete || rung > 0 || work.promoted || !streamed.isEmpty) { record(scored, evaluation) }
@@ -275,12 +286,13 @@ public final class WorkerLoop: @unchecked Sendable {
                                     streamed: StreamedResults) -> Bool {
         let evaluation = Evaluation(metrics: metrics, fidelity: fidelity)
         let scored = scorer.score(trial, arch: arch, evaluation: evaluation)
-        guard scored.status == .done, let reward = scored.reward, !streamed.contains(fidelity) else { return true }
+        guard scored.status == .done, let score = schedulerScore(reward: scored.reward, value: scored.value),
+              !streamed.contains(fidelity) else { return true }
         let decision: SchedulerDecision
         do {
             lock.lock(); defer { lock.unlock() }
             decision = scheduler.decide(trial: trial.number, fidelity: fidelity,
-                                        board: board(adding: (trial.number, RungBoard.Result(fidelity, reward))))
+                                        board: board(adding: (trial.number, RungBoard.Result(fidelity, score))))
         }
         record(scored, evaluation)
         streamed.add(fidelity)

@@ -6,8 +6,9 @@
 /// can be proposed, the rule becomes `max(1, ⌊n/η⌋)`, so the best reaches the top rung.
 public struct AsynchronousSuccessiveHalving: Scheduler {
     public let ladder: FidelityLadder
-    public init(ladder: FidelityLadder) { self.ladder = ladder }
-    public var name: String { "asha \(ladder)" }
+    public let promoteBy: PromotionKey
+    public init(ladder: FidelityLadder, promoteBy: PromotionKey = .reward) { self.ladder = ladder; self.promoteBy = promoteBy }
+    public var name: String { "asha \(ladder)\(promoteBy.nameSuffix)" }
 
     /// Estimated as synchronous SHA's: ASHA promotes at least as many (more under evolution,
     /// whose later proposals keep landing in a rung's top third), so the progress line's total
@@ -25,7 +26,7 @@ public struct AsynchronousSuccessiveHalving: Scheduler {
         let settled = !board.canPropose && !board.anyRunning
         let rungs = ladder.rungs
         for k in stride(from: rungs.count - 2, through: 0, by: -1) {
-            let ranked = board.trials.compactMap { t in t.reward(at: rungs[k]).map { (t, $0) } }
+            let ranked = board.trials.compactMap { t in t.score(at: rungs[k]).map { (t, $0) } }
                 .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.number < $1.0.number }
             let share = Int(Double(ranked.count) / ladder.eta)
             let goOn = settled && !ranked.isEmpty ? max(1, share) : share

@@ -8,8 +8,9 @@ import Foundation
 /// number order, so a later bracket starts while an earlier one's rung finishes.
 public struct Hyperband: Scheduler {
     public let ladder: FidelityLadder
-    public init(ladder: FidelityLadder) { self.ladder = ladder }
-    public var name: String { "hyperband \(ladder)" }
+    public let promoteBy: PromotionKey
+    public init(ladder: FidelityLadder, promoteBy: PromotionKey = .reward) { self.ladder = ladder; self.promoteBy = promoteBy }
+    public var name: String { "hyperband \(ladder)\(promoteBy.nameSuffix)" }
 
     /// One round of brackets: each one's size and rungs, most exploratory first.
     public var brackets: [(size: Int, rungs: [Fidelity])] {

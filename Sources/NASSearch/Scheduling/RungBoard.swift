@@ -2,11 +2,12 @@
 /// order with its results per fidelity and where it stands, and whether the budget allows
 /// another proposal. Built by the worker loop from the study's records and reports.
 public struct RungBoard: Sendable {
-    /// One result of a trial: the reward at a fidelity.
+    /// One result of a trial: what the scheduler ranks (`PromotionKey`: the reward, or the
+    /// objective alone; higher is better) at a fidelity.
     public struct Result: Sendable, Equatable {
         public var fidelity: Fidelity
-        public var reward: Double
-        public init(_ fidelity: Fidelity, _ reward: Double) { self.fidelity = fidelity; self.reward = reward }
+        public var score: Double
+        public init(_ fidelity: Fidelity, _ score: Double) { self.fidelity = fidelity; self.score = score }
     }
 
     public enum State: Sendable, Equatable {
@@ -25,8 +26,8 @@ public struct RungBoard: Sendable {
         public var state: State
         public init(number: Int, results: [Result], state: State) { self.number = number; self.results = results; self.state = state }
 
-        /// The reward at exactly `fidelity`, if the trial reached it.
-        public func reward(at fidelity: Fidelity) -> Double? { results.last { $0.fidelity == fidelity }?.reward }
+        /// The score at exactly `fidelity`, if the trial reached it.
+        public func score(at fidelity: Fidelity) -> Double? { results.last { $0.fidelity == fidelity }?.score }
         public var highest: Result? { results.last }
         public var isRunning: Bool { if case .running = state { return true } else { return false } }
     }

@@ -44,11 +44,15 @@ public protocol Scheduler: Sendable {
     /// progress line counts and its ETA extrapolates. An estimate for schedulers that decide as
     /// results arrive; nil when the scheduler does not set fidelities (flat).
     func plannedFidelity(trials: Int) -> Double?
+    /// What the board's results are scores of (`--promote-by`); the worker loop builds the
+    /// board with it.
+    var promoteBy: PromotionKey { get }
 }
 
 extension Scheduler {
     public var readsTrials: Bool { true }
     public func plannedFidelity(trials: Int) -> Double? { nil }
+    public var promoteBy: PromotionKey { .reward }
 
     /// The job of schedulers that never pause trials: a new trial at `start` while the budget
     /// allows, else nothing.

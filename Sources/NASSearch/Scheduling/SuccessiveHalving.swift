@@ -5,8 +5,9 @@
 /// them busy). Trials left below the top when the search ends are `pruned`.
 public struct SuccessiveHalving: Scheduler {
     public let ladder: FidelityLadder
-    public init(ladder: FidelityLadder) { self.ladder = ladder }
-    public var name: String { "sha \(ladder)" }
+    public let promoteBy: PromotionKey
+    public init(ladder: FidelityLadder, promoteBy: PromotionKey = .reward) { self.ladder = ladder; self.promoteBy = promoteBy }
+    public var name: String { "sha \(ladder)\(promoteBy.nameSuffix)" }
     var bracket: SuccessiveHalvingBracket { SuccessiveHalvingBracket(rungs: ladder.rungs, eta: ladder.eta, capacity: nil) }
 
     /// Exact for a bracket of `trials` members (none cached or failed).

@@ -21,7 +21,7 @@ struct SuccessiveHalvingBracket: Sendable {
         var entered = members.count
         for k in 0..<(rungs.count - 1) {
             guard closed else { return nil }
-            let ranked = members.compactMap { t in t.reward(at: rungs[k]).map { (t, $0) } }
+            let ranked = members.compactMap { t in t.score(at: rungs[k]).map { (t, $0) } }
                 .sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.number < $1.0.number }
             let goOn = min(ranked.count, quota(entered))
             for (trial, _) in ranked.prefix(goOn) where trial.state == .paused && trial.highest?.fidelity == rungs[k] {
