@@ -286,8 +286,9 @@ func printSummary(_ s: StudyReport.Summary, json: Bool) throws {
         print("reports: \(s.study)/trials.csv, best.json, report.html")
         return
     }
-    print(String(format: "Pareto front: %d models, hypervolume %.4f (accuracy x latency up to %.1f ms, normalised)", s.pareto_size, s.hypervolume, s.hypervolume_reference_ms))
-    print("reports: \(s.study)/trials.csv, pareto.csv, pareto.svg, best.json")
+    print("Pareto front: \(s.paretoDescription)")
+    print(s.pareto_size == 0 ? "reports: \(s.study)/trials.csv, best.json, report.html"
+                             : "reports: \(s.study)/trials.csv, pareto.csv, pareto.svg, best.json, report.html")
 }
 
 /// Serialises progress updates from search workers.

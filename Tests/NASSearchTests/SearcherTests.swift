@@ -159,5 +159,22 @@ import Testing
         #expect(best.key(in: space) == report.best?.key)
         let summary = report.summary(studyDirectory: dir)
         #expect(summary.trials == 60 && summary.pareto_size == report.front.count && summary.hypervolume > 0)
+        #expect(summary.paretoDescription.hasPrefix("\(report.front.count) models, hypervolume"))
+    }
+
+    /// A study without latency says why it has no front instead of "0 models ... up to 2.0 ms".
+    @Test func aStudyWithoutLatencyHasNoFrontAndSaysWhy() throws {
+        let space = try nasbench201()
+        let table = try TableEvaluator(csv: syntheticTableCSV(space: space, latency: false), space: space, source: "t.csv")
+        let store = try SQLiteStudyStore(directory: temporaryDirectory("nolatency"), settings: settings(space, strategy: "random", budget: 10))
+        let empty = StudyReport(space: space, settings: store.settings, trials: []).summary(studyDirectory: "x")
+        #expect(empty.paretoDescription == "none yet (no trial evaluated)")
+        try WorkerLoop(space: space, strategy: RandomSearch(space: space), evaluator: table, latency: { _ in nil }, reward: .soft(targetMs: 5),
+                       store: store, budget: 10, workers: 1, seed: 1).run()
+        let report = StudyReport(space: space, settings: store.settings, trials: try store.trials())
+        let summary = report.summary(studyDirectory: "x")
+        #expect(summary.evaluated == 10 && summary.pareto_size == 0)
+        #expect(summary.paretoDescription.hasPrefix("none (no evaluated trial has a latency"))
+        #expect(HTMLReport(report: report).html().contains(summary.paretoDescription))
     }
 }

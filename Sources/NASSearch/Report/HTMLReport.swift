@@ -30,7 +30,7 @@ struct HTMLReport {
         <table class="facts">
         \(fact("trials", "\(summary.trials) (\(summary.evaluated) evaluated, \(summary.failed) failed, \(summary.cached) cached, \(summary.pruned) stopped below the top rung)"))
         \(fact("best", summary.best.map { "trial \($0.trial): accuracy \(StudyReport.number($0.accuracy, 4)), latency \(StudyReport.number($0.latency_ms, 3)) ms, reward \(StudyReport.number($0.reward, 4))" } ?? "none yet"))
-        \(fact("Pareto front", "\(summary.pareto_size) models, hypervolume \(StudyReport.number(summary.hypervolume, 4)) (accuracy × latency up to \(StudyReport.number(summary.hypervolume_reference_ms, 1)) ms, normalised)"))
+        \(fact("Pareto front", summary.paretoDescription))
         \(fact("target", "\(settings.reward.targetMs) ms, reward ACC·(LAT/T)^w with alpha \(settings.reward.alpha), beta \(settings.reward.beta)"))
         \(fact("strategy", "\(settings.strategy) (population \(settings.population), sample \(settings.sample)), \(settings.budget) cycles, seed \(settings.seed)"))
         \(fact("scheduler", settings.scheduler))

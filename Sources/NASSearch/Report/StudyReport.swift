@@ -104,6 +104,14 @@ public struct StudyReport: Sendable {
         public var baseline: FinalizedModels.Model?
         /// Hypervolume of the finalized models with their final test accuracies.
         public var hypervolume_final: Double?
+
+        /// One line on the front: its size and hypervolume, or why there is none.
+        public var paretoDescription: String {
+            guard pareto_size > 0 else {
+                return evaluated == 0 ? "none yet (no trial evaluated)" : "none (no evaluated trial has a latency: the space has no latency table and the evaluator reported none)"
+            }
+            return "\(pareto_size) models, hypervolume \(StudyReport.number(hypervolume, 4)) (accuracy x latency up to \(StudyReport.number(hypervolume_reference_ms, 1)) ms, normalised)"
+        }
     }
 
     public func summary(studyDirectory: String) -> Summary {
