@@ -4,7 +4,9 @@
 ///
 /// With expansion 1 there is no expand convolution and the block is a depthwise-separable
 /// convolution (depthwise + act → pointwise linear), MobileNetV2's first block; see `separable`.
-/// Skip requires stride 1 and `inChannels == outChannels`.
+/// Skip requires stride 1 and `inChannels == outChannels`. Blocks whose expanded tensor would
+/// not stay in cache run banded (a window of expanded rows per thread; `MBConv+Banded.swift`),
+/// with the same result bit for bit.
 public struct MBConv: Layer {
     public let inChannels: Int, outChannels: Int, expandedChannels: Int
     public let expand: Convolution?
@@ -60,7 +62,7 @@ public struct MBConv: Layer {
         return depthwise.geometry.output(input, channels: outChannels)
     }
 
-    private func expandedShape(_ input: Shape) -> Shape { Shape(n: input.n, h: input.h, w: input.w, c: expandedChannels) }
+    func expandedShape(_ input: Shape) -> Shape { Shape(n: input.n, h: input.h, w: input.w, c: expandedChannels) }
 
     public func scratchCount(for input: Shape) -> Int {
         let expanded = expand == nil ? 0 : expandedShape(input).count
@@ -80,6 +82,26 @@ public struct MBConv: Layer {
 
     public func forward(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, context: ExecutionContext) {
+        forward(x, input: input, into: y, scratch: scratch, context: context, banding: .automatic)
+    }
+
+    /// Whether a forward pass may take the banded path (`MBConv+Banded.swift`).
+    public enum Banding: Sendable { case automatic, off }
+
+    /// The forward pass with the banded path allowed where it pays (`automatic`, what the
+    /// executor runs) or never (`off`: for benchmarks comparing the two).
+    public func forward(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>,
+                        scratch: UnsafeMutablePointer<Float>, context: ExecutionContext, banding: Banding) {
+        if banding == .automatic, let plan = bandPlan(for: input, context: context) {
+            forwardBanded(x, input: input, into: y, scratch: scratch, plan: plan, context: context)
+            return
+        }
+        forwardLayerByLayer(x, input: input, into: y, scratch: scratch, context: context)
+    }
+
+    /// Expand, depthwise, gate and project in turn over the whole tensor.
+    func forwardLayerByLayer(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>,
+                             scratch: UnsafeMutablePointer<Float>, context: ExecutionContext) {
         let e = expandedShape(input)
         var cursor = scratch
         var dwInput = x

@@ -19,15 +19,46 @@ extension Kernels {
         into y: UnsafeMutablePointer<Float>, context: ExecutionContext
     ) {
         let out = g.output(input, channels: input.c)
-        let rows = out.n * out.h
+        context.parallelFor(out.n * out.h, minimumPerThread: 2) { range in
+            depthwiseRows(x, input: input, output: out, geometry: g, weights: weights, bias: bias, activation: activation, rows: range, into: y)
+        }
+    }
+
+    /// Output rows `rows` of one image (`image.n == 1`), on the calling thread: the step of a
+    /// banded MBConv, whose expanded rows exist only as a window. Row `iy` of the image is read
+    /// at `window + (iy - firstRow)·w·c`, and only the rows under the outputs' windows are read:
+    /// `max(0, lo·s − k/2) ..< min(h, (hi − 1)·s − k/2 + k)` for `rows = lo..<hi`. Output row
+    /// `oy` is written at `y + (oy − lo)·wo·c`. Same arithmetic as `depthwise`, bit for bit.
+    /// - Complexity: `rows.count·wo·c·k²` multiply-adds.
+    public static func depthwiseBand(
+        _ window: UnsafePointer<Float>, firstRow: Int, image: Shape, geometry g: WindowGeometry,
+        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation,
+        rows: Range<Int>, into y: UnsafeMutablePointer<Float>
+    ) {
+        precondition(image.n == 1, "depthwiseBand: one image at a time")
+        let out = g.output(image, channels: image.c)
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= out.h, "depthwiseBand: rows \(rows) outside 0..<\(out.h)")
+        guard !rows.isEmpty else { return }
+        // The kernels address row iy at base + iy·w·c: shift both pointers by the window's
+        // first row (only rows inside the window are dereferenced).
+        let base = window - firstRow * image.w * image.c
+        let target = y - rows.lowerBound * out.w * out.c
+        depthwiseRows(base, input: image, output: out, geometry: g, weights: weights, bias: bias, activation: activation, rows: rows, into: target)
+    }
+
+    /// Output rows `rows` (flat over n·ho) on the calling thread, dispatched on kernel size and
+    /// activation.
+    private static func depthwiseRows(
+        _ x: UnsafePointer<Float>, input: Shape, output out: Shape, geometry g: WindowGeometry,
+        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation,
+        rows: Range<Int>, into y: UnsafeMutablePointer<Float>
+    ) {
         func run<A: ActivationFunction>(_: A.Type) {
-            context.parallelFor(rows, minimumPerThread: 2) { range in
-                switch g.kernel {
-                case 3: depthwiseRows(Kernel3.self, A.self, x, input, g.stride, weights, bias, y, out, range)
-                case 5: depthwiseRows(Kernel5.self, A.self, x, input, g.stride, weights, bias, y, out, range)
-                case 7: depthwiseRows(Kernel7.self, A.self, x, input, g.stride, weights, bias, y, out, range)
-                default: depthwiseRowsGeneric(g.kernel, x, input, g.stride, weights, bias, activation, y, out, range)
-                }
+            switch g.kernel {
+            case 3: depthwiseRows(Kernel3.self, A.self, x, input, g.stride, weights, bias, y, out, rows)
+            case 5: depthwiseRows(Kernel5.self, A.self, x, input, g.stride, weights, bias, y, out, rows)
+            case 7: depthwiseRows(Kernel7.self, A.self, x, input, g.stride, weights, bias, y, out, rows)
+            default: depthwiseRowsGeneric(g.kernel, x, input, g.stride, weights, bias, activation, y, out, rows)
             }
         }
         switch activation {
