@@ -10,8 +10,10 @@ import NASTraining
 ///                                                            every kernel family's pointwise time
 ///   --family avx512|avx2|neon: the native kernel family of `layer` and of gemm's pointwise_ms
 ///   (default: the host's); --backend nasctl|xnnpack: what runs `layer`
-///   kernel-bench mbconv SPEC H W [--threads N] [--runs N] → JSON {banded_ms, layer_by_layer_ms, ratio}: the
+///   kernel-bench mbconv SPEC H W [--threads N] [--runs N] [--window-kib K]
+///                                                          → JSON {banded_ms, layer_by_layer_ms, ratio}: the
 ///                                                            MBConv block both ways, interleaved rounds
+///                                                            (--window-kib: banded with windows of K KiB)
 ///   kernel-bench specs [RESOLUTION] [WIDTH]                → MobileNetV2's layer specs, one per line
 ///   kernel-bench image-folder DIR [COUNT] [SIDE]           → writes COUNT random SIDE² RGB PNGs (10 classes)
 ///                                                            into DIR/train if it has none, then times loading it
@@ -76,6 +78,7 @@ case "layer":
     let ms = median(time(runs) { executor.run() })
     print("{\"spec\": \"\(spec)\", \"h\": \(h), \"w\": \(w), \"median_ms\": \(ms), \"macs\": \(network.macs), \"gflops\": \(2 * Double(network.macs) / ms / 1e6)}")
 case "mbconv":
+    let windowKiB = option("--window-kib", 0)
     guard args.count == 4, let h = Int(args[2]), let w = Int(args[3]) else { fail("usage: kernel-bench mbconv SPEC H W") }
     let spec: LayerSpec
     do { spec = try LayerSpec(parsing: args[1]) } catch { fail("\(error)") }
@@ -86,9 +89,10 @@ case "mbconv":
     let x = Tensor(shape: input, values: (0..<input.count).map { Float(($0 * 7919) % 1000) / 1000 - 0.5 })
     let y = Tensor(shape: block.outputShape(for: input))
     let scratch = FloatBuffer(count: max(1, block.scratchCount(for: input)))
+    let banding: MBConv.Banding = windowKiB > 0 ? .windowBytes(windowKiB * 1024) : .automatic
     var banded: [Double] = [], layered: [Double] = []
     for _ in 0..<10 {  // interleaved rounds: drift hits both
-        banded += time(max(1, runs / 10)) { block.forward(x.pointer, input: input, into: y.pointer, scratch: scratch.pointer, context: context, banding: .automatic) }
+        banded += time(max(1, runs / 10)) { block.forward(x.pointer, input: input, into: y.pointer, scratch: scratch.pointer, context: context, banding: banding) }
         layered += time(max(1, runs / 10)) { block.forward(x.pointer, input: input, into: y.pointer, scratch: scratch.pointer, context: context, banding: .off) }
     }
     let b = median(banded), l = median(layered)

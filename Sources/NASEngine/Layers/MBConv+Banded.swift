@@ -33,15 +33,16 @@ extension MBConv {
     /// The banded plan for `input` under `context`, or nil when the block runs layer by layer:
     /// no expansion, OpenBLAS as the GEMM (called from several threads at once), an expanded
     /// tensor small enough to stay in cache, or a scratch too small for the threads' windows.
-    /// `rowsPerChunk` overrides the chunk size (tests); the threshold then does not apply.
-    func bandPlan(for input: Shape, context: ExecutionContext, rowsPerChunk forced: Int? = nil) -> BandPlan? {
+    /// `rowsPerChunk` (tests) or `windowBytes` (benchmarks) override the chunk size, and the
+    /// size threshold then does not apply.
+    func bandPlan(for input: Shape, context: ExecutionContext, rowsPerChunk forced: Int? = nil, windowBytes: Int? = nil) -> BandPlan? {
         guard expand != nil, context.gemm == .native else { return nil }
         let e = expandedShape(input)
-        guard forced != nil || e.count * MemoryLayout<Float>.size >= Self.bandedMinimumExpandedBytes else { return nil }
+        guard forced != nil || windowBytes != nil || e.count * MemoryLayout<Float>.size >= Self.bandedMinimumExpandedBytes else { return nil }
         let k = depthwise.geometry.kernel, s = depthwise.geometry.stride
         let d = depthwise.outputShape(for: e)
         let rowFloats = e.w * e.c
-        let targetRows = Self.bandWindowTargetBytes / MemoryLayout<Float>.size / rowFloats
+        let targetRows = (windowBytes ?? Self.bandWindowTargetBytes) / MemoryLayout<Float>.size / rowFloats
         let chunk = max(1, min(d.h, forced ?? max(1, (targetRows - k) / s + 1)))
         let windowRows = min(e.h, (chunk - 1) * s + k)
         let perPart = windowRows * rowFloats + (squeezeExcite == nil ? chunk * d.w * d.c : 0)

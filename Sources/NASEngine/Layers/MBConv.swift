@@ -86,13 +86,23 @@ public struct MBConv: Layer {
     }
 
     /// Whether a forward pass may take the banded path (`MBConv+Banded.swift`).
-    public enum Banding: Sendable { case automatic, off }
+    public enum Banding: Sendable, Equatable {
+        case automatic, off
+        /// Banded whatever the expanded tensor's size, windows of about this many bytes (benchmarks).
+        case windowBytes(Int)
+    }
 
     /// The forward pass with the banded path allowed where it pays (`automatic`, what the
     /// executor runs) or never (`off`: for benchmarks comparing the two).
     public func forward(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, context: ExecutionContext, banding: Banding) {
-        if banding == .automatic, let plan = bandPlan(for: input, context: context) {
+        let plan: BandPlan?
+        switch banding {
+        case .automatic: plan = bandPlan(for: input, context: context)
+        case .off: plan = nil
+        case .windowBytes(let bytes): plan = bandPlan(for: input, context: context, windowBytes: bytes)
+        }
+        if let plan {
             forwardBanded(x, input: input, into: y, scratch: scratch, plan: plan, context: context)
             return
         }
