@@ -13,7 +13,7 @@ import NASTraining
 ///   kernel-bench mbconv SPEC H W [--threads N] [--runs N] [--window-kib K]
 ///                                                          → JSON {banded_ms, layer_by_layer_ms, ratio}: the
 ///                                                            MBConv block both ways, interleaved rounds
-///                                                            (--window-kib: banded with windows of K KiB)
+///                                                            (windows of K KiB, default 160)
 ///   kernel-bench specs [RESOLUTION] [WIDTH]                → MobileNetV2's layer specs, one per line
 ///   kernel-bench image-folder DIR [COUNT] [SIDE]           → writes COUNT random SIDE² RGB PNGs (10 classes)
 ///                                                            into DIR/train if it has none, then times loading it
@@ -89,7 +89,7 @@ case "mbconv":
     let x = Tensor(shape: input, values: (0..<input.count).map { Float(($0 * 7919) % 1000) / 1000 - 0.5 })
     let y = Tensor(shape: block.outputShape(for: input))
     let scratch = FloatBuffer(count: max(1, block.scratchCount(for: input)))
-    let banding: MBConv.Banding = windowKiB > 0 ? .windowBytes(windowKiB * 1024) : .automatic
+    let banding = MBConv.Banding.windowBytes(windowKiB > 0 ? windowKiB * 1024 : MBConv.defaultBandWindowBytes)
     var banded: [Double] = [], layered: [Double] = []
     for _ in 0..<10 {  // interleaved rounds: drift hits both
         banded += time(max(1, runs / 10)) { block.forward(x.pointer, input: input, into: y.pointer, scratch: scratch.pointer, context: context, banding: banding) }

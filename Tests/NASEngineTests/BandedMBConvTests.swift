@@ -51,24 +51,27 @@ import Testing
         }
     }
 
-    /// Which blocks band: expanded tensors too large for cache, the native GEMM only, never a
-    /// block without expansion; the plan fits the scratch the executor gives the block.
-    @Test func bandPlanChoosesLargeExpandedTensorsOnTheNativeGEMM() {
+    /// Which blocks can band: the native GEMM only, never a block without expansion; the plan
+    /// fits the scratch the executor gives the block and its window the requested size.
+    @Test func bandPlanFitsItsWindowAndScratch() {
         var rng = SplitMix64(seed: 700)
         let block = MBConv.random(inChannels: 16, outChannels: 24, kernel: 3, stride: 2, expansion: 6, seRatio: 0,
                                   skip: false, activation: .relu6, rng: &rng)
         let large = Shape(h: 112, w: 112, c: 16)  // MobileNetV2's second block: 112x112x96 expanded, 4.8 MB
         for threads in [1, 2, 8] {
-            let plan = block.bandPlan(for: large, context: ExecutionContext(threads: threads))
-            #expect(plan != nil && plan!.parts == threads)
-            if let plan {
-                #expect(plan.parts * plan.floatsPerPart <= block.scratchCount(for: large))
-                #expect(plan.windowRows * 112 * 96 * 4 <= MBConv.bandWindowTargetBytes)
-                #expect(plan.windowRows == (plan.rowsPerChunk - 1) * 2 + 3)
+            for kib in [96, 160, 640] {
+                let plan = block.bandPlan(for: large, context: ExecutionContext(threads: threads), windowBytes: kib * 1024)
+                #expect(plan != nil)
+                if let plan {
+                    // One window per thread while the scratch holds them (8 windows of 640 KiB do not).
+                    #expect(plan.parts == min(threads, block.scratchCount(for: large) / plan.floatsPerPart) && plan.parts >= 1)
+                    #expect(plan.parts * plan.floatsPerPart <= block.scratchCount(for: large))
+                    #expect(plan.windowRows == 3 || plan.windowRows * 112 * 96 * 4 <= kib * 1024)  // at least one kernel's rows
+                    #expect(plan.windowRows == (plan.rowsPerChunk - 1) * 2 + 3)
+                }
             }
         }
         #expect(block.bandPlan(for: large, context: ExecutionContext(threads: 1, gemm: .openblas)) == nil)
-        #expect(block.bandPlan(for: Shape(h: 14, w: 14, c: 16), context: ExecutionContext()) == nil)  // 75 KB: stays in cache
         let separable = MBConv.separable(inChannels: 32, outChannels: 16, kernel: 3, stride: 1, seRatio: 0, skip: false,
                                          activation: .relu6, rng: &rng)
         #expect(separable.bandPlan(for: Shape(h: 112, w: 112, c: 32), context: ExecutionContext()) == nil)

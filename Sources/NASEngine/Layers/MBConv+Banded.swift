@@ -12,6 +12,12 @@ import NASKernels
 /// whole (the gate needs its global mean), then gated and projected as in the layer-by-layer
 /// path. Results equal the layer-by-layer path bit for bit: every output element sums the same
 /// products in the same order.
+///
+/// Not the executor's path: on the development EPYC (L2 1 MiB per core, L3 32 MiB) it is
+/// 0.96-1.10x the layer-by-layer time on MobileNetV2's large blocks (`kernel-bench mbconv`,
+/// Benchmarks/README.md): the whole expanded tensor streams through L3 as fast as the windows
+/// stay in L2, and the windows pay for small GEMMs and the slide. It stays as the measured
+/// alternative for CPUs with less cache (`kernel-bench mbconv SPEC H W` on such a machine).
 extension MBConv {
     /// A banded forward pass for one input shape and thread count.
     struct BandPlan: Equatable {
@@ -25,24 +31,20 @@ extension MBConv {
         var floatsPerPart: Int
     }
 
-    /// Expanded tensors smaller than this stay in the layer-by-layer path: they stay in cache.
-    static let bandedMinimumExpandedBytes = 512 * 1024
-    /// Target size of one window of expanded rows (well inside a 512 KiB L2).
-    static let bandWindowTargetBytes = 160 * 1024
+    /// The window size `kernel-bench mbconv` bands with by default (well inside a 512 KiB L2).
+    public static let defaultBandWindowBytes = 160 * 1024
 
-    /// The banded plan for `input` under `context`, or nil when the block runs layer by layer:
-    /// no expansion, OpenBLAS as the GEMM (called from several threads at once), an expanded
-    /// tensor small enough to stay in cache, or a scratch too small for the threads' windows.
-    /// `rowsPerChunk` (tests) or `windowBytes` (benchmarks) override the chunk size, and the
-    /// size threshold then does not apply.
-    func bandPlan(for input: Shape, context: ExecutionContext, rowsPerChunk forced: Int? = nil, windowBytes: Int? = nil) -> BandPlan? {
+    /// The banded plan for `input` under `context` with windows of about `windowBytes` (or
+    /// `rowsPerChunk` output rows per chunk, for tests), or nil when the block cannot band: no
+    /// expansion, OpenBLAS as the GEMM (it would be called from several threads at once), or a
+    /// scratch too small for one window.
+    func bandPlan(for input: Shape, context: ExecutionContext, windowBytes: Int = defaultBandWindowBytes, rowsPerChunk forced: Int? = nil) -> BandPlan? {
         guard expand != nil, context.gemm == .native else { return nil }
         let e = expandedShape(input)
-        guard forced != nil || windowBytes != nil || e.count * MemoryLayout<Float>.size >= Self.bandedMinimumExpandedBytes else { return nil }
         let k = depthwise.geometry.kernel, s = depthwise.geometry.stride
         let d = depthwise.outputShape(for: e)
         let rowFloats = e.w * e.c
-        let targetRows = (windowBytes ?? Self.bandWindowTargetBytes) / MemoryLayout<Float>.size / rowFloats
+        let targetRows = windowBytes / MemoryLayout<Float>.size / rowFloats
         let chunk = max(1, min(d.h, forced ?? max(1, (targetRows - k) / s + 1)))
         let windowRows = min(e.h, (chunk - 1) * s + k)
         let perPart = windowRows * rowFloats + (squeezeExcite == nil ? chunk * d.w * d.c : 0)

@@ -4,9 +4,8 @@
 ///
 /// With expansion 1 there is no expand convolution and the block is a depthwise-separable
 /// convolution (depthwise + act → pointwise linear), MobileNetV2's first block; see `separable`.
-/// Skip requires stride 1 and `inChannels == outChannels`. Blocks whose expanded tensor would
-/// not stay in cache run banded (a window of expanded rows per thread; `MBConv+Banded.swift`),
-/// with the same result bit for bit.
+/// Skip requires stride 1 and `inChannels == outChannels`. A banded form that never holds the
+/// expanded tensor whole is in `MBConv+Banded.swift` (measured, not the executor's path).
 public struct MBConv: Layer {
     public let inChannels: Int, outChannels: Int, expandedChannels: Int
     public let expand: Convolution?
@@ -82,23 +81,21 @@ public struct MBConv: Layer {
 
     public func forward(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, context: ExecutionContext) {
-        forward(x, input: input, into: y, scratch: scratch, context: context, banding: .automatic)
+        forwardLayerByLayer(x, input: input, into: y, scratch: scratch, context: context)
     }
 
-    /// Whether a forward pass may take the banded path (`MBConv+Banded.swift`).
+    /// How a forward pass runs: layer by layer (what the executor runs) or banded with windows of
+    /// about this many bytes of expanded rows (`MBConv+Banded.swift`; benchmarks).
     public enum Banding: Sendable, Equatable {
-        case automatic, off
-        /// Banded whatever the expanded tensor's size, windows of about this many bytes (benchmarks).
+        case off
         case windowBytes(Int)
     }
 
-    /// The forward pass with the banded path allowed where it pays (`automatic`, what the
-    /// executor runs) or never (`off`: for benchmarks comparing the two).
+    /// The forward pass, banded when asked and the block can band; the same result either way.
     public func forward(_ x: UnsafePointer<Float>, input: Shape, into y: UnsafeMutablePointer<Float>,
                         scratch: UnsafeMutablePointer<Float>, context: ExecutionContext, banding: Banding) {
         let plan: BandPlan?
         switch banding {
-        case .automatic: plan = bandPlan(for: input, context: context)
         case .off: plan = nil
         case .windowBytes(let bytes): plan = bandPlan(for: input, context: context, windowBytes: bytes)
         }
