@@ -14,7 +14,7 @@ import NASKernels
 /// products in the same order.
 ///
 /// Not the executor's path: on the development EPYC (L2 1 MiB per core, L3 32 MiB) it is
-/// 0.96-1.10x the layer-by-layer time on MobileNetV2's large blocks (`kernel-bench mbconv`,
+/// 0.96-1.12x the layer-by-layer time on MobileNetV2's large blocks (`kernel-bench mbconv`,
 /// Benchmarks/README.md): the whole expanded tensor streams through L3 as fast as the windows
 /// stay in L2, and the windows pay for small GEMMs and the slide. It stays as the measured
 /// alternative for CPUs with less cache (`kernel-bench mbconv SPEC H W` on such a machine).
