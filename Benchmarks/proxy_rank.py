@@ -16,7 +16,7 @@ test accuracy after full training (`nasctl train --epochs E`).
    committed (Benchmarks/results/): a later session continues the ground truth from them without
    the study (--study may then be left out).
 3. Prints the study's proxy accuracy beside the full-training test accuracy and Kendall's tau-b.
-4. With --budgets EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP[:WARMUP[:AGC]]]]],...: re-scores the same architectures with
+4. With --budgets EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP[:WARMUP[:AGC[:GEOMETRY]]]]]],...: re-scores the same architectures with
    `nasctl evaluate` under each proxy budget and prints tau and seconds per candidate for each,
    which is how the space's `proxy:` defaults were chosen. Tau is given for three scores of the
    same run: validation accuracy (the search's score), validation loss and the last epoch's mean
@@ -183,13 +183,16 @@ def full_accuracy(space, path, epochs, seed=1, train=True, finalized=None, out=N
 
 def proxy_scores(space, path, budget, seed):
     """{accuracy, validation_loss, training_loss, seconds} of one proxy evaluation under budget
-    EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP[:WARMUP[:AGC]]]]]."""
+    EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP[:WARMUP[:AGC[:GEOMETRY]]]]]] (an empty field keeps
+    the space's default)."""
+    flags = ["--proxy-epochs", "--proxy-train-images", "--proxy-batch-size", "--proxy-learning-rate",
+             "--proxy-validation-images", "--proxy-clip-norm", "--proxy-warmup-epochs", "--proxy-adaptive-clip",
+             "--proxy-geometry"]
     fields = budget.split(":")
-    command = [NASCTL, "evaluate", "--arch", path, "--space", space, "--threads", "1", "--json", "--seed", str(seed),
-               "--proxy-epochs", fields[0], "--proxy-train-images", fields[1]]
-    if len(fields) >= 4:
-        command += ["--proxy-batch-size", fields[2], "--proxy-learning-rate", fields[3]]
-    for flag, value in zip(["--proxy-validation-images", "--proxy-clip-norm", "--proxy-warmup-epochs", "--proxy-adaptive-clip"], fields[4:]):
+    if len(fields) > len(flags):
+        raise SystemExit(f"budget {budget!r}: at most {len(flags)} fields (EPOCHS:IMAGES:BATCH:LR:VALIDATION:CLIP:WARMUP:AGC:GEOMETRY)")
+    command = [NASCTL, "evaluate", "--arch", path, "--space", space, "--threads", "1", "--json", "--seed", str(seed)]
+    for flag, value in zip(flags, fields):
         if value:
             command += [flag, value]
     start = time.time()
@@ -215,7 +218,7 @@ def main():
     ap.add_argument("--epochs", type=float, default=10)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=os.path.join(ROOT, "runs/proxy-rank"))
-    ap.add_argument("--budgets", default="", help="comma-separated EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP[:WARMUP[:AGC]]]]] proxy budgets to re-score")
+    ap.add_argument("--budgets", default="", help="comma-separated EPOCHS:IMAGES[:BATCH:LR[:VALIDATION[:CLIP[:WARMUP[:AGC[:GEOMETRY]]]]]] proxy budgets to re-score (empty fields: the space's defaults)")
     ap.add_argument("--train-seeds", default="1", help="comma-separated training seeds of the ground truth (its mean)")
     ap.add_argument("--trained-only", action="store_true", help="train nothing: use the architectures already trained with every seed")
     ap.add_argument("--seeds", default="1", help="comma-separated data seeds (train subset and validation split) per budget")

@@ -7,9 +7,9 @@ trial's rung results into one score, against the 10-epoch ground truth of proxy_
 
 Reads every rung result of the study (rungs.csv: trial, fidelity, metrics, reward), the picks and
 ground truth of --out (picks.csv, ground-truth.csv), and prints Kendall's tau-b of each score
-against the test accuracy of training seed 1, of seed 2, and of the seeds' mean (on the trials
-with every seed), with whether the truly best trial (by the mean) is in the score's top 3, and
-the seed-vs-seed tau: the ceiling any score can reach on that ground truth (BENCHMARKING.md).
+against the test accuracy of each training seed that every pick was trained with and of those
+seeds' mean, with whether the truly best trial (by the mean) is in the score's top 3, and the
+tau of every pair of seeds: the ceiling a score can reach against one seed (BENCHMARKING.md).
 
 Scores:
 - scheduler order: the rung reached, then the accuracy there (what the scheduler keeps);
@@ -69,21 +69,25 @@ def main():
     args = ap.parse_args()
     rungs, picks, truth = load(args.rungs, args.out)
     picks = [t for t in picks if t in rungs and 1 in truth.get(t, {})]
-    both = [t for t in picks if 2 in truth[t]]
-    mean = {t: statistics.mean(truth[t].values()) for t in both}
-    print(f"{len(picks)} trials with seed-1 ground truth, {len(both)} with seeds 1 and 2")
-    if len(both) >= 2:
-        ceiling = kendall_tau([truth[t][1] for t in both], [truth[t][2] for t in both])
-        print(f"seed 1 vs seed 2 (the ceiling): tau {ceiling:.3f}")
-    best = max(both, key=mean.get) if both else max(picks, key=lambda t: truth[t][1])
-    print(f"true best: trial {best}")
-    print(f"{'score':45s} {'seed 1':>7s} {'seed 2':>7s} {'mean':>7s}  top 3 (best in it?)")
+    seeds = sorted({s for t in picks for s in truth[t]})
+    # Seeds every pick was trained with: the mean ground truth uses only those.
+    common = [s for s in seeds if all(s in truth[t] for t in picks)]
+    mean = {t: statistics.mean(truth[t][s] for s in common) for t in picks}
+    print(f"{len(picks)} trials; seeds trained for every one: {', '.join(map(str, common))}")
+    for i, a in enumerate(common):
+        for b in common[i + 1:]:
+            ceiling = kendall_tau([truth[t][a] for t in picks], [truth[t][b] for t in picks])
+            print(f"seed {a} vs seed {b} (a ceiling for one seed): tau {ceiling:.3f}")
+    best = max(picks, key=mean.get)
+    print(f"true best (mean of seeds {', '.join(map(str, common))}): trial {best}")
+    columns = [f"seed {s}" for s in common] + ["mean"]
+    print(f"{'score':45s} " + " ".join(f"{c:>7s}" for c in columns) + "  top 3 (best in it?)")
     for name, score in scores(rungs).items():
-        s1 = kendall_tau([score(t) for t in picks], [truth[t][1] for t in picks])
-        s2 = kendall_tau([score(t) for t in both], [truth[t][2] for t in both]) if len(both) >= 2 else float("nan")
-        sm = kendall_tau([score(t) for t in both], [mean[t] for t in both]) if len(both) >= 2 else float("nan")
+        values = [score(t) for t in picks]
+        taus = [kendall_tau(values, [truth[t][s] for t in picks]) for s in common]
+        taus.append(kendall_tau(values, [mean[t] for t in picks]))
         top3 = sorted(picks, key=score, reverse=True)[:3]
-        print(f"{name:45s} {s1:7.3f} {s2:7.3f} {sm:7.3f}  {top3} ({'yes' if best in top3 else 'no'})")
+        print(f"{name:45s} " + " ".join(f"{x:7.3f}" for x in taus) + f"  {top3} ({'yes' if best in top3 else 'no'})")
 
 
 if __name__ == "__main__":
