@@ -70,6 +70,8 @@ struct EvaluateCommand: ParsableCommand {
         /// Proxy evaluator only: each block's output size in the network the proxy trains and in
         /// the deployment network (the space's input resolution) that latency describes.
         var feature_maps: [FeatureMaps]?
+        /// With --proxy-repeats N > 1: each repeat's validation accuracy (data seeds --seed, --seed + 1, ...); `accuracy` is their mean.
+        var repeat_accuracies: [Double]? = nil
     }
 
     struct FeatureMaps: Encodable {
@@ -86,8 +88,10 @@ struct EvaluateCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         let evaluator = try evaluatorOptions.make(space: space, workDirectory: workDirectory, seed: seed, scheduleEpochs: scheduleEpochs,
                                                   rungSchedule: restartList == nil ? .whole : .restart, rungEpochs: restartList ?? [])
+        // The proxy (or, with --proxy-repeats, each of its repeats), scored directly for the losses and feature maps.
+        let proxies = (evaluator as? ProxyEvaluator).map { [$0] } ?? (evaluator as? RepeatedEvaluator)?.repeats.compactMap { $0 as? ProxyEvaluator } ?? []
         if let scheduleEpochs {
-            guard let proxy = evaluator as? ProxyEvaluator else { throw ValidationError("--schedule-epochs applies to the proxy evaluator only") }
+            guard let proxy = proxies.first else { throw ValidationError("--schedule-epochs applies to the proxy evaluator only") }
             guard scheduleEpochs.isFinite, scheduleEpochs >= proxy.budget.epochs else {
                 throw ValidationError("--schedule-epochs \(scheduleEpochs) must be at least the proxy's epochs (\(proxy.budget.epochs.shortText)): training stops within the schedule")
             }
@@ -95,13 +99,18 @@ struct EvaluateCommand: ParsableCommand {
         // After the evaluator: the proxy evaluator pins the engine to 1 thread for a search's workers.
         ExecutionContext.setOpenBLASThreads(threadOptions.threads)
         let start = Date()
-        if let proxy = evaluator as? ProxyEvaluator {
-            let scores: ProxyEvaluator.Scores
+        if let proxy = proxies.first {
+            let runs: [ProxyEvaluator.Scores]
             do {
-                scores = try proxy.scores(architecture, epochs: proxy.budget.epochs, shouldStop: { false })!
+                runs = try proxies.map { try $0.scores(architecture, epochs: $0.budget.epochs, shouldStop: { false })! }
             } catch {
                 throw ValidationError("\(arch): evaluation failed: proxy: \(error)")
             }
+            let mean = { (score: KeyPath<ProxyEvaluator.Scores, Double>) in runs.map { $0[keyPath: score] }.reduce(0, +) / Double(runs.count) }
+            var scores = runs[0]
+            scores.validationAccuracy = mean(\.validationAccuracy)
+            scores.validationLoss = mean(\.validationLoss)
+            scores.trainingLoss = mean(\.trainingLoss)
             let proxyMaps = NetworkBuilder.featureMaps(of: try proxy.proxyLayers(architecture))
             let deploymentMaps = NetworkBuilder.featureMaps(of: try NetworkBuilder.layers(for: architecture, in: space))
             let maps = zip(proxyMaps, deploymentMaps).map { p, d in
@@ -109,7 +118,8 @@ struct EvaluateCommand: ParsableCommand {
             }
             return Report(arch: arch, key: architecture.key(in: space), evaluator: evaluator.name, accuracy: scores.validationAccuracy,
                           latency_ms: nil, seconds: Date().timeIntervalSince(start),
-                          validation_loss: scores.validationLoss, training_loss: scores.trainingLoss, feature_maps: maps)
+                          validation_loss: scores.validationLoss, training_loss: scores.trainingLoss, feature_maps: maps,
+                          repeat_accuracies: runs.count > 1 ? runs.map(\.validationAccuracy) : nil)
         }
         let evaluation = evaluator.evaluate(architecture, trial: 0)
         if let failure = evaluation.failure {
@@ -129,6 +139,9 @@ struct EvaluateCommand: ParsableCommand {
         let latencyText = report.latency_ms.map { String(format: ", latency %.3f ms", $0) } ?? ""
         let lossText = report.validation_loss.map { String(format: ", validation loss %.4f", $0) } ?? ""
         print("\(arch): accuracy \(String(format: "%.4f", report.accuracy))\(latencyText)\(lossText) in \(String(format: "%.1f", report.seconds)) s (\(report.evaluator))")
+        if let each = report.repeat_accuracies {
+            print("repeats (data seeds \(seed) to \(seed &+ UInt64(each.count &- 1))): \(each.map { String(format: "%.4f", $0) }.joined(separator: " "))")
+        }
         if let maps = report.feature_maps {
             print("feature maps, stem then blocks: proxy \(maps.map(\.proxy).joined(separator: " ")); deployment \(maps.map(\.deployment).joined(separator: " "))")
         }

@@ -58,18 +58,15 @@ import Testing
     /// The proxy's report names each block's feature map in the trained (proxy) network and in
     /// the deployment network, on a tiny synthetic data set (40 images, 28x28, 2 classes).
     @Test func proxyReportsFeatureMapsOfBothNetworks() throws {
-        let data = dir + "/data"
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        var rng = SystemRandomNumberGenerator()
-        var images = Data([0, 0, 8, 3, 0, 0, 0, 40, 0, 0, 0, 28, 0, 0, 0, 28])
-        images.append(contentsOf: (0..<(40 * 28 * 28)).map { _ in UInt8.random(in: 0...255, using: &rng) })
-        try images.write(to: URL(fileURLWithPath: data + "/train-images-idx3-ubyte"))
-        var labels = Data([0, 0, 8, 1, 0, 0, 0, 40])
-        labels.append(contentsOf: (0..<40).map { UInt8($0 % 2) })
-        try labels.write(to: URL(fileURLWithPath: data + "/train-labels-idx1-ubyte"))
+        let data = try proxyTestData()
         let mobilenet = repositoryRoot.appendingPathComponent("Configs/baselines/mobilenetv2.json").path
         let report = try command(["--arch", mobilenet, "--space", repositoryRoot.appendingPathComponent("Configs/mnasnet.yaml").path, "--data", data,
-                                  "--proxy-train-images", "16", "--proxy-validation-images", "8", "--proxy-batch-size", "16", "--proxy-epochs", "1"]).evaluate()
+                                  "--proxy-train-images", "16", "--proxy-validation-images", "8", "--proxy-batch-size", "16", "--proxy-epochs", "1",
+                                  "--proxy-repeats", "2"]).evaluate()
+        // Two repeats (data seeds 1 and 2): the accuracy is their mean, each reported.
+        let each = try #require(report.repeat_accuracies)
+        #expect(each.count == 2 && report.accuracy == (each[0] + each[1]) / 2)
+        #expect(report.evaluator.hasSuffix(" repeats=2"))
         let maps = try #require(report.feature_maps)
         #expect(maps.map(\.block) == ["stem"] + (1...7).map { "block\($0)" })
         #expect(maps.map(\.proxy) == ["14x14", "14x14", "7x7", "4x4", "2x2", "2x2", "1x1", "1x1"])
@@ -82,6 +79,35 @@ import Testing
         #expect(wideMaps.map { "\($0.height)x\($0.width)" } == ["28x28", "28x28", "28x28", "14x14", "7x7", "7x7", "4x4", "4x4"])
         #expect(proxy.name.hasSuffix(" geometry=min-4x4") && !report.evaluator.contains("geometry"))
         #expect(message(["--arch", archFile, "--proxy-geometry", "huge"]).contains("--proxy-geometry is 'huge'; allowed: as-designed, min-4x4"))
+    }
+
+    /// `--proxy-repeats`: 1 to 8, the proxy only; N proxies on data seeds --seed, --seed + 1, ...
+    @Test func proxyRepeatsAreCheckedAndBuildOneProxyPerDataSeed() throws {
+        #expect(message(["--arch", archFile, "--proxy-repeats", "0"]).contains("--proxy-repeats must be 1 to 8 (got 0)"))
+        #expect(message(["--arch", archFile, "--proxy-repeats", "9"]).contains("--proxy-repeats must be 1 to 8 (got 9)"))
+        let text = message(["--arch", archFile, "--space", spaceFile, "--evaluator", "table:\(dir)/table.csv", "--proxy-repeats", "2"])
+        #expect(text.contains("--proxy-repeats 2: only the proxy evaluator trains"), "got: \(text)")
+        let space = try SpaceOptions.parse(["--space", repositoryRoot.appendingPathComponent("Configs/mnasnet.yaml").path]).load()
+        let data = try proxyTestData()
+        let repeated = try #require(try EvaluatorOptions.parse(["--data", data, "--proxy-repeats", "3"]).make(space: space, workDirectory: dir, seed: 5)
+                                    as? RepeatedEvaluator)
+        #expect(repeated.repeats.count == 3 && repeated.repeats.allSatisfy { $0 is ProxyEvaluator })
+        #expect(repeated.name == repeated.repeats[0].name + " repeats=3")
+        #expect(try EvaluatorOptions.parse(["--data", data]).make(space: space, workDirectory: dir, seed: 5) is ProxyEvaluator)
+    }
+
+    /// 40 random 28x28 training images of 2 classes in IDX files.
+    func proxyTestData() throws -> String {
+        let data = dir + "/data"
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        var rng = SplitMix64(seed: 7)
+        var images = Data([0, 0, 8, 3, 0, 0, 0, 40, 0, 0, 0, 28, 0, 0, 0, 28])
+        images.append(contentsOf: (0..<(40 * 28 * 28)).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        try images.write(to: URL(fileURLWithPath: data + "/train-images-idx3-ubyte"))
+        var labels = Data([0, 0, 8, 1, 0, 0, 0, 40])
+        labels.append(contentsOf: (0..<40).map { UInt8($0 % 2) })
+        try labels.write(to: URL(fileURLWithPath: data + "/train-labels-idx1-ubyte"))
+        return data
     }
 
     @Test func categoricalSpacesNeedAnEvaluator() {

@@ -45,6 +45,9 @@ struct EvaluatorOptions: ParsableArguments {
     @Option(help: "Proxy network geometry: as-designed (the space's strides at the data's resolution) or min-4x4 (the fewest leading stride-2 layers at stride 1 so every block's output is at least 4x4); latency always describes the deployment network (default: the space's proxy section).")
     var proxyGeometry: String?
 
+    @Option(help: "Proxy trainings per candidate, each on its own data seed (the search's --seed, then --seed + 1, ...: another validation split and training subset), their accuracies averaged; N times the proxy's cost. Benchmarks/README.md has how the average ranks.")
+    var proxyRepeats: Int = 1
+
     @Option(help: "Seconds before a command evaluator's trial is killed and failed.")
     var trialTimeout: Double = 600
 
@@ -89,6 +92,9 @@ struct EvaluatorOptions: ParsableArguments {
                 throw ValidationError("--objective \(objective): the reports have a column of that name already (\(StudyReport.reservedColumns.joined(separator: ", "))); rename the metric, e.g. n_\(objective).")
             }
         }
+        guard (1...EvaluatorOptions.maximumProxyRepeats).contains(proxyRepeats) else {
+            throw ValidationError("--proxy-repeats must be 1 to \(EvaluatorOptions.maximumProxyRepeats) (got \(proxyRepeats)).")
+        }
         if let imageSize, !(1...ImageDataset.maximumSide).contains(imageSize) {
             throw ValidationError("--image-size must be 1 to \(ImageDataset.maximumSide) pixels (got \(imageSize)).")
         }
@@ -108,6 +114,9 @@ struct EvaluatorOptions: ParsableArguments {
             if let problem = probe.problem(field) { throw ValidationError("\(field.flag) \(problem).") }
         }
     }
+
+    /// Most proxy trainings `--proxy-repeats` averages per candidate.
+    static let maximumProxyRepeats = 8
 
     /// The space's proxy budget with any `--proxy-*` flag applied.
     func budget(for space: SearchSpace) -> ProxyBudget {
@@ -142,15 +151,24 @@ struct EvaluatorOptions: ParsableArguments {
                 guard scheduleEpochs == nil else {
                     throw ValidationError("a training-settings space trains each trial on its own schedule; use --scheduler none")
                 }
+                guard proxyRepeats == 1 else {
+                    throw ValidationError("--proxy-repeats applies to architecture searches; a training-settings space trains one proxy per trial")
+                }
                 let network = try SearchSpace.load(file: training.spaceFile)
                 let arch = try Architecture.load(file: training.archFile, space: network)
                 let proxy = try ProxyEvaluator(space: network, budget: budget(for: network), dataDirectory: data, seed: seed,
                                                imageSide: imageSize, augment: augment.value)
                 return TrainingSettingsEvaluator(space: space, proxy: proxy, arch: arch)
             }
-            return try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed, scheduleEpochs: scheduleEpochs,
-                                      rungSchedule: rungSchedule, rungEpochs: rungEpochs,
-                                      imageSide: imageSize, augment: augment.value)
+            let proxies = try (0..<proxyRepeats).map { index in
+                try ProxyEvaluator(space: space, budget: budget(for: space), dataDirectory: data, seed: seed &+ UInt64(index),
+                                   scheduleEpochs: scheduleEpochs, rungSchedule: rungSchedule, rungEpochs: rungEpochs,
+                                   imageSide: imageSize, augment: augment.value)
+            }
+            return proxies.count == 1 ? proxies[0] : RepeatedEvaluator(proxies)
+        }
+        guard proxyRepeats == 1 else {
+            throw ValidationError("--proxy-repeats \(proxyRepeats): only the proxy evaluator trains; a table or a command gives one result per architecture")
         }
         if text.hasPrefix("table:") {
             return try TableEvaluator(file: String(text.dropFirst("table:".count)), space: space, objective: objective, secondary: secondary)
