@@ -16,7 +16,13 @@ Scores:
 - reward order: the rung reached, then the reward there (what SHA promotes by);
 - accuracy at the first rung: the one rung every trial reached;
 - top accuracy + mean gain: the accuracy at the highest rung reached plus the mean gain from
-  that rung to the top one over the trials that reached both (a rung-free accuracy estimate).
+  that rung to the top one over the trials that reached both (a rung-free accuracy estimate);
+- the flat proxy: each budget and data seed of --out/proxy-scores.csv (proxy_rank.py --budgets),
+  and the mean over the data seeds of a budget (what --proxy-repeats would score).
+
+Then the ceiling of both figures: each training seed alone taken as the score, against the mean
+of the other seeds (with three or more seeds): how well one full 10-epoch training ranks, and
+whether it puts the others' best in its top 3.
 No training is run: this only reads files.
 """
 import argparse
@@ -62,6 +68,34 @@ def scores(rungs):
     }
 
 
+def proxy_score_columns(out):
+    """(budget, data seed or 'mean') -> {trial: proxy accuracy}, from --out/proxy-scores.csv."""
+    path = os.path.join(out, "proxy-scores.csv")
+    if not os.path.exists(path):
+        return {}
+    columns = {}
+    with open(path) as f:
+        for row in csv.DictReader(f):
+            columns.setdefault((row["budget"], row["seed"]), {})[int(row["trial"])] = float(row["proxy_accuracy"])
+    for budget in sorted({b for b, _ in columns}):
+        seeds = [s for b, s in columns if b == budget]
+        if len(seeds) > 1:
+            trials = set.intersection(*(set(columns[(budget, s)]) for s in seeds))
+            columns[(budget, "mean")] = {t: statistics.mean(columns[(budget, s)][t] for s in seeds) for t in trials}
+    return columns
+
+
+def print_row(name, score, picks, truth, common, mean, best):
+    """One score's tau against each seed and the mean, its top 3 and whether the best is in it."""
+    values = [score(t) for t in picks]
+    taus = [kendall_tau(values, [truth[t][s] for t in picks]) for s in common]
+    taus.append(kendall_tau(values, [mean[t] for t in picks]))
+    ranked = sorted(picks, key=score, reverse=True)
+    top3 = ranked[:3]
+    print(f"{name:45s} " + " ".join(f"{x:7.3f}" for x in taus)
+          + f"  {top3} ({'yes' if best in top3 else 'no'}; best at {ranked.index(best) + 1})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rungs", required=True, help="the study's rungs.csv")
@@ -81,13 +115,21 @@ def main():
     best = max(picks, key=mean.get)
     print(f"true best (mean of seeds {', '.join(map(str, common))}): trial {best}")
     columns = [f"seed {s}" for s in common] + ["mean"]
-    print(f"{'score':45s} " + " ".join(f"{c:>7s}" for c in columns) + "  top 3 (best in it?)")
+    print(f"{'score':45s} " + " ".join(f"{c:>7s}" for c in columns) + "  top 3 (best in it?; its rank)")
     for name, score in scores(rungs).items():
-        values = [score(t) for t in picks]
-        taus = [kendall_tau(values, [truth[t][s] for t in picks]) for s in common]
-        taus.append(kendall_tau(values, [mean[t] for t in picks]))
-        top3 = sorted(picks, key=score, reverse=True)[:3]
-        print(f"{name:45s} " + " ".join(f"{x:7.3f}" for x in taus) + f"  {top3} ({'yes' if best in top3 else 'no'})")
+        print_row(name, score, picks, truth, common, mean, best)
+    for (budget, seed), proxy in sorted(proxy_score_columns(args.out).items()):
+        if all(t in proxy for t in picks):
+            print_row(f"flat proxy {budget}, data seed {seed}", proxy.get, picks, truth, common, mean, best)
+    if len(common) >= 3:
+        print("one training seed as the score, against the mean of the others (the ceiling):")
+        for s in common:
+            others = {t: statistics.mean(truth[t][o] for o in common if o != s) for t in picks}
+            others_best = max(picks, key=others.get)
+            ranked = sorted(picks, key=lambda t: truth[t][s], reverse=True)
+            tau = kendall_tau([truth[t][s] for t in picks], [others[t] for t in picks])
+            print(f"  seed {s} vs the others' mean: tau {tau:.3f}; their best, trial {others_best}, "
+                  f"is at rank {ranked.index(others_best) + 1} of seed {s}")
 
 
 if __name__ == "__main__":
