@@ -191,6 +191,28 @@ proxy: {epochs: 4, train_images: 200, validation_images: 100, batch_size: 20, le
         #expect(a.accuracy != nil && a == b)
     }
 
+    /// Squeeze-excite on a plain convolution and a skip no layer can take (stride 2) change
+    /// nothing the proxy trains or latency measures: those architectures share an identity;
+    /// squeeze-excite on an MBConv does change the network.
+    @Test func architecturesThatBuildTheSameNetworkShareAnIdentity() throws {
+        let space = try SearchSpace.parse(yaml: proxySpaceYAML.replacingOccurrences(of: "skip: [identity]", with: "skip: [identity, none]"))
+        let proxy = try ProxyEvaluator(space: space, budget: space.proxy, dataDirectory: try proxyDataDirectory())
+        func arch(_ op: String, se: String, skip: String) throws -> Architecture {
+            try Architecture(space: space, choices: ["block1.op": op, "block1.kernel": "3", "block1.se": se, "block1.skip": skip,
+                                                     "block1.width": "1.0", "block1.layers": "0"])
+        }
+        let conv = try proxy.networkIdentity(of: arch("conv", se: "0.0", skip: "identity"))
+        #expect(conv != nil)
+        #expect(try proxy.networkIdentity(of: arch("conv", se: "0.25", skip: "identity")) == conv)
+        #expect(try proxy.networkIdentity(of: arch("conv", se: "0.25", skip: "none")) == conv)
+        let mbconv = try proxy.networkIdentity(of: arch("mbconv3", se: "0.0", skip: "identity"))
+        #expect(mbconv != conv)
+        #expect(try proxy.networkIdentity(of: arch("mbconv3", se: "0.0", skip: "none")) == mbconv)
+        #expect(try proxy.networkIdentity(of: arch("mbconv3", se: "0.25", skip: "none")) != mbconv)
+        // The keys (what a study shows and seeds training from) stay distinct.
+        #expect(try arch("conv", se: "0.0", skip: "identity").key(in: space) != arch("conv", se: "0.25", skip: "identity").key(in: space))
+    }
+
     @Test func categoricalSpacesAreRefused() throws {
         let space = try SearchSpace.parse(yaml: "name: c\nkind: categorical\ndecisions: {a: [x]}")
         #expect(throws: SearchError.self) { try ProxyEvaluator(space: space, budget: ProxyBudget(), dataDirectory: "/nonexistent") }

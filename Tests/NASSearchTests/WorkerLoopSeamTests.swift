@@ -132,6 +132,40 @@ import Testing
         }
     }
 
+    /// Scores by the first decision only and says so through `networkIdentity`; counts its
+    /// evaluations.
+    final class FirstDecisionEvaluator: Evaluator, @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var evaluated: [String] = []
+        var name: String { "first-decision" }
+        func networkIdentity(of arch: Architecture) -> String? { arch.values[0] }
+        func evaluate(_ request: EvaluationRequest) -> Evaluation {
+            lock.lock(); evaluated.append(request.arch.values[0]); lock.unlock()
+            return .success(accuracy: 0.1 + 0.1 * Double(Digest.fnv1a64(request.arch.values[0]) % 8), latencyMs: nil)
+        }
+    }
+
+    /// A proposal whose network was evaluated before is cached with that result, though its
+    /// key is new: each identity is evaluated once, at one or two workers.
+    @Test(arguments: [1, 2]) func anArchitectureOfAnEvaluatedNetworkIsCached(workers: Int) throws {
+        let space = try nasbench201()
+        let evaluator = FirstDecisionEvaluator()
+        let store = try SQLiteStudyStore(directory: temporaryDirectory("identity"), settings: settings(space, strategy: "random", budget: 30))
+        try WorkerLoop(space: space, strategy: RandomSearch(space: space), evaluator: evaluator, latency: { _ in nil },
+                       reward: .soft(targetMs: 5), store: store, budget: 30, workers: workers, seed: 4).run()
+        let trials = try store.trials()
+        let identities = Set(trials.map { $0.values[0] })
+        #expect(trials.count == 30)
+        #expect(Set(trials.map(\.key)).count > identities.count, "several keys per identity, or the test shows nothing")
+        #expect(evaluator.evaluated.sorted() == identities.sorted(), "each identity evaluated exactly once")
+        let evaluatedTrials = trials.filter { $0.status == .done }
+        #expect(evaluatedTrials.count == identities.count && trials.filter { $0.status == .cached }.count == 30 - identities.count)
+        for trial in trials {
+            let first = evaluatedTrials.first { $0.values[0] == trial.values[0] }!
+            #expect(trial.accuracy == first.accuracy, "trial \(trial.number) has its network's result")
+        }
+    }
+
     @Test func theStrategySeesTheTrialsInFlight() throws {
         let space = try nasbench201()
         let recorder = PendingRecorder(space: space)

@@ -101,6 +101,14 @@ public struct ProxyEvaluator: Evaluator {
         try NetworkBuilder.layers(for: arch, in: adapted)
     }
 
+    /// The layers of the deployment network (its latency) and of the proxy network (its
+    /// accuracy), one signature each: architectures that differ only in decisions no layer
+    /// takes are one network. nil when `arch` does not build. - Complexity: O(layers).
+    public func networkIdentity(of arch: Architecture) -> String? {
+        guard let deployed = try? NetworkBuilder.layers(for: arch, in: space), let proxy = try? proxyLayers(arch) else { return nil }
+        return (deployed.map(\.signature) + ["proxy"] + proxy.map(\.signature)).joined(separator: ";")
+    }
+
     /// Trains `arch` on the proxy budget and scores it on the validation split.
     public func scores(_ arch: Architecture) throws -> Scores {
         try scores(arch, shouldStop: { false })!

@@ -1,3 +1,5 @@
+import NASSpace
+
 /// One architecture evaluated by several evaluators in turn and their metrics averaged:
 /// `--proxy-repeats N`, N proxies each on its own data seed (validation split and training
 /// subset), so a score depends less on which images one seed drew.
@@ -19,6 +21,9 @@ public struct RepeatedEvaluator: Evaluator {
 
     /// The first repeat's name with the count, so a study records (and a resume checks) it.
     public var name: String { "\(repeats[0].name) repeats=\(repeats.count)" }
+
+    /// The first repeat's (every repeat trains the same network on other data).
+    public func networkIdentity(of arch: Architecture) -> String? { repeats[0].networkIdentity(of: arch) }
 
     public func evaluate(_ request: EvaluationRequest) -> Evaluation {
         var results: [Evaluation] = []

@@ -1,17 +1,21 @@
 import NASSpace
 
 /// The worker loop's in-memory view of a study: every trial by number, the history the strategy
-/// sees (successful trials in finish order), the result cache by key, the trials in flight and
-/// the leftovers to re-run. Not thread-safe: the worker loop keeps it under its lock.
+/// sees (successful trials in finish order), the result cache by network, the trials in flight
+/// and the leftovers to re-run. Not thread-safe: the worker loop keeps it under its lock.
+///
+/// The cache and the in-flight set go by `identity`, what the evaluator's result depends on
+/// (the evaluator's `networkIdentity`, else the key): a proposal that builds the network of an
+/// earlier trial gets that trial's result, as a repeat of its key would.
 struct TrialLedger {
     let space: SearchSpace
     private(set) var records: [Int: TrialRecord] = [:]
     private(set) var history: [Member] = []
     /// Trial number → its member's place in `history` (a promoted trial keeps its place).
     private var historyIndex: [Int: Int] = [:]
-    /// The latest evaluated (or deterministically failed) trial of each key.
+    /// The latest evaluated (or deterministically failed) trial of each identity.
     private(set) var resultsByKey: [String: TrialRecord] = [:]
-    /// Keys being evaluated now → (trial number, architecture).
+    /// Identities being evaluated now → (trial number, architecture).
     private(set) var inFlight: [String: (number: Int, arch: Architecture)] = [:]
     /// Trials a crash or an interrupt left unfinished, to run first, by number.
     private(set) var leftovers: [TrialRecord] = []
@@ -24,8 +28,18 @@ struct TrialLedger {
     /// The study's secondary objectives: members' vectors continue with them.
     var secondary: [Objective] = []
 
-    init(space: SearchSpace, objective: Objective = .accuracy, secondary: [Objective] = []) {
+    /// An architecture's identity for the cache: equal for architectures that evaluate alike.
+    let identity: @Sendable (Architecture) -> String
+
+    /// `identity`: nil for the key (every decision matters).
+    init(space: SearchSpace, objective: Objective = .accuracy, secondary: [Objective] = [],
+         identity: (@Sendable (Architecture) -> String?)? = nil) {
         self.space = space; self.objective = objective; self.secondary = secondary
+        self.identity = { [space] arch in identity?(arch) ?? arch.key(in: space) }
+    }
+
+    private func identity(of trial: TrialRecord) -> String {
+        identity(Architecture(spaceName: space.name, values: trial.values))
     }
 
     /// Replays a stored study: finished trials by finish order; leftovers collected to run
@@ -51,7 +65,8 @@ struct TrialLedger {
         inFlight.count < 2 ? inFlight.values.map(\.arch) : inFlight.values.sorted { $0.number < $1.number }.map(\.arch)
     }
 
-    func isInFlight(_ key: String) -> Bool { inFlight[key] != nil }
+    /// Whether `arch`'s network is being evaluated now (by any trial).
+    func isInFlight(_ arch: Architecture) -> Bool { inFlight[identity(arch)] != nil }
     var anyInFlight: Bool { !inFlight.isEmpty }
 
     /// A running trial's new record (it continues to another fidelity).
@@ -61,11 +76,11 @@ struct TrialLedger {
     mutating func start(_ trial: TrialRecord, arch: Architecture) {
         records[trial.number] = trial
         triedKeys.insert(trial.key)
-        inFlight[trial.key] = (trial.number, arch)
+        inFlight[identity(arch)] = (trial.number, arch)
     }
 
     mutating func end(_ trial: TrialRecord, arch: Architecture) {
-        inFlight[trial.key] = nil
+        inFlight[identity(arch)] = nil
         records[trial.number] = trial
         triedKeys.insert(trial.key)
         remember(trial, arch: arch)
@@ -79,7 +94,7 @@ struct TrialLedger {
     }
 
     /// Forgets a trial this process was running but another worker has taken over.
-    mutating func dropInFlight(_ key: String) { inFlight[key] = nil }
+    mutating func dropInFlight(_ trial: TrialRecord) { inFlight[identity(of: trial)] = nil }
 
     /// Trials being evaluated by this process.
     var inFlightCount: Int { inFlight.count }
@@ -88,16 +103,16 @@ struct TrialLedger {
     /// from what was loaded (another worker may be running them).
     mutating func discardLeftovers() { leftovers = [] }
 
-    /// A recorded earlier result for `key` that a repeat proposal reuses.
-    func earlierResult(for key: String) -> TrialRecord? { resultsByKey[key] }
+    /// A recorded earlier result for `arch`'s network that a repeat proposal reuses.
+    func earlierResult(for arch: Architecture) -> TrialRecord? { resultsByKey[identity(arch)] }
 
     private mutating func remember(_ trial: TrialRecord, arch: Architecture, cacheFailures: Bool = true) {
         records[trial.number] = trial
         switch trial.status {
         case .done, .pruned, .paused:
-            resultsByKey[trial.key] = trial
+            resultsByKey[identity(arch)] = trial
         case .failed where cacheFailures && (trial.failureKind == nil || trial.failureKind == .deterministic):
-            resultsByKey[trial.key] = trial  // it would fail again in this run: a repeat reuses the failure
+            resultsByKey[identity(arch)] = trial  // it would fail again in this run: a repeat reuses the failure
         default:
             break
         }

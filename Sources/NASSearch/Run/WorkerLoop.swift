@@ -73,7 +73,8 @@ public final class WorkerLoop: @unchecked Sendable {
         self.checkpoints = checkpoints
         self.scorer = TrialScorer(latency: latency, reward: reward, objective: store.settings.objective, secondary: store.settings.secondaryObjectives)
         self.store = store; self.workers = max(1, workers); self.seed = seed
-        var ledger = TrialLedger(space: space, objective: store.settings.objective, secondary: store.settings.secondaryObjectives)
+        var ledger = TrialLedger(space: space, objective: store.settings.objective, secondary: store.settings.secondaryObjectives,
+                                 identity: { [evaluator] in evaluator.networkIdentity(of: $0) })
         var counted = TrialBudget(total: budget)
         let stored = try store.trials()
         // A study resumed with --force-resume after its space changed its decisions cannot go on:
@@ -417,7 +418,7 @@ public final class WorkerLoop: @unchecked Sendable {
         } catch SearchError.superseded(let number, let study) {
             // Presumed dead and taken over: the other worker's run of this trial counts.
             FileHandle.standardError.write(Data("nasctl: \(SearchError.superseded(number, study))\n".utf8))
-            ledger.dropInFlight(trial.key)
+            ledger.dropInFlight(trial)
             if work.claimed { budget.release() }
             lock.broadcast()
             return
