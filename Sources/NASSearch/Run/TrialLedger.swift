@@ -65,8 +65,8 @@ struct TrialLedger {
         inFlight.count < 2 ? inFlight.values.map(\.arch) : inFlight.values.sorted { $0.number < $1.number }.map(\.arch)
     }
 
-    /// Whether `arch`'s network is being evaluated now (by any trial).
-    func isInFlight(_ arch: Architecture) -> Bool { inFlight[identity(arch)] != nil }
+    /// Whether the network of `identity` (see `identity`) is being evaluated now (by any trial).
+    func isInFlight(identity: String) -> Bool { inFlight[identity] != nil }
     var anyInFlight: Bool { !inFlight.isEmpty }
 
     /// A running trial's new record (it continues to another fidelity).
@@ -103,8 +103,8 @@ struct TrialLedger {
     /// from what was loaded (another worker may be running them).
     mutating func discardLeftovers() { leftovers = [] }
 
-    /// A recorded earlier result for `arch`'s network that a repeat proposal reuses.
-    func earlierResult(for arch: Architecture) -> TrialRecord? { resultsByKey[identity(arch)] }
+    /// A recorded earlier result for the network of `identity` that a repeat proposal reuses.
+    func earlierResult(identity: String) -> TrialRecord? { resultsByKey[identity] }
 
     private mutating func remember(_ trial: TrialRecord, arch: Architecture, cacheFailures: Bool = true) {
         records[trial.number] = trial

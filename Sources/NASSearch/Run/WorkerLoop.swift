@@ -376,16 +376,17 @@ public final class WorkerLoop: @unchecked Sendable {
             var rng = SplitMix64(seed: seed &+ UInt64(number) &* 0x9E37_79B9_7F4A_7C15)
             let proposal = strategy.propose(history: ledger.history, pending: ledger.pendingArchitectures, tried: ledger.triedKeys, rng: &rng)
             let key = proposal.arch.key(in: space)
+            let network = ledger.identity(proposal.arch)  // built once: it may build the network's layers
             // The same network is being evaluated by another worker: wait for its result.
             // (Counted as running meanwhile, so other workers see the budget taken.)
-            if ledger.isInFlight(proposal.arch) {
+            if ledger.isInFlight(identity: network) {
                 budget.claim()
-                while ledger.isInFlight(proposal.arch) && firstError == nil { lock.wait() }
+                while ledger.isInFlight(identity: network) && firstError == nil { lock.wait() }
                 budget.release()
             }
             var trial = TrialRecord(number: number, key: key, decisions: TrialRecord.encode(values: proposal.arch.values), status: .running,
                                     startedAt: Date().timeIntervalSince1970, worker: worker, parent: proposal.parent, fidelity: start?.value)
-            if let earlier = ledger.earlierResult(for: proposal.arch) {
+            if let earlier = ledger.earlierResult(identity: network) {
                 trial.status = .cached
                 trial.accuracy = earlier.accuracy; trial.value = earlier.value; trial.secondaryValues = earlier.secondaryValues; trial.latencyMs = earlier.latencyMs; trial.reward = earlier.reward
                 trial.macs = earlier.macs; trial.params = earlier.params; trial.fidelity = earlier.fidelity
