@@ -117,13 +117,16 @@ let package = Package(
             swiftSettings: hostCPU
         ),
 
+        // Child processes for the tests (posix_spawn and waitpid, every wait bounded).
+        .target(name: "CChildSpawn", path: "Tests/CChildSpawn"),
+        .target(name: "ChildProcessSupport", dependencies: ["CChildSpawn"], path: "Tests/ChildProcessSupport"),
         .testTarget(name: "NASEngineTests", dependencies: ["NASEngine", "NASKernels"], swiftSettings: hostCPU),
         .testTarget(name: "NASSpaceTests", dependencies: ["NASSpace"], swiftSettings: hostCPU),
         .testTarget(name: "NASLatencyTests", dependencies: ["NASLatency"], swiftSettings: hostCPU),
-        .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining"], swiftSettings: hostCPU),
-        .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"],
+        .testTarget(name: "NASTrainingTests", dependencies: ["NASTraining", "ChildProcessSupport"], swiftSettings: hostCPU),
+        .testTarget(name: "NASSearchTests", dependencies: ["NASSearch", "ChildProcessSupport", .product(name: "GRDB", package: "GRDB.swift")], exclude: ["Fixtures"],
                     swiftSettings: hostCPU),
         .testTarget(name: "NASExportTests", dependencies: ["NASExport", .product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: hostCPU),
-        .testTarget(name: "nasctlTests", dependencies: ["nasctl"], swiftSettings: hostCPU),
+        .testTarget(name: "nasctlTests", dependencies: ["nasctl", "ChildProcessSupport"], swiftSettings: hostCPU),
     ]
 )

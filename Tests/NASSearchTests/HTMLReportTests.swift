@@ -1,3 +1,4 @@
+import ChildProcessSupport
 import Foundation
 import NASEngine
 import NASSpace
@@ -25,16 +26,10 @@ let headlessBrowser: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser"
     }
 
     func run(_ browser: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: browser)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        let out = temporaryDirectory("browser") + ".out"
+        _ = try ChildProcess.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + arguments,
+                                 seconds: 120, stdout: out)
+        return (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
     }
 
     @Test func theReportIsSelfContained() throws {

@@ -1,3 +1,4 @@
+import ChildProcessSupport
 import Foundation
 import GRDB
 import NASEngine
@@ -73,17 +74,14 @@ import Testing
         let dir = temporaryDirectory("owner")
         let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 10))
         // Another process holds the lock (util-linux flock, as a second nasctl would).
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = ["--exclusive", "--close", dir + "/study.lock", "sleep", "3"]
-        try holder.run()
-        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL) }; holder.waitUntilExit() }
+        let holder = try ChildProcess("/usr/bin/flock", ["--exclusive", "--close", dir + "/study.lock", "sleep", "3"])
+        defer { _ = holder.waitOrKill(seconds: 0) }
         var held = false
         for _ in 0..<1000 where !held { held = FileManager.default.fileExists(atPath: dir + "/study.lock") && flockHeld(dir + "/study.lock"); usleep(10_000) }
         #expect(held, "flock did not take the lock")
-        try "pid \(holder.processIdentifier) on test-host, since now\n".write(toFile: dir + "/study.lock", atomically: false, encoding: .utf8)
+        try "pid \(holder.pid) on test-host, since now\n".write(toFile: dir + "/study.lock", atomically: false, encoding: .utf8)
         var refused = false
-        do { try store.acquireOwnership().release() } catch { refused = "\(error)".contains("in use by another nasctl process (pid \(holder.processIdentifier) on test-host") }
+        do { try store.acquireOwnership().release() } catch { refused = "\(error)".contains("in use by another nasctl process (pid \(holder.pid) on test-host") }
         #expect(refused)
         // A search on the owned study is refused before it proposes anything.
         let table = try TableEvaluator(csv: syntheticTableCSV(space: space, latency: false), space: space, source: "t.csv")
@@ -92,8 +90,7 @@ import Testing
         #expect { try loop.run() } throws: { "\($0)".contains("in use by another nasctl process") }
         #expect(try store.trials().isEmpty)
         // The holder dies: its lock goes with it, and the study can be owned again.
-        kill(holder.processIdentifier, SIGKILL)
-        holder.waitUntilExit()
+        _ = holder.waitOrKill(seconds: 0)
         try loop.run()
         #expect(try store.trials().count == 10)
     }

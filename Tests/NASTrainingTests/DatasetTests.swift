@@ -1,3 +1,4 @@
+import ChildProcessSupport
 import Foundation
 import NASEngine
 import Testing
@@ -12,11 +13,7 @@ func writeIDX(_ dimensions: [Int], bytes: [UInt8], magic: [UInt8]? = nil, in dir
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try data.write(to: URL(fileURLWithPath: path))
     if gzip {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        p.arguments = ["-f", path]
-        try p.run()
-        p.waitUntilExit()
+        _ = try ChildProcess.run("/bin/gzip", ["-f", path], seconds: 60)
         return path + ".gz"
     }
     return path

@@ -1,3 +1,4 @@
+import ChildProcessSupport
 import Foundation
 import NASSpace
 import Testing
@@ -93,23 +94,16 @@ func killAndResume(_ nasctl: String, _ arguments: [String], killWithin: ClosedRa
     var rng = SystemRandomNumberGenerator()
     var kills = 0
     for attempt in 0..<40 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: nasctl)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(attempt < 6 ? Double.random(in: killWithin, using: &rng) : 60)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        let process = try ChildProcess(nasctl, arguments)
+        let ended = process.wait(seconds: attempt < 6 ? Double.random(in: killWithin, using: &rng) : 60)
+        if ended == nil {
+            _ = process.waitOrKill(seconds: 0)
             kills += 1
         } else {
-            #expect(process.terminationStatus == 0)
+            #expect(ended == .exit(0))
         }
         try check()
-        if process.terminationReason == .exit && process.terminationStatus == 0 { break }
+        if ended == .exit(0) { break }
     }
     return kills
 }

@@ -1,3 +1,4 @@
+import ChildProcessSupport
 import Foundation
 import NASLatency
 import NASSpace
@@ -117,24 +118,17 @@ struct PostgresWorkerTests {
             psql "$NASCTL_TEST_POSTGRES" -Atc "SELECT count(*), count(DISTINCT number), max(number), count(*) FILTER (WHERE status IN ('done', 'cached')) FROM nasctl_trials WHERE study = 'restart'"
             """#
         let work = temporary("restart")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [repositoryRoot.appendingPathComponent("scripts/test-postgres.sh").path, "bash", "-c", script]
-        process.currentDirectoryURL = repositoryRoot
         var environment = ProcessInfo.processInfo.environment
         environment["NASCTL_PG_PORT"] = "55439"
         environment["NASCTL"] = binary
         environment["WORK"] = work
         environment["COMMAND"] = #"command:sleep 0.1; n=$(grep -c nor_conv "$NASCTL_ARCH"); echo "{\"accuracy\": 0.$((n + 1))}"; :"#
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let process = try ChildProcess("/bin/bash", [repositoryRoot.appendingPathComponent("scripts/test-postgres.sh").path, "bash", "-c", script],
+                                       environment: environment, directory: repositoryRoot.path, stdout: work + ".script")
+        let ended = process.waitOrKill(seconds: 600)
+        let text = (try? String(contentsOfFile: work + ".script", encoding: .utf8)) ?? ""
         let stderr = (try? String(contentsOfFile: work + ".err", encoding: .utf8)) ?? ""
-        #expect(process.terminationStatus == 0, "\(text)\n\(stderr.suffix(800))")
+        #expect(ended == .exit(0), "\(text)\n\(stderr.suffix(800))")
         #expect(text.contains("search exited 0"), "\(text)")
         let restartedAt = text.split(separator: "\n").first { $0.hasPrefix("restarted at ") }.flatMap { Int($0.dropFirst("restarted at ".count)) }
         #expect((restartedAt ?? 40) < 40, "the search had ended before the restart: \(text)")

@@ -1,3 +1,4 @@
+import ChildProcessSupport
 import Foundation
 import Testing
 @testable import NASSearch
@@ -28,14 +29,7 @@ import Testing
             ["search", "--target-ms", "20", "--space", root + "/space.yaml", "--evaluator", command, "--strategy", strategy, "--population", "6",
              "--sample", "3", "--grid-points", "2", "--cycles", "\(budget)", "--workers", "1", "--seed", "7", "--study", root + "/" + study, "--json"]
         }
-        let straight = Process()
-        straight.executableURL = URL(fileURLWithPath: nasctl)
-        straight.arguments = arguments("straight")
-        straight.standardOutput = FileHandle.nullDevice
-        straight.standardError = FileHandle.nullDevice
-        try straight.run()
-        straight.waitUntilExit()
-        #expect(straight.terminationStatus == 0)
+        #expect(try ChildProcess.run(nasctl, arguments("straight")) == .exit(0))
         let kills = try killAndResume(nasctl, arguments("killed"), killWithin: 0.3...1.2) {}
         #expect(kills >= 1)
         func outline(_ study: String) throws -> [String] {

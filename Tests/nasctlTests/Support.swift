@@ -1,3 +1,4 @@
+import ChildProcessSupport
 import Foundation
 @testable import nasctl
 
@@ -15,6 +16,7 @@ func nasctlBinary() -> String? {
 
 /// What a finished nasctl run gave.
 struct RunResult {
+    /// The exit status, or the signal number when `reason` is `.uncaughtSignal`.
     var status: Int32
     var reason: Process.TerminationReason
     var stdout: String
@@ -23,7 +25,7 @@ struct RunResult {
 
 /// Starts nasctl with `arguments`; output goes to files so a long run never blocks on a pipe.
 final class NasctlProcess {
-    let process = Process()
+    let child: ChildProcess
     let outURL: URL, errURL: URL
 
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
@@ -31,27 +33,18 @@ final class NasctlProcess {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("nasctl-run-\(UUID().uuidString)")
         outURL = base.appendingPathExtension("out")
         errURL = base.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = repositoryRoot
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        child = try ChildProcess(binary, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+                                 directory: repositoryRoot.path, stdout: outURL.path, stderr: errURL.path)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     /// Waits up to `seconds` (then kills it) and returns the result.
     func wait(seconds: Double = 120) -> RunResult {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(pid, SIGKILL) }
-        process.waitUntilExit()
-        return RunResult(status: process.terminationStatus, reason: process.terminationReason,
+        let termination = child.waitOrKill(seconds: seconds)
+        let reason: Process.TerminationReason
+        if case .signal = termination { reason = .uncaughtSignal } else { reason = .exit }
+        return RunResult(status: termination.code, reason: reason,
                          stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
