@@ -12,6 +12,21 @@
 
 // Only async-signal-safe calls after fork: the caller is multithreaded.
 
+/// fork without the pthread_atfork handlers: glibc's fork() runs the handlers that libraries
+/// registered (OpenBLAS shuts its thread pool down in one), and in the
+/// guard, itself forked from a multithreaded nasctl, a handler can wait on a lock or a thread
+/// that did not come along, forever (a test run once left a guard asleep with no command,
+/// minutes after its nasctl was killed: stuck before its command started, as such a wait
+/// would). `_Fork` (glibc 2.34+) is the async-signal-safe fork; neither the guard nor the
+/// command before its exec calls anything a handler would prepare.
+static pid_t plain_fork(void) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    return _Fork();
+#else
+    return fork();
+#endif
+}
+
 static void reset_signals(void) {
     sigset_t none;
     sigemptyset(&none);
@@ -63,7 +78,7 @@ pid_t nasctl_guarded_spawn(const char *path, char *const argv[], char *const env
                            int in_fd, int out_fd, int err_fd, int *control_fd) {
     int pipe_fds[2];
     if (pipe2(pipe_fds, O_CLOEXEC) != 0) return -1;
-    pid_t guard = fork();
+    pid_t guard = plain_fork();
     if (guard < 0) {
         int saved = errno;
         close(pipe_fds[0]);
@@ -79,7 +94,7 @@ pid_t nasctl_guarded_spawn(const char *path, char *const argv[], char *const env
         signal(SIGINT, SIG_IGN);  // a terminal's Ctrl-C is nasctl's to handle, not the guard's
         signal(SIGQUIT, SIG_IGN);
         close(pipe_fds[1]);
-        pid_t child = fork();
+        pid_t child = plain_fork();
         if (child < 0) _exit(126);
         if (child == 0) {
             setpgid(0, 0);
