@@ -79,6 +79,10 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
         }
         var config = Configuration()
         config.readonly = true
+        // A search writing the study may hold a lock for a moment (its connection setting WAL
+        // mode or checkpointing): wait instead of failing ("database is locked" was seen once in
+        // 34 test runs, a report opened beside a search).
+        config.busyMode = .timeout(10)
         do {
             db = try DatabaseQueue(path: path, configuration: config)
         } catch {
