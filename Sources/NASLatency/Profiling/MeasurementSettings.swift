@@ -24,6 +24,9 @@ public struct MeasurementSettings: Codable, Sendable, Equatable {
 /// state a layer really meets inside a network (its weights and input where the preceding
 /// layers left them), not the warm caches of a layer timed alone.
 public struct ProfileSettings: Codable, Sendable, Equatable {
+    /// Networks each entry is timed in (7 by default, up to `maxContexts` where its interval
+    /// stays wide): 7 and 9 give tables whose predictions differ no more than two 9-context
+    /// profiles do (Benchmarks/README.md, 2026-12-05), and 7 take a quarter less time.
     public var contexts: Int
     public var warmup: Int
     public var runs: Int
@@ -42,7 +45,7 @@ public struct ProfileSettings: Codable, Sendable, Equatable {
     /// networks.
     public var retimeBudget: Double
 
-    public init(contexts: Int = 9, warmup: Int = 1, runs: Int = 5, targetSpreadPct: Double = 10, seed: UInt64 = 1,
+    public init(contexts: Int = 7, warmup: Int = 1, runs: Int = 5, targetSpreadPct: Double = 10, seed: UInt64 = 1,
                 targetIntervalPct: Double = 5, maxContexts: Int? = nil, referenceEvery: Int = 10, driftTolerancePct: Double = 10,
                 retimeBudget: Double = 0.5) {
         self.contexts = contexts; self.warmup = warmup; self.runs = runs; self.targetSpreadPct = targetSpreadPct; self.seed = seed
