@@ -82,6 +82,8 @@ import Testing
         (["profile", "--gemm", "mkl"], "--gemm must be auto, native, openblas (got 'mkl')"),
         (["profile", "--warmup=-1"], "--warmup must be 0 or more (got -1)"),
         (["profile", "--runs", "0"], "--runs must be at least 1 (got 0)"),
+        (["profile", "--contexts", "0"], "--contexts must be at least 1 (got 0)"),
+        (["profile", "--max-contexts", "5"], "--max-contexts (5) must be at least --contexts (7)"),
         (["measure", "--table", "t.json"], "--table needs --arch"),
     ])
     func infiniteOrHugeFlags(arguments: [String], message: String) throws {
