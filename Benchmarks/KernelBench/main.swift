@@ -17,6 +17,8 @@ import NASTraining
 ///   kernel-bench specs [RESOLUTION] [WIDTH]                → MobileNetV2's layer specs, one per line
 ///   kernel-bench image-folder DIR [COUNT] [SIDE]           → writes COUNT random SIDE² RGB PNGs (10 classes)
 ///                                                            into DIR/train if it has none, then times loading it
+// The OpenBLAS core nasctl runs (the yardstick as the engine sees it; OPENBLAS_CORETYPE still wins).
+OpenBLASCore.reexecWithCapableCoreIfNeeded()
 var args = Array(CommandLine.arguments.dropFirst())
 @MainActor func option(_ name: String, _ fallback: Int) -> Int {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }

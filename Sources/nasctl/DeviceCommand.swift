@@ -1,4 +1,5 @@
 import ArgumentParser
+import NASEngine
 import NASLatency
 
 /// `nasctl device`: this CPU as cpuinfo sees it, and the id that names its latency tables.
@@ -15,12 +16,16 @@ struct DeviceCommand: ParsableCommand {
     struct Report: Encodable {
         var id: String
         var identity: DeviceIdentity
+        /// The OpenBLAS core this process runs, and the one OpenBLAS had picked when nasctl replaced it.
+        var openblasCore: String
+        var openblasReplacedCore: String?
+        enum CodingKeys: String, CodingKey { case id, identity, openblasCore = "openblas_core", openblasReplacedCore = "openblas_replaced_core" }
     }
 
     func run() throws {
         let device = try DeviceIdentity.current()
         if json {
-            try printJSON(Report(id: device.id, identity: device))
+            try printJSON(Report(id: device.id, identity: device, openblasCore: OpenBLASCore.current, openblasReplacedCore: OpenBLASCore.replaced))
             return
         }
         print("""
@@ -35,6 +40,7 @@ struct DeviceCommand: ParsableCommand {
         ISA features:       \(device.features.isEmpty ? "none detected" : device.features.joined(separator: " "))
         architecture:       \(device.architecture)
         OS:                 \(device.os)
+        OpenBLAS core:      \(OpenBLASCore.current)\(OpenBLASCore.replaced.map { " (OpenBLAS picked \($0), which lacks this CPU's vector ISA; nasctl set \(OpenBLASCore.environmentVariable))" } ?? "")
         """)
     }
 }

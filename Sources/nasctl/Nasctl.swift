@@ -1,4 +1,5 @@
 import ArgumentParser
+import NASEngine
 
 /// `nasctl`: hardware-aware multi-objective neural architecture search for CPUs.
 @main
@@ -13,4 +14,11 @@ struct Nasctl: ParsableCommand {
         """,
         subcommands: [DeviceCommand.self, ProfileCommand.self, PredictCommand.self, MeasureCommand.self, ValidateCommand.self, SearchCommand.self, WorkerCommand.self, FinalizeCommand.self, ParetoCommand.self, TrainCommand.self, EvaluateCommand.self, ExportCommand.self, ClassifyCommand.self]
     )
+
+    /// OpenBLAS's kernels fixed first (re-executing with `OPENBLAS_CORETYPE` where the installed
+    /// OpenBLAS does not know this CPU and fell back to SSE kernels), then the command.
+    static func main() {
+        OpenBLASCore.reexecWithCapableCoreIfNeeded()
+        main(nil)
+    }
 }
