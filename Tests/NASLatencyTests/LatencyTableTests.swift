@@ -238,6 +238,9 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         // The table's reference network is re-timed against its profile-time median.
         let check = try #require(reference)
         #expect(check.profileMs == table.noise?.referenceMedianMs && check.nowMs > 0)
+        // One check before the first group and one after it; `now` is their median.
+        #expect(check.checksMs.count == 2 && check.checksMs.allSatisfy { $0 > 0 })
+        #expect(abs(check.nowMs - check.checksMs.reduce(0, +) / 2) < 1e-9)
     }
 
     @Test func categoricalSpacesCannotBeProfiled() throws {

@@ -150,7 +150,12 @@ public enum Validation {
             public var nowMs: Double
             /// `100 · (now / profile − 1)`: positive when the machine is slower than when profiled.
             public var driftPct: Double
-            enum CodingKeys: String, CodingKey { case profileMs = "profile_ms", nowMs = "now_ms", driftPct = "drift_pct" }
+            /// Every check in order (ms): one before the first group, then one after each group
+            /// of `interleavedGroup` architectures, so group `g` lies between checks `g` and `g + 1`.
+            /// (Scaling each group by its neighbouring checks instead of their median was tried:
+            /// single checks are too noisy, it raised the median error; Benchmarks/README.md.)
+            public var checksMs: [Double] = []
+            enum CodingKeys: String, CodingKey { case profileMs = "profile_ms", nowMs = "now_ms", driftPct = "drift_pct", checksMs = "checks_ms" }
         }
 
         let runner: any NetworkRunner
@@ -172,7 +177,7 @@ public enum Validation {
 
         var summary: Summary {
             let now = LatencyStatistics(samples: times).medianMs
-            return Summary(profileMs: profileMs, nowMs: now, driftPct: 100 * (now / profileMs - 1))
+            return Summary(profileMs: profileMs, nowMs: now, driftPct: 100 * (now / profileMs - 1), checksMs: times)
         }
     }
 

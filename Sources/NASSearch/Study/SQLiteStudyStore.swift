@@ -26,6 +26,10 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
     private var nextNumber = 0
     private var nextFinishOrder = 0
 
+    /// How long a connection waits for another connection's lock before failing (seconds); the
+    /// writer and the read-only reports alike.
+    static let lockWaitSeconds: TimeInterval = 10
+
     /// Opens `directory` (creating it), or resumes it when it holds a study: the stored settings
     /// must equal `settings` unless `forceResume`.
     public init(directory: String, settings: StudySettings, forceResume: Bool = false) throws {
@@ -39,7 +43,7 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
         var config = Configuration()
         // Another connection of this study (the previous run's, still checkpointing its WAL as it
         // closes, or a read-only `pareto`) may hold a lock for a moment: wait instead of failing.
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(Self.lockWaitSeconds)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -82,7 +86,7 @@ public final class SQLiteStudyStore: StudyStore, @unchecked Sendable {
         // A search writing the study may hold a lock for a moment (its connection setting WAL
         // mode or checkpointing): wait instead of failing ("database is locked" was seen once in
         // 34 test runs, a report opened beside a search).
-        config.busyMode = .timeout(10)
+        config.busyMode = .timeout(Self.lockWaitSeconds)
         do {
             db = try DatabaseQueue(path: path, configuration: config)
         } catch {
