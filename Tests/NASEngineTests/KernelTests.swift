@@ -29,6 +29,8 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
     (Shape(n: 1, h: 9, w: 9, c: 33), 7, 2),
     (Shape(n: 1, h: 3, w: 2, c: 1), 7, 1),
     (Shape(n: 1, h: 5, w: 5, c: 8), 9, 1),
+    (Shape(n: 1, h: 10, w: 10, c: 24), 5, 1),  // 16 + 8 channels: the 8-lane remainder
+    (Shape(n: 2, h: 8, w: 9, c: 29), 3, 1),    // 16 + 8 + 5 scalar
 ]
 
 @Suite struct ConvolutionKernelTests {

@@ -136,6 +136,20 @@ extension Kernels {
             store16(A.apply(acc), dst + cb)
             cb += lanes
         }
+        // 8 channels left or more (c = 24, 40, 56, ... are common): one 8-lane vector, the
+        // activation applied in the low half of a 16-lane one. Scalar, they cost 10x the layer.
+        if cb + 8 <= c {
+            var acc = bias.map { load8($0 + cb) } ?? SIMD8<Float>()
+            for kh in khLo..<khHi {
+                let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
+                let wr = w + kh * k * c + cb
+                for kw in kwLo..<kwHi { acc.addProduct(load8(src + kw * c), load8(wr + kw * c)) }
+            }
+            var wide = SIMD16<Float>()
+            wide.lowHalf = acc
+            UnsafeMutableRawPointer(dst + cb).storeBytes(of: A.apply(wide).lowHalf, as: SIMD8<Float>.self)
+            cb += 8
+        }
         while cb < c {
             var acc = bias?[cb] ?? 0
             for kh in khLo..<khHi {
