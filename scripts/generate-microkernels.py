@@ -12,7 +12,8 @@ bias/activation/residual epilogue. The blocking is chosen for the
 family's register file: accumulators + B vectors + one broadcast must fit without spilling
 (AVX-512 8x32: 16 + 2 + 1 of 32 zmm; AVX2 6x16: 12 + 2 + 1 of 16 ymm; NEON 6x16: 24 + 4 + 1 of
 32 q). The depthwise interior kernels (k = 3, 5) keep all k*k taps in registers and compute 4
-output pixels per step, 16 channels at a time.
+output pixels per step, one channel block at a time; they are generic over the block's width
+(`DepthwiseVector`: 16 lanes, or 8 for the block left when c = 8..15 mod 16).
 
 Swift cannot keep an indexed array of SIMD values in registers, so each shape is spelled out
 with named variables. Re-run after changing the template (CI runs it with --check):
@@ -165,16 +166,16 @@ def family_file(name, prefix, lanes, two, one):
 def depthwise(k):
     L = []
     L.append(f"    /// Depthwise {k}x{k} over `count` output pixels of one row whose windows lie wholly inside the")
-    L.append(f"    /// image, for one 16-channel block: taps stay in registers, 4 outputs per step.")
+    L.append(f"    /// image, for one block of `V.width` channels: taps stay in registers, 4 outputs per step.")
     L.append(f"    /// `src` is the window's top-left input of the first output; strides are in floats.")
     L.append(f"    @inline(__always)")
-    L.append(f"    static func depthwiseInterior{k}<A: ActivationFunction>(")
-    L.append(f"        _: A.Type, src: UnsafePointer<Float>, rowStride: Int, pixelStride ps: Int, stride s: Int,")
-    L.append(f"        weights w: UnsafePointer<Float>, bias: SIMD16<Float>, dst: UnsafeMutablePointer<Float>, count: Int")
+    L.append(f"    static func depthwiseInterior{k}<V: DepthwiseVector, A: ActivationFunction>(")
+    L.append(f"        _: V.Type, _: A.Type, src: UnsafePointer<Float>, rowStride: Int, pixelStride ps: Int, stride s: Int,")
+    L.append(f"        weights w: UnsafePointer<Float>, bias: V.Vector, dst: UnsafeMutablePointer<Float>, count: Int")
     L.append(f"    ) {{")
     for kh in range(k):
         for kw in range(k):
-            L.append(f"        let w{kh}{kw} = load16(w + {kh * k + kw} * ps)")
+            L.append(f"        let w{kh}{kw} = V.load(w + {kh * k + kw} * ps)")
     L.append("        let step = s * ps")
     L.append("        var ox = 0")
     L.append("        while ox + 4 <= count {")
@@ -183,9 +184,9 @@ def depthwise(k):
         L.append(f"            let r{kh} = src + {kh} * rowStride + ox * step")
         for kw in range(k):
             for o in range(4):
-                L.append(f"            acc{o}.addProduct(load16(r{kh} + {o} * step + {kw} * ps), w{kh}{kw})")
+                L.append(f"            acc{o}.addProduct(V.load(r{kh} + {o} * step + {kw} * ps), w{kh}{kw})")
     for o in range(4):
-        L.append(f"            store16(A.apply(acc{o}), dst + (ox + {o}) * ps)")
+        L.append(f"            V.store(A.self, acc{o}, dst + (ox + {o}) * ps)")
     L.append("            ox += 4")
     L.append("        }")
     L.append("        while ox < count {")
@@ -193,8 +194,8 @@ def depthwise(k):
     for kh in range(k):
         L.append(f"            let r{kh} = src + {kh} * rowStride + ox * step")
         for kw in range(k):
-            L.append(f"            acc.addProduct(load16(r{kh} + {kw} * ps), w{kh}{kw})")
-    L.append("            store16(A.apply(acc), dst + ox * ps)")
+            L.append(f"            acc.addProduct(V.load(r{kh} + {kw} * ps), w{kh}{kw})")
+    L.append("            V.store(A.self, acc, dst + ox * ps)")
     L.append("            ox += 1")
     L.append("        }")
     L.append("    }")

@@ -31,6 +31,8 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
     (Shape(n: 1, h: 5, w: 5, c: 8), 9, 1),
     (Shape(n: 1, h: 10, w: 10, c: 24), 5, 1),  // 16 + 8 channels: the 8-lane remainder
     (Shape(n: 2, h: 8, w: 9, c: 29), 3, 1),    // 16 + 8 + 5 scalar
+    (Shape(n: 1, h: 12, w: 12, c: 8), 3, 1),   // only an 8-lane block, interior kernel
+    (Shape(n: 1, h: 12, w: 11, c: 13), 5, 2),  // 8-lane interior, stride 2, + 5 scalar
 ]
 
 @Suite struct ConvolutionKernelTests {

@@ -6,7 +6,7 @@
 
 extension Kernels {
     /// Depthwise convolution (one filter per channel) with bias and activation, vectorised over
-    /// channels 16 at a time.
+    /// channels 16 at a time (then 8, then scalar for what is left).
     ///
     /// Layout: `x` NHWC `input`; `weights` `[k, k, c]`; `bias` `[c]`; `y` NHWC
     /// `[n, ceil(h/s), ceil(w/s), c]`; padding `k/2` on every side. Output rows are split
@@ -71,13 +71,14 @@ extension Kernels {
     }
 
     /// Output rows `rows` (flat over n·ho) of a depthwise convolution with kernel `K.k`.
+    /// Channels run in 16-lane blocks, then one 8-lane block if 8 or more are left, then scalar.
     private static func depthwiseRows<K: StaticKernelSize, A: ActivationFunction>(
         _: K.Type, _: A.Type, _ x: UnsafePointer<Float>, _ input: Shape, _ s: Int,
         _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
         _ y: UnsafeMutablePointer<Float>, _ out: Shape, _ rows: Range<Int>
     ) {
         let k = K.k, pad = k / 2, c = input.c
-        let vectorC = c - c % lanes
+        let blocks = DepthwiseBlocks(channels: c)
         // Output columns whose whole window is inside the image: [oxLo, oxHi).
         let oxLo = min(out.w, (pad + s - 1) / s)
         let oxHi = input.w + pad - k < 0 ? oxLo : max(oxLo, min(out.w, (input.w + pad - k) / s + 1))
@@ -88,69 +89,70 @@ extension Kernels {
             let imageRow = x + (b * input.h) * input.w * c
             let outRow = y + r * out.w * c
             let rowInterior = iyBase >= 0 && iyBase + k <= input.h
-            guard hasInteriorKernel && rowInterior && vectorC > 0 && oxHi > oxLo else {
-                for ox in 0..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, firstChannel: 0, dst: outRow + ox * c) }
+            guard hasInteriorKernel && rowInterior && blocks.vectorEnd > 0 && oxHi > oxLo else {
+                for ox in 0..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: 0..<c, dst: outRow + ox * c) }
                 continue
             }
-            for ox in 0..<oxLo { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, firstChannel: 0, dst: outRow + ox * c) }
-            for ox in oxHi..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, firstChannel: 0, dst: outRow + ox * c) }
-            var cb = 0
-            while cb < vectorC {
+            for ox in 0..<oxLo { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: 0..<c, dst: outRow + ox * c) }
+            for ox in oxHi..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: 0..<c, dst: outRow + ox * c) }
+            /// One channel block `cb ..< cb + V.width` over the interior columns.
+            func interior<V: DepthwiseVector>(_: V.Type, _ cb: Int) {
                 let src = imageRow + (iyBase * input.w + (oxLo * s - pad)) * c + cb
-                let b16 = bias.map { load16($0 + cb) } ?? SIMD16<Float>()
+                let vb = bias.map { V.load($0 + cb) } ?? V.Vector()
                 let dst = outRow + oxLo * c + cb
                 if k == 3 {
-                    depthwiseInterior3(A.self, src: src, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: b16, dst: dst, count: oxHi - oxLo)
+                    depthwiseInterior3(V.self, A.self, src: src, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: vb, dst: dst, count: oxHi - oxLo)
                 } else {
-                    depthwiseInterior5(A.self, src: src, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: b16, dst: dst, count: oxHi - oxLo)
+                    depthwiseInterior5(V.self, A.self, src: src, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: vb, dst: dst, count: oxHi - oxLo)
                 }
-                cb += lanes
             }
-            if vectorC < c {
-                for ox in oxLo..<oxHi { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, firstChannel: vectorC, dst: outRow + ox * c) }
+            var cb = 0
+            while cb < blocks.wideEnd { interior(DepthwiseLanes16.self, cb); cb += 16 }
+            if blocks.vectorEnd > blocks.wideEnd { interior(DepthwiseLanes8.self, blocks.wideEnd) }
+            if blocks.vectorEnd < c {
+                for ox in oxLo..<oxHi { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: blocks.vectorEnd..<c, dst: outRow + ox * c) }
             }
         }
     }
 
-    /// One output pixel, channels `firstChannel..<c`, with the window clipped to the image.
-    /// `x` points at the pixel's image (batch offset applied), `dst` at the output pixel.
+    /// How `c` channels split into vector blocks: 16-lane blocks over `0..<wideEnd`, one 8-lane
+    /// block over `wideEnd..<vectorEnd` when 8 or more channels are left, scalar after that.
+    private struct DepthwiseBlocks {
+        let wideEnd: Int, vectorEnd: Int
+        init(channels c: Int) {
+            wideEnd = c - c % 16
+            vectorEnd = c - wideEnd >= 8 ? wideEnd + 8 : wideEnd
+        }
+    }
+
+    /// One output pixel, channels `channels` (a range starting at a block boundary), with the
+    /// window clipped to the image. `x` points at the pixel's image (batch offset applied),
+    /// `dst` at the output pixel.
     @inline(__always)
     private static func depthwisePixel<K: StaticKernelSize, A: ActivationFunction>(
         _: K.Type, _: A.Type, x imageRow: UnsafePointer<Float>, _ input: Shape, _ s: Int,
-        _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, oy: Int, ox: Int, firstChannel: Int,
+        _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, oy: Int, ox: Int, channels: Range<Int>,
         dst: UnsafeMutablePointer<Float>
     ) {
         let k = K.k, pad = k / 2, c = input.c
-        let vectorC = c - c % lanes
+        let blocks = DepthwiseBlocks(channels: c)
         let iyBase = oy * s - pad, ixBase = ox * s - pad
         let khLo = max(0, -iyBase), khHi = min(k, input.h - iyBase)
         let kwLo = max(0, -ixBase), kwHi = min(k, input.w - ixBase)
-        var cb = firstChannel
-        while cb < vectorC {
-            var acc = bias.map { load16($0 + cb) } ?? SIMD16<Float>()
+        /// Channels `cb ..< cb + V.width` of this pixel.
+        @inline(__always) func block<V: DepthwiseVector>(_: V.Type, _ cb: Int) {
+            var acc = bias.map { V.load($0 + cb) } ?? V.Vector()
             for kh in khLo..<khHi {
                 let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
                 let wr = w + kh * k * c + cb
-                for kw in kwLo..<kwHi { acc.addProduct(load16(src + kw * c), load16(wr + kw * c)) }
+                for kw in kwLo..<kwHi { acc.addProduct(V.load(src + kw * c), V.load(wr + kw * c)) }
             }
-            store16(A.apply(acc), dst + cb)
-            cb += lanes
+            V.store(A.self, acc, dst + cb)
         }
-        // 8 channels left or more (c = 24, 40, 56, ... are common): one 8-lane vector, the
-        // activation applied in the low half of a 16-lane one. Scalar, they cost 10x the layer.
-        if cb + 8 <= c {
-            var acc = bias.map { load8($0 + cb) } ?? SIMD8<Float>()
-            for kh in khLo..<khHi {
-                let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
-                let wr = w + kh * k * c + cb
-                for kw in kwLo..<kwHi { acc.addProduct(load8(src + kw * c), load8(wr + kw * c)) }
-            }
-            var wide = SIMD16<Float>()
-            wide.lowHalf = acc
-            UnsafeMutableRawPointer(dst + cb).storeBytes(of: A.apply(wide).lowHalf, as: SIMD8<Float>.self)
-            cb += 8
-        }
-        while cb < c {
+        var cb = channels.lowerBound
+        while cb < min(blocks.wideEnd, channels.upperBound) { block(DepthwiseLanes16.self, cb); cb += 16 }
+        if cb < blocks.vectorEnd && blocks.vectorEnd <= channels.upperBound { block(DepthwiseLanes8.self, cb); cb += 8 }
+        while cb < channels.upperBound {
             var acc = bias?[cb] ?? 0
             for kh in khLo..<khHi {
                 let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
