@@ -95,23 +95,34 @@ extension Kernels {
             }
             for ox in 0..<oxLo { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: 0..<c, dst: outRow + ox * c) }
             for ox in oxHi..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: 0..<c, dst: outRow + ox * c) }
-            /// One channel block `cb ..< cb + V.width` over the interior columns.
-            func interior<V: DepthwiseVector>(_: V.Type, _ cb: Int) {
-                let src = imageRow + (iyBase * input.w + (oxLo * s - pad)) * c + cb
-                let vb = bias.map { V.load($0 + cb) } ?? V.Vector()
-                let dst = outRow + oxLo * c + cb
-                if k == 3 {
-                    depthwiseInterior3(V.self, A.self, src: src, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: vb, dst: dst, count: oxHi - oxLo)
-                } else {
-                    depthwiseInterior5(V.self, A.self, src: src, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: vb, dst: dst, count: oxHi - oxLo)
-                }
-            }
+            let src = imageRow + (iyBase * input.w + (oxLo * s - pad)) * c
+            let dst = outRow + oxLo * c
             var cb = 0
-            while cb < blocks.wideEnd { interior(DepthwiseLanes16.self, cb); cb += 16 }
-            if blocks.vectorEnd > blocks.wideEnd { interior(DepthwiseLanes8.self, blocks.wideEnd) }
+            while cb < blocks.wideEnd {
+                depthwiseInterior(K.self, DepthwiseLanes16.self, A.self, src: src + cb, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: bias.map { $0 + cb }, dst: dst + cb, count: oxHi - oxLo)
+                cb += 16
+            }
+            if blocks.vectorEnd > blocks.wideEnd {
+                depthwiseInterior(K.self, DepthwiseLanes8.self, A.self, src: src + cb, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: bias.map { $0 + cb }, dst: dst + cb, count: oxHi - oxLo)
+            }
             if blocks.vectorEnd < c {
                 for ox in oxLo..<oxHi { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: blocks.vectorEnd..<c, dst: outRow + ox * c) }
             }
+        }
+    }
+
+    /// One channel block of `V.width` channels over `count` interior output pixels of a row,
+    /// dispatched to the generated k = 3 or 5 kernel (`K.k` is one of them).
+    @inline(__always)
+    private static func depthwiseInterior<K: StaticKernelSize, V: DepthwiseVector, A: ActivationFunction>(
+        _: K.Type, _: V.Type, _: A.Type, src: UnsafePointer<Float>, rowStride: Int, pixelStride: Int, stride: Int,
+        weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, dst: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        let vb = bias.map { V.load($0) } ?? V.Vector()
+        if K.k == 3 {
+            depthwiseInterior3(V.self, A.self, src: src, rowStride: rowStride, pixelStride: pixelStride, stride: stride, weights: weights, bias: vb, dst: dst, count: count)
+        } else {
+            depthwiseInterior5(V.self, A.self, src: src, rowStride: rowStride, pixelStride: pixelStride, stride: stride, weights: weights, bias: vb, dst: dst, count: count)
         }
     }
 
@@ -139,19 +150,15 @@ extension Kernels {
         let iyBase = oy * s - pad, ixBase = ox * s - pad
         let khLo = max(0, -iyBase), khHi = min(k, input.h - iyBase)
         let kwLo = max(0, -ixBase), kwHi = min(k, input.w - ixBase)
-        /// Channels `cb ..< cb + V.width` of this pixel.
-        @inline(__always) func block<V: DepthwiseVector>(_: V.Type, _ cb: Int) {
-            var acc = bias.map { V.load($0 + cb) } ?? V.Vector()
-            for kh in khLo..<khHi {
-                let src = imageRow + ((iyBase + kh) * input.w + ixBase) * c + cb
-                let wr = w + kh * k * c + cb
-                for kw in kwLo..<kwHi { acc.addProduct(V.load(src + kw * c), V.load(wr + kw * c)) }
-            }
-            V.store(A.self, acc, dst + cb)
-        }
         var cb = channels.lowerBound
-        while cb < min(blocks.wideEnd, channels.upperBound) { block(DepthwiseLanes16.self, cb); cb += 16 }
-        if cb < blocks.vectorEnd && blocks.vectorEnd <= channels.upperBound { block(DepthwiseLanes8.self, cb); cb += 8 }
+        while cb < min(blocks.wideEnd, channels.upperBound) {
+            depthwisePixelBlock(K.self, DepthwiseLanes16.self, A.self, imageRow + cb, input, w + cb, bias.map { $0 + cb }, iyBase: iyBase, ixBase: ixBase, kh: khLo..<khHi, kw: kwLo..<kwHi, dst: dst + cb)
+            cb += 16
+        }
+        if cb < blocks.vectorEnd && blocks.vectorEnd <= channels.upperBound {
+            depthwisePixelBlock(K.self, DepthwiseLanes8.self, A.self, imageRow + cb, input, w + cb, bias.map { $0 + cb }, iyBase: iyBase, ixBase: ixBase, kh: khLo..<khHi, kw: kwLo..<kwHi, dst: dst + cb)
+            cb += 8
+        }
         while cb < channels.upperBound {
             var acc = bias?[cb] ?? 0
             for kh in khLo..<khHi {
@@ -161,6 +168,24 @@ extension Kernels {
             dst[cb] = A.apply(acc)
             cb += 1
         }
+    }
+
+    /// One pixel's block of `V.width` channels over the taps `kh × kw` (the window clipped to
+    /// the image); `x`, `w`, `bias` and `dst` already point at the block's first channel.
+    @inline(__always)
+    private static func depthwisePixelBlock<K: StaticKernelSize, V: DepthwiseVector, A: ActivationFunction>(
+        _: K.Type, _: V.Type, _: A.Type, _ x: UnsafePointer<Float>, _ input: Shape, _ w: UnsafePointer<Float>,
+        _ bias: UnsafePointer<Float>?, iyBase: Int, ixBase: Int, kh taps: Range<Int>, kw columns: Range<Int>,
+        dst: UnsafeMutablePointer<Float>
+    ) {
+        let k = K.k, c = input.c
+        var acc = bias.map { V.load($0) } ?? V.Vector()
+        for kh in taps {
+            let src = x + ((iyBase + kh) * input.w + ixBase) * c
+            let wr = w + kh * k * c
+            for kw in columns { acc.addProduct(V.load(src + kw * c), V.load(wr + kw * c)) }
+        }
+        V.store(A.self, acc, dst)
     }
 
     /// Same as `depthwiseRows` for a kernel size only known at run time (scalar).
