@@ -21,7 +21,18 @@ public enum Activation: String, Sendable, Codable, CaseIterable {
 /// (Swift's `SIMD.clamped` compiles to a lane loop; `pointwiseMin/Max` to one instruction.)
 protocol ActivationFunction {
     static func apply(_ x: SIMD16<Float>) -> SIMD16<Float>
+    /// The 8-lane form (AVX2 tiles, depthwise remainders); by default the 16-lane one on the low half.
+    static func apply(_ x: SIMD8<Float>) -> SIMD8<Float>
     static func apply(_ x: Float) -> Float
+}
+
+extension ActivationFunction {
+    /// Runs the 16-lane form on the low half: one instruction per operation on AVX-512 and
+    /// AVX2 alike. (A form generic over `SIMD` was measured 2.4x slower on an 8-lane depthwise
+    /// layer: `pointwiseMax` on a generic 8-lane vector was not vectorised.)
+    @inline(__always) static func apply(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        apply(SIMD16(lowHalf: x, highHalf: .zero)).lowHalf
+    }
 }
 
 enum IdentityActivation: ActivationFunction {

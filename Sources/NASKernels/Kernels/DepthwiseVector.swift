@@ -12,7 +12,8 @@ protocol DepthwiseVector {
     static func store<A: ActivationFunction>(_: A.Type, _ v: Vector, _ p: UnsafeMutablePointer<Float>)
 }
 
-/// 16 channels: one AVX-512 register, two AVX2, four NEON.
+/// 16 channels (`Kernels.lanes`; spelled out so the width stays a compile-time constant): one
+/// AVX-512 register, two AVX2, four NEON.
 enum DepthwiseLanes16: DepthwiseVector {
     @inline(__always) static var width: Int { 16 }
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> { Kernels.load16(p) }
@@ -21,14 +22,11 @@ enum DepthwiseLanes16: DepthwiseVector {
     }
 }
 
-/// 8 channels: one AVX2 register (the low half of an AVX-512 one). The activation runs in the
-/// low half of a 16-lane vector, so every `ActivationFunction` serves both widths.
+/// 8 channels: one AVX2 register (the low half of an AVX-512 one).
 enum DepthwiseLanes8: DepthwiseVector {
     @inline(__always) static var width: Int { 8 }
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> { Kernels.load8(p) }
     @inline(__always) static func store<A: ActivationFunction>(_: A.Type, _ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        var wide = SIMD16<Float>()
-        wide.lowHalf = v
-        UnsafeMutableRawPointer(p).storeBytes(of: A.apply(wide).lowHalf, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(p).storeBytes(of: A.apply(v), as: SIMD8<Float>.self)
     }
 }

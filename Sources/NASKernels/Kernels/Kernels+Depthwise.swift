@@ -90,11 +90,11 @@ extension Kernels {
             let outRow = y + r * out.w * c
             let rowInterior = iyBase >= 0 && iyBase + k <= input.h
             guard hasInteriorKernel && rowInterior && blocks.vectorEnd > 0 && oxHi > oxLo else {
-                for ox in 0..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: 0..<c, dst: outRow + ox * c) }
+                for ox in 0..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, blocks: blocks, channels: 0..<c, dst: outRow + ox * c) }
                 continue
             }
-            for ox in 0..<oxLo { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: 0..<c, dst: outRow + ox * c) }
-            for ox in oxHi..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: 0..<c, dst: outRow + ox * c) }
+            for ox in 0..<oxLo { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, blocks: blocks, channels: 0..<c, dst: outRow + ox * c) }
+            for ox in oxHi..<out.w { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, blocks: blocks, channels: 0..<c, dst: outRow + ox * c) }
             let src = imageRow + (iyBase * input.w + (oxLo * s - pad)) * c
             let dst = outRow + oxLo * c
             var cb = 0
@@ -106,7 +106,7 @@ extension Kernels {
                 depthwiseInterior(K.self, DepthwiseLanes8.self, A.self, src: src + cb, rowStride: input.w * c, pixelStride: c, stride: s, weights: w + cb, bias: bias.map { $0 + cb }, dst: dst + cb, count: oxHi - oxLo)
             }
             if blocks.vectorEnd < c {
-                for ox in oxLo..<oxHi { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, channels: blocks.vectorEnd..<c, dst: outRow + ox * c) }
+                for ox in oxLo..<oxHi { depthwisePixel(K.self, A.self, x: imageRow, input, s, w, bias, oy: oy, ox: ox, blocks: blocks, channels: blocks.vectorEnd..<c, dst: outRow + ox * c) }
             }
         }
     }
@@ -131,22 +131,21 @@ extension Kernels {
     private struct DepthwiseBlocks {
         let wideEnd: Int, vectorEnd: Int
         init(channels c: Int) {
-            wideEnd = c - c % 16
+            wideEnd = c - c % DepthwiseLanes16.width
             vectorEnd = c - wideEnd >= 8 ? wideEnd + 8 : wideEnd
         }
     }
 
-    /// One output pixel, channels `channels` (a range starting at a block boundary), with the
-    /// window clipped to the image. `x` points at the pixel's image (batch offset applied),
-    /// `dst` at the output pixel.
+    /// One output pixel, channels `channels` (a range starting at a block boundary of `blocks`,
+    /// the layer's split), with the window clipped to the image. `x` points at the pixel's
+    /// image (batch offset applied), `dst` at the output pixel.
     @inline(__always)
     private static func depthwisePixel<K: StaticKernelSize, A: ActivationFunction>(
         _: K.Type, _: A.Type, x imageRow: UnsafePointer<Float>, _ input: Shape, _ s: Int,
-        _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, oy: Int, ox: Int, channels: Range<Int>,
-        dst: UnsafeMutablePointer<Float>
+        _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, oy: Int, ox: Int, blocks: DepthwiseBlocks,
+        channels: Range<Int>, dst: UnsafeMutablePointer<Float>
     ) {
         let k = K.k, pad = k / 2, c = input.c
-        let blocks = DepthwiseBlocks(channels: c)
         let iyBase = oy * s - pad, ixBase = ox * s - pad
         let khLo = max(0, -iyBase), khHi = min(k, input.h - iyBase)
         let kwLo = max(0, -ixBase), kwHi = min(k, input.w - ixBase)

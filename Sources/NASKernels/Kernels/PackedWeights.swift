@@ -56,7 +56,7 @@ struct TileArguments {
     @inline(__always)
     func storeHalf<A: ActivationFunction>(_: A.Type, row: Int, _ v: SIMD8<Float>) {
         let dst = c + row * ldc
-        var y = A.apply(SIMD16(lowHalf: v + Kernels.load8(bias), highHalf: .zero)).lowHalf
+        var y = A.apply(v + Kernels.load8(bias))
         if cols == 8 {
             if let residual { y += Kernels.load8(residual + row * ldr) }
             UnsafeMutableRawPointer(dst).storeBytes(of: y, as: SIMD8<Float>.self)
