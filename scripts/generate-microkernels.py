@@ -76,6 +76,10 @@ def kernel(prefix, lanes, mr, panels):
         L.append(f"            b{p}p += 16")
     L.append("        }")
     for r in range(mr):
+        if lanes == 8 and panels == 1:
+            # Two 8-lane halves stored as they are: joining them into a SIMD16 costs lane shuffles.
+            L.append(f"        t.store(A.self, row: {r}, c{r}_0, c{r}_1)")
+            continue
         first = widen([f"c{r}_{v}" for v in range(vectors)], lanes)
         second = widen([f"c{r}_{v}" for v in range(vectors, 2 * vectors)], lanes) if panels == 2 else "nil"
         L.append(f"        t.store(A.self, row: {r}, {first}, {second})")

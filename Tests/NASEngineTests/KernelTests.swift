@@ -129,21 +129,28 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         }
         let (m, n, k) = shape
         // Row counts that exercise the 8/4/2/1, 12/8/4/2/1 and 6/4/2/1 tile ladders, column
-        // counts with one partial panel (at most half full: the 8-column tiles), and strided A/C rows.
-        let lda = k + 3, ldc = n + 5
+        // counts with one partial panel (at most half full: the 8-column tiles), strided A/C
+        // rows, and the epilogue with and without a (strided) residual.
+        let lda = k + 3, ldc = n + 5, ldr = n + 2
         let a = randomValues(m * lda, seed: 12), w = randomValues(k * n, seed: 13), bias = randomValues(n, seed: 14)
+        let residual = randomValues(m * ldr, seed: 15)
         let weights = GEMMWeights(k: k, n: n, weights: w, bias: bias)
-        var c = [Float](repeating: -7, count: m * ldc)
-        c.withUnsafeMutableBufferPointer {
-            Kernels.gemm(a, lda: lda, rows: m, weights: weights, activation: .hswish, into: $0.baseAddress!, ldc: ldc,
-                         context: ExecutionContext(family: family))
-        }
-        for r in 0..<m {
-            for j in 0..<ldc {
-                if j >= n { #expect(c[r * ldc + j] == -7, "padding column \(j) written"); continue }
-                var acc = Double(bias[j])
-                for q in 0..<k { acc += Double(a[r * lda + q]) * Double(w[q * n + j]) }
-                #expect(abs(c[r * ldc + j] - Reference.activate(.hswish, Float(acc))) < 1e-4 * (1 + Float(abs(acc))))
+        for withResidual in [false, true] {
+            var c = [Float](repeating: -7, count: m * ldc)
+            residual.withUnsafeBufferPointer { r in
+                c.withUnsafeMutableBufferPointer {
+                    Kernels.gemm(a, lda: lda, rows: m, weights: weights, activation: .hswish, into: $0.baseAddress!, ldc: ldc,
+                                 residual: withResidual ? r.baseAddress! : nil, ldr: ldr, context: ExecutionContext(family: family))
+                }
+            }
+            for r in 0..<m {
+                for j in 0..<ldc {
+                    if j >= n { #expect(c[r * ldc + j] == -7, "padding column \(j) written"); continue }
+                    var acc = Double(bias[j])
+                    for q in 0..<k { acc += Double(a[r * lda + q]) * Double(w[q * n + j]) }
+                    let expected = Reference.activate(.hswish, Float(acc)) + (withResidual ? residual[r * ldr + j] : 0)
+                    #expect(abs(c[r * ldc + j] - expected) < 1e-4 * (1 + Float(abs(acc))), "row \(r) column \(j), residual \(withResidual)")
+                }
             }
         }
     }

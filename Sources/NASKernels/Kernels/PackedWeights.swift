@@ -67,22 +67,50 @@ struct TileArguments {
     }
 
     /// Epilogue for one tile row: `act(acc + bias) + residual`, stored (partially in the last panel).
+    /// The full-width store without a residual is the common case and stays small enough to be
+    /// inlined into every tile; the rest is one out-of-line call per row.
     @inline(__always)
     func store<A: ActivationFunction>(_: A.Type, row: Int, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>?) {
         let dst = c + row * ldc
-        var y0 = A.apply(v0 + Kernels.load16(bias))
-        var y1 = v1.map { A.apply($0 + Kernels.load16(bias + 16)) }
-        let width = v1 == nil ? 16 : 32
-        if cols == width {
-            if let residual {
-                let src = residual + row * ldr
-                y0 += Kernels.load16(src)
-                if let y = y1 { y1 = y + Kernels.load16(src + 16) }
+        let y0 = A.apply(v0 + Kernels.load16(bias))
+        if let v1 {
+            let y1 = A.apply(v1 + Kernels.load16(bias + 16))
+            if cols == 32 && residual == nil {
+                Kernels.store16(y0, dst)
+                Kernels.store16(y1, dst + 16)
+            } else {
+                storeSlow(row: row, y0, y1)
             }
+        } else if cols == 16 && residual == nil {
             Kernels.store16(y0, dst)
-            if let y1 { Kernels.store16(y1, dst + 16) }
         } else {
-            let src = residual.map { $0 + row * ldr }
+            storeSlow(row: row, y0, nil)
+        }
+    }
+
+    /// Epilogue for one row of a 16-column tile held as two 8-lane halves (the AVX2 family),
+    /// without joining them into one 16-lane vector.
+    @inline(__always)
+    func store<A: ActivationFunction>(_: A.Type, row: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
+        if cols == 16 && residual == nil {
+            let dst = UnsafeMutableRawPointer(c + row * ldc)
+            dst.storeBytes(of: A.apply(v0 + Kernels.load8(bias)), as: SIMD8<Float>.self)
+            dst.storeBytes(of: A.apply(v1 + Kernels.load8(bias + 8)), toByteOffset: 32, as: SIMD8<Float>.self)
+        } else {
+            storeSlow(row: row, A.apply(SIMD16(lowHalf: v0, highHalf: v1) + Kernels.load16(bias)), nil)
+        }
+    }
+
+    /// `store`'s other cases: a residual to add, or a partial last panel.
+    @inline(never)
+    func storeSlow(row: Int, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>?) {
+        let dst = c + row * ldc
+        let src = residual.map { $0 + row * ldr }
+        let width = y1 == nil ? 16 : 32
+        if cols == width {
+            Kernels.store16(y0 + (src.map { Kernels.load16($0) } ?? .zero), dst)
+            if let y1 { Kernels.store16(y1 + (src.map { Kernels.load16($0 + 16) } ?? .zero), dst + 16) }
+        } else {
             Self.storePartial(y0, dst, residual: src, count: min(cols, 16))
             if let y1, cols > 16 { Self.storePartial(y1, dst + 16, residual: src.map { $0 + 16 }, count: cols - 16) }
         }

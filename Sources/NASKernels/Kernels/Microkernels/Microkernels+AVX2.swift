@@ -37,12 +37,12 @@ enum AVX2Microkernels: MicrokernelSet {
             c5_0.addProduct(x5, b0); c5_1.addProduct(x5, b1)
             b0p += 16
         }
-        t.store(A.self, row: 0, SIMD16(lowHalf: c0_0, highHalf: c0_1), nil)
-        t.store(A.self, row: 1, SIMD16(lowHalf: c1_0, highHalf: c1_1), nil)
-        t.store(A.self, row: 2, SIMD16(lowHalf: c2_0, highHalf: c2_1), nil)
-        t.store(A.self, row: 3, SIMD16(lowHalf: c3_0, highHalf: c3_1), nil)
-        t.store(A.self, row: 4, SIMD16(lowHalf: c4_0, highHalf: c4_1), nil)
-        t.store(A.self, row: 5, SIMD16(lowHalf: c5_0, highHalf: c5_1), nil)
+        t.store(A.self, row: 0, c0_0, c0_1)
+        t.store(A.self, row: 1, c1_0, c1_1)
+        t.store(A.self, row: 2, c2_0, c2_1)
+        t.store(A.self, row: 3, c3_0, c3_1)
+        t.store(A.self, row: 4, c4_0, c4_1)
+        t.store(A.self, row: 5, c5_0, c5_1)
     }
 
     /// C[4 x 16] tile: `act(A[4 x k] * Bpanels[k x 16] + bias) + residual`, 2 x 8-lane accumulators per row.
@@ -70,10 +70,10 @@ enum AVX2Microkernels: MicrokernelSet {
             c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
             b0p += 16
         }
-        t.store(A.self, row: 0, SIMD16(lowHalf: c0_0, highHalf: c0_1), nil)
-        t.store(A.self, row: 1, SIMD16(lowHalf: c1_0, highHalf: c1_1), nil)
-        t.store(A.self, row: 2, SIMD16(lowHalf: c2_0, highHalf: c2_1), nil)
-        t.store(A.self, row: 3, SIMD16(lowHalf: c3_0, highHalf: c3_1), nil)
+        t.store(A.self, row: 0, c0_0, c0_1)
+        t.store(A.self, row: 1, c1_0, c1_1)
+        t.store(A.self, row: 2, c2_0, c2_1)
+        t.store(A.self, row: 3, c3_0, c3_1)
     }
 
     /// C[2 x 16] tile: `act(A[2 x k] * Bpanels[k x 16] + bias) + residual`, 2 x 8-lane accumulators per row.
@@ -93,8 +93,8 @@ enum AVX2Microkernels: MicrokernelSet {
             c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
             b0p += 16
         }
-        t.store(A.self, row: 0, SIMD16(lowHalf: c0_0, highHalf: c0_1), nil)
-        t.store(A.self, row: 1, SIMD16(lowHalf: c1_0, highHalf: c1_1), nil)
+        t.store(A.self, row: 0, c0_0, c0_1)
+        t.store(A.self, row: 1, c1_0, c1_1)
     }
 
     /// C[1 x 16] tile: `act(A[1 x k] * Bpanels[k x 16] + bias) + residual`, 2 x 8-lane accumulators per row.
@@ -110,7 +110,7 @@ enum AVX2Microkernels: MicrokernelSet {
             c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
             b0p += 16
         }
-        t.store(A.self, row: 0, SIMD16(lowHalf: c0_0, highHalf: c0_1), nil)
+        t.store(A.self, row: 0, c0_0, c0_1)
     }
 
     /// C[6 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
