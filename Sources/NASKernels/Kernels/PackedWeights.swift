@@ -67,41 +67,50 @@ struct TileArguments {
     }
 
     /// Epilogue for one tile row: `act(acc + bias) + residual`, stored (partially in the last panel).
-    /// The full-width store without a residual is the common case and stays small enough to be
-    /// inlined into every tile; the rest is one out-of-line call per row.
-    @inline(__always)
+    /// Forced inline (`@_transparent`): with `@inline(__always)` the optimizer kept it out of line
+    /// in most tiles, one call per row with the accumulators spilled to the stack. A partial last
+    /// panel goes through one out-of-line call per row.
+    @_transparent
     func store<A: ActivationFunction>(_: A.Type, row: Int, _ v0: SIMD16<Float>, _ v1: SIMD16<Float>?) {
         let dst = c + row * ldc
         let y0 = A.apply(v0 + Kernels.load16(bias))
         if let v1 {
             let y1 = A.apply(v1 + Kernels.load16(bias + 16))
-            if cols == 32 && residual == nil {
+            guard cols == 32 else { return storeSlow(row: row, y0, y1) }
+            if let residual {
+                let src = residual + row * ldr
+                Kernels.store16(y0 + Kernels.load16(src), dst)
+                Kernels.store16(y1 + Kernels.load16(src + 16), dst + 16)
+            } else {
                 Kernels.store16(y0, dst)
                 Kernels.store16(y1, dst + 16)
-            } else {
-                storeSlow(row: row, y0, y1)
             }
-        } else if cols == 16 && residual == nil {
-            Kernels.store16(y0, dst)
         } else {
-            storeSlow(row: row, y0, nil)
+            guard cols == 16 else { return storeSlow(row: row, y0, nil) }
+            Kernels.store16(y0 + (residual.map { Kernels.load16($0 + row * ldr) } ?? .zero), dst)
         }
     }
 
     /// Epilogue for one row of a 16-column tile held as two 8-lane halves (the AVX2 family),
     /// without joining them into one 16-lane vector.
-    @inline(__always)
+    @_transparent
     func store<A: ActivationFunction>(_: A.Type, row: Int, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>) {
-        if cols == 16 && residual == nil {
+        if cols == 16 {
+            var y0 = A.apply(v0 + Kernels.load8(bias)), y1 = A.apply(v1 + Kernels.load8(bias + 8))
+            if let residual {
+                let src = residual + row * ldr
+                y0 += Kernels.load8(src)
+                y1 += Kernels.load8(src + 8)
+            }
             let dst = UnsafeMutableRawPointer(c + row * ldc)
-            dst.storeBytes(of: A.apply(v0 + Kernels.load8(bias)), as: SIMD8<Float>.self)
-            dst.storeBytes(of: A.apply(v1 + Kernels.load8(bias + 8)), toByteOffset: 32, as: SIMD8<Float>.self)
+            dst.storeBytes(of: y0, as: SIMD8<Float>.self)
+            dst.storeBytes(of: y1, toByteOffset: 32, as: SIMD8<Float>.self)
         } else {
             storeSlow(row: row, A.apply(SIMD16(lowHalf: v0, highHalf: v1) + Kernels.load16(bias)), nil)
         }
     }
 
-    /// `store`'s other cases: a residual to add, or a partial last panel.
+    /// `store`'s other case: a partial last panel.
     @inline(never)
     func storeSlow(row: Int, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>?) {
         let dst = c + row * ldc
