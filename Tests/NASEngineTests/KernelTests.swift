@@ -122,13 +122,14 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
 
     /// Every kernel family is portable SIMD code, so each runs here; one wider than this CPU's
     /// registers runs split in two (correct, slower), which the test says rather than skips.
-    @Test(arguments: KernelFamily.allCases, [(1, 1, 1), (7, 5, 3), (13, 17, 33), (25, 64, 16), (9, 40, 100), (11, 48, 20), (23, 16, 7), (19, 24, 9), (14, 8, 12), (5, 120, 4)])
+    @Test(arguments: KernelFamily.allCases, [(1, 1, 1), (7, 5, 3), (13, 17, 33), (25, 64, 16), (9, 40, 100), (11, 48, 20), (23, 16, 7), (19, 24, 9), (14, 8, 12), (5, 120, 4), (49, 40, 200)])
     func packedGEMMCoversEveryTileShape(family: KernelFamily, shape: (Int, Int, Int)) {
         if !family.runsNatively(features: KernelFamily.hostFeatures) {
             print("note: kernel family \(family) is wider than this CPU's vectors; testing it with each vector split in two")
         }
         let (m, n, k) = shape
-        // Row counts that exercise the 8/4/2/1, 12/8/4/2/1 and 6/4/2/1 tile ladders, column
+        // Row counts that exercise the 8/4/2/1, 12/8/4/2/1 and 6/4/2/1 tile ladders (and, at
+        // 49 x 200, row blocks of 24 + 24 + 1 in one thread), column
         // counts with one partial panel (at most half full: the 8-column tiles), strided A/C
         // rows, and the epilogue with and without a (strided) residual.
         let lda = k + 3, ldc = n + 5, ldr = n + 2

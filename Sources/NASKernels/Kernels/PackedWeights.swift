@@ -161,8 +161,14 @@ extension Kernels {
         let k = b.k, n = b.n, panels = b.panels
         // Rows per block: keep the block of A near 16 KiB so it stays in L1 across all panels.
         let targetRows = min(max(24, 4096 / k / 24 * 24), 480)
-        let blocks = (m + targetRows - 1) / targetRows
-        let blockRows = (m + blocks - 1) / blocks  // equal blocks, so threads get equal work
+        // With more threads, equal blocks so that each thread gets equal work. With one, blocks
+        // rounded up to a multiple of 24 rows (of every family's tile height: 12, 8, 6) so that
+        // only the last block ends in a short tile: 49 rows as 17 + 17 + 15 ran three 1-row
+        // tiles, each streaming all of B for one row; as 24 + 24 + 1 they run one.
+        let equalBlocks = (m + targetRows - 1) / targetRows
+        let equalRows = (m + equalBlocks - 1) / equalBlocks
+        let blockRows = context.threads == 1 ? min(m, (equalRows + 23) / 24 * 24) : equalRows
+        let blocks = (m + blockRows - 1) / blockRows
         // Work items: (row block, panel group). With one thread a group is every panel; with
         // more, the panels are split too so small layers (7x7 = 49 rows) still use every thread.
         let pairs = (panels + 1) / 2
