@@ -110,19 +110,13 @@ struct TileArguments {
         }
     }
 
-    /// `store`'s other case: a partial last panel.
+    /// `store`'s other case: a partial last panel (`cols` below the tile's 16 or 32 columns).
     @inline(never)
     func storeSlow(row: Int, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>?) {
         let dst = c + row * ldc
         let src = residual.map { $0 + row * ldr }
-        let width = y1 == nil ? 16 : 32
-        if cols == width {
-            Kernels.store16(y0 + (src.map { Kernels.load16($0) } ?? .zero), dst)
-            if let y1 { Kernels.store16(y1 + (src.map { Kernels.load16($0 + 16) } ?? .zero), dst + 16) }
-        } else {
-            Self.storePartial(y0, dst, residual: src, count: min(cols, 16))
-            if let y1, cols > 16 { Self.storePartial(y1, dst + 16, residual: src.map { $0 + 16 }, count: cols - 16) }
-        }
+        Self.storePartial(y0, dst, residual: src, count: min(cols, 16))
+        if let y1, cols > 16 { Self.storePartial(y1, dst + 16, residual: src.map { $0 + 16 }, count: cols - 16) }
     }
 
     /// Stores the first `count` lanes of `v` (plus the residual's): a whole 16- or 8-lane
