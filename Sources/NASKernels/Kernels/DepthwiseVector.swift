@@ -12,8 +12,7 @@ protocol DepthwiseVector {
     static func store<A: ActivationFunction>(_: A.Type, _ v: Vector, _ p: UnsafeMutablePointer<Float>)
 }
 
-/// 16 channels (`Kernels.lanes`; spelled out so the width stays a compile-time constant): one
-/// AVX-512 register, two AVX2, four NEON.
+/// 16 channels (the engine's `Kernels.lanes`): one AVX-512 register, two AVX2, four NEON.
 enum DepthwiseLanes16: DepthwiseVector {
     @inline(__always) static var width: Int { 16 }
     @inline(__always) static func load(_ p: UnsafePointer<Float>) -> SIMD16<Float> { Kernels.load16(p) }
