@@ -42,8 +42,18 @@ def widen(names, lanes):
 
 def tile_setup(mr, nv, vt):
     """A tile's row pointers and zeroed accumulators (`nv` vectors of type `vt` per row)."""
-    return ([f"        let a{r} = t.a + {r} * t.lda" for r in range(mr)]
+    return ([f"        var a{r} = R.row(t, {r})" for r in range(mr)]
             + ["        " + "; ".join(f"var c{r}_{v} = {vt}()" for v in range(nv)) for r in range(mr)])
+
+
+def k_loop(mr, body):
+    """The loop over k around `body` (lines of one step, indented for a plain loop). A row's k
+    values lie in `R.segments` runs of `R.segmentLength` floats, `R.segmentStride` apart: one run
+    of k for a plain GEMM (`StridedRows`: the outer loop folds away), one per kernel row for an
+    implicit convolution (`GatheredRowLayout`)."""
+    return (["        for _ in 0..<R.segments(t) {", "            for k in 0..<R.segmentLength(t) {"]
+            + ["    " + line for line in body]
+            + ["            }", "            " + "; ".join(f"a{r} += R.segmentStride(t)" for r in range(mr)), "        }"])
 
 
 def tile_products(mr, nv, vt):
@@ -63,18 +73,18 @@ def kernel(prefix, lanes, mr, panels):
     L = []
     L.append(f"    /// C[{mr} x {width}] tile: `act(A[{mr} x k] * Bpanels[k x {width}] + bias) + residual`, {nv} x {lanes}-lane accumulators per row.")
     L.append("    @inline(__always)")
-    L.append(f"    static func tile{mr}x{width}<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {{")
+    L.append(f"    static func tile{mr}x{width}<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {{")
     L += tile_setup(mr, nv, vt)
     for p in range(panels):
         L.append(f"        var b{p}p = t.b{p}")
-    L.append("        for k in 0..<t.k {")
+    body = []
     for p in range(panels):
         for v in range(vectors):
-            L.append(f"            let b{p * vectors + v} = Kernels.load{lanes}(b{p}p{f' + {v * lanes}' if v else ''})")
-    L += tile_products(mr, nv, vt)
+            body.append(f"            let b{p * vectors + v} = Kernels.load{lanes}(b{p}p{f' + {v * lanes}' if v else ''})")
+    body += tile_products(mr, nv, vt)
     for p in range(panels):
-        L.append(f"            b{p}p += 16")
-    L.append("        }")
+        body.append(f"            b{p}p += 16")
+    L += k_loop(mr, body)
     for r in range(mr):
         if lanes == 8 and panels == 1:
             # Two 8-lane halves stored as they are: joining them into a SIMD16 costs lane shuffles.
@@ -96,15 +106,13 @@ def half_kernel(lanes, mr):
     L = []
     L.append(f"    /// C[{mr} x 8] tile over the first 8 columns of a panel, {nv} x {lanes}-lane accumulators per row.")
     L.append("    @inline(__always)")
-    L.append(f"    static func tile{mr}x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {{")
+    L.append(f"    static func tile{mr}x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {{")
     L += tile_setup(mr, nv, vt)
     L.append("        var bp = t.b0")
-    L.append("        for k in 0..<t.k {")
-    for v in range(nv):
-        L.append(f"            let b{v} = Kernels.load{lanes}(bp{f' + {v * lanes}' if v else ''})")
-    L += tile_products(mr, nv, vt)
-    L.append("            bp += 16")
-    L.append("        }")
+    body = [f"            let b{v} = Kernels.load{lanes}(bp{f' + {v * lanes}' if v else ''})" for v in range(nv)]
+    body += tile_products(mr, nv, vt)
+    body.append("            bp += 16")
+    L += k_loop(mr, body)
     for r in range(mr):
         names = [f"c{r}_{v}" for v in range(nv)]
         width = lanes
@@ -119,7 +127,7 @@ def half_kernel(lanes, mr):
 def tile_ladder(heights, suffix, indent):
     """Runs the tallest tile while it fits, then each smaller one at most once (after the
     tallest tile's loop fewer than its rows are left)."""
-    return [f"{indent}{'while' if i == 0 else 'if'} left >= {mr} {{ tile{mr}{suffix}(A.self, t); t.advance(rows: {mr}); left -= {mr} }}"
+    return [f"{indent}{'while' if i == 0 else 'if'} left >= {mr} {{ tile{mr}{suffix}(A.self, R.self, t); t.advance(R.self, rows: {mr}); left -= {mr} }}"
             for i, mr in enumerate(heights)]
 
 
@@ -143,7 +151,7 @@ def family_file(name, prefix, lanes, two, one):
         parts.append("")
     parts.append("    /// Runs the tallest 8-column tiles that fit `rows` rows of a panel's first half.")
     parts.append("    @inline(__always)")
-    parts.append("    static func halfTileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int) {")
+    parts.append("    static func halfTileRows<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments, rows: Int) {")
     parts.append("        var t = t")
     parts.append("        var left = rows")
     parts += tile_ladder(one, "x8", "        ")
@@ -152,7 +160,7 @@ def family_file(name, prefix, lanes, two, one):
     parts.append("    /// Runs the tallest tiles that fit `rows` rows of one panel pair (`twoPanels`, only when")
     parts.append("    /// `pairsPanels`) or one panel.")
     parts.append("    @inline(__always)")
-    parts.append("    static func tileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int, twoPanels: Bool) {")
+    parts.append("    static func tileRows<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments, rows: Int, twoPanels: Bool) {")
     parts.append("        var t = t")
     parts.append("        var left = rows")
     if two:

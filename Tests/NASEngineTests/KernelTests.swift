@@ -43,15 +43,17 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         for family in KernelFamily.allCases { check(caseIndex: caseIndex, activation: activation, backend: .native, family: family) }
     }
 
-    /// With at least two im2col chunks per thread, threads take whole chunks (a scratch slice
-    /// each, a serial GEMM); with fewer, each chunk is split across the threads. Both against
-    /// the reference with a residual, at 1-3 threads and on both GEMM backends.
-    @Test(arguments: [1, 2, 3], [GEMMBackend.native, .openblas])
-    func chunksAcrossThreadsMatchReference(threads: Int, backend: GEMMBackend) {
-        let cases: [(Shape, Int, Int, Int)] = [  // input, kernel, stride, cout (chunks)
+    /// Larger layers with a residual, at 1-3 threads, against the reference: on OpenBLAS, im2col
+    /// chunks split across the threads; natively, with every kernel family, the implicit GEMM
+    /// (its padded copy split by rows, its row blocks by tiles that span image rows). The
+    /// scratch starts as NaN, so a border the padding misses shows.
+    @Test(arguments: [1, 2, 3], ConvolutionKernelTests.engines)
+    func acrossThreadsMatchReference(threads: Int, engine: (GEMMBackend, KernelFamily)) {
+        let cases: [(Shape, Int, Int, Int)] = [  // input, kernel, stride, cout
             (Shape(n: 2, h: 20, w: 18, c: 32), 3, 1, 24),  // 15 chunks of 48 rows
             (Shape(n: 1, h: 28, w: 28, c: 40), 3, 2, 40),  // 9 chunks of 24 rows: uneven parts
             (Shape(n: 1, h: 9, w: 9, c: 24), 5, 2, 40),    // 2 chunks: split inside each
+            (Shape(n: 1, h: 7, w: 7, c: 20), 5, 1, 8),     // tiles over several 7-pixel rows; an 8-column panel
         ]
         for (index, (input, k, s, cout)) in cases.enumerated() {
             var rng = SplitMix64(seed: 40 + UInt64(index))
@@ -63,10 +65,10 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
             var scratch = [Float](repeating: .nan, count: max(1, layer.scratchCount(for: input)))
             scratch.withUnsafeMutableBufferPointer {
                 layer.forward(x.pointer, input: input, into: y.pointer, residual: residual.pointer, scratch: $0.baseAddress!,
-                              context: ExecutionContext(threads: threads, gemm: backend))
+                              context: ExecutionContext(threads: threads, gemm: engine.0, family: engine.1))
             }
             let expected = zip(Reference.convolution(layer, x.array, input), residual.array).map { $0 + $1 }
-            #expect(maxRelativeError(y.array, expected) < 1e-4, "case \(index), \(threads) threads, \(backend)")
+            #expect(maxRelativeError(y.array, expected) < 1e-4, "case \(index), \(threads) threads, \(engine)")
         }
     }
 
@@ -82,7 +84,8 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
 
     /// A 3x3 convolution with an identity skip (the MNasNet "conv" op with skip) against the
     /// reference, which adds the input.
-    /// 12 channels take im2col + GEMM, 4 the direct kernel (4-pixel blocks and borders).
+    /// 12 channels take the implicit GEMM (im2col + sgemm on OpenBLAS), 4 the direct kernel
+    /// (4-pixel blocks and borders).
     @Test(arguments: GEMMBackend.allCases, [(Activation.relu6, 12), (.hswish, 12), (.relu6, 4), (.none, 3)])
     func convolutionWithIdentitySkipMatchesReference(backend: GEMMBackend, testCase: (Activation, Int)) {
         let (activation, channels) = testCase
@@ -156,6 +159,43 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         }
     }
 
+    /// Gathered rows (the implicit convolution's A): each row at its own offset, in segments a
+    /// stride apart, against a plain loop over the same addresses, for every family and tile
+    /// ladder (rows 1-49), panel pairs and a half panel (n = 40), with a residual.
+    @Test(arguments: KernelFamily.allCases, [(1, 3, 4, 7), (13, 40, 3, 5), (49, 24, 5, 3), (30, 17, 1, 9)])
+    func packedGEMMReadsGatheredRows(family: KernelFamily, shape: (Int, Int, Int, Int)) {
+        let (m, n, segments, segmentLength) = shape
+        let k = segments * segmentLength, segmentStride = 37
+        var rng = SplitMix64(seed: 21)
+        // Offsets in any order, overlapping windows allowed (as neighbouring output pixels do).
+        let offsets = (0..<m).map { _ in Int(rng.next() % 200) }
+        let a = randomValues(200 + segments * segmentStride + segmentLength, seed: 22)
+        let w = randomValues(k * n, seed: 23), bias = randomValues(n, seed: 24), residual = randomValues(m * n, seed: 25)
+        let weights = GEMMWeights(k: k, n: n, weights: w, bias: bias)
+        var c = [Float](repeating: .nan, count: m * n)
+        offsets.withUnsafeBytes { table in
+            residual.withUnsafeBufferPointer { r in
+                c.withUnsafeMutableBufferPointer {
+                    Kernels.packedGEMM(a, lda: 0, rows: m, weights: weights.packed, activation: .relu, into: $0.baseAddress!, ldc: n,
+                                       residual: r.baseAddress!, ldr: n,
+                                       gathered: GatheredRows(offsets: table.baseAddress!, segments: segments, segmentStride: segmentStride),
+                                       context: ExecutionContext(family: family))
+                }
+            }
+        }
+        for r in 0..<m {
+            for j in 0..<n {
+                var acc = Double(bias[j])
+                for q in 0..<k {
+                    let value = a[offsets[r] + (q / segmentLength) * segmentStride + q % segmentLength]
+                    acc += Double(value) * Double(w[q * n + j])
+                }
+                let expected = max(0, Float(acc)) + residual[r * n + j]
+                #expect(abs(c[r * n + j] - expected) < 1e-4 * (1 + Float(abs(acc))), "row \(r) column \(j)")
+            }
+        }
+    }
+
     @Test func familyFollowsTheCPUFeatures() {
         #expect(KernelFamily.preferred(features: ["sse4.2", "avx", "avx2", "fma3", "avx512f"]) == .avx512)
         #expect(KernelFamily.preferred(features: ["sse4.2", "avx", "avx2", "fma3"]) == .avx2)
@@ -166,13 +206,15 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         #expect(ExecutionContext().family == KernelFamily.host)
     }
 
+    /// OpenBLAS's path: im2col in chunks (the native one has no im2col).
     @Test func im2colSpansSeveralChunks() {
         let input = Shape(n: 1, h: 40, w: 40, c: 64)  // depth 576 → 455 rows per chunk < 1600 pixels
         var rng = SplitMix64(seed: 11)
         let layer = Convolution.random(inChannels: 64, outChannels: 8, kernel: 3, stride: 1, activation: .none, rng: &rng)
         #expect(Kernels.convolutionChunkRows(depth: 576, pixels: 1600) < 1600)
         let x = Tensor(shape: input, values: randomValues(input.count, seed: 12))
-        #expect(maxRelativeError(layer(x).array, Reference.convolution(layer, x.array, input)) < 1e-4)
+        let y = layer(x, context: ExecutionContext(gemm: .openblas))
+        #expect(maxRelativeError(y.array, Reference.convolution(layer, x.array, input)) < 1e-4)
     }
 }
 

@@ -41,7 +41,8 @@ extension LayerSpec {
 extension LayerSpec {
     /// Bytes of activations one forward pass moves through memory on `input`: the input read,
     /// the output written and, inside an MBConv, the expanded and depthwise tensors written and
-    /// read back. (im2col patches are chunked to stay in cache and are not counted.)
+    /// read back. (A regular convolution's padded input copy, and im2col patches on OpenBLAS,
+    /// are not counted.)
     public func activationBytes(input: Shape) -> Int {
         let out: Shape
         switch op {

@@ -59,7 +59,7 @@ protocol MicrokernelSet {
     static var pairsPanels: Bool { get }
     /// Runs the tallest tiles that fit `rows` rows of one panel, or of a panel pair when
     /// `twoPanels` (only asked when `pairsPanels`).
-    static func tileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int, twoPanels: Bool)
+    static func tileRows<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments, rows: Int, twoPanels: Bool)
     /// Runs 8-column tiles over `rows` rows of one panel's first half (its last columns unused).
-    static func halfTileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int)
+    static func halfTileRows<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments, rows: Int)
 }

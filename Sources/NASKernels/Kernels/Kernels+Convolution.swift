@@ -17,13 +17,14 @@ public struct WindowGeometry: Hashable, Sendable {
 }
 
 extension Kernels {
-    /// Regular convolution (groups = 1) by im2col + GEMM with fused bias/activation/residual.
+    /// Regular convolution (groups = 1) as a GEMM with fused bias/activation/residual.
     ///
     /// Layout: `x` NHWC `input`; weights `[k, k, cin, cout]` (HWIO) as a `[k²·cin × cout]` GEMM
     /// operand; `y` NHWC `[n, ceil(h/s), ceil(w/s), cout]`; padding `k/2` on every side (zeros).
-    /// A 1x1 stride-1 convolution skips im2col and is one GEMM; on the native backend one with at
-    /// most `directConvolutionMaxInputChannels` input channels runs `directConvolution`.
-    /// `scratch` holds `convolutionScratchCount` floats (the im2col rows of one chunk per part).
+    /// A 1x1 stride-1 convolution is one GEMM over the input. On the native backend one with at
+    /// most `directConvolutionMaxInputChannels` input channels runs `directConvolution`, any
+    /// other `implicitConvolution` (no im2col); on OpenBLAS, im2col chunks + sgemm.
+    /// `scratch` holds `convolutionScratchCount` floats.
     /// - Complexity: `n·ho·wo · k²·cin · cout` multiply-adds.
     public static func convolution(
         _ x: UnsafePointer<Float>, input: Shape, geometry g: WindowGeometry, weights: GEMMWeights,
@@ -39,30 +40,15 @@ extension Kernels {
             directConvolution(x, input: input, geometry: g, weights: weights, activation: activation, into: y, residual: residual, context: context)
             return
         }
+        if context.gemm == .native {
+            implicitConvolution(x, input: input, geometry: g, weights: weights, activation: activation, into: y, residual: residual,
+                                scratch: scratch, context: context)
+            return
+        }
         let cout = weights.n
         let out = g.output(input, channels: cout)
         let depth = weights.k
         let chunk = convolutionChunkRows(depth: depth, pixels: out.pixels)
-        let chunks = (out.pixels + chunk - 1) / chunk
-        if context.threads > 1 && context.gemm == .native && chunks >= 2 * context.threads {
-            // Threads take whole chunks (their own im2col slice of `scratch`, then a serial
-            // GEMM): one dispatch per layer instead of two per chunk, and no split of a chunk's
-            // few rows into uneven blocks.
-            let parts = min(context.threads, convolutionScratchSlices)
-            let serial = ExecutionContext(threads: 1, gemm: .native, family: context.family)
-            context.parallelFor(parts) { range in
-                for part in range {
-                    let slice = scratch + part * chunk * depth
-                    for c in (chunks * part / parts)..<(chunks * (part + 1) / parts) {
-                        let first = c * chunk, rows = min(chunk, out.pixels - first)
-                        im2col(x, input: input, geometry: g, output: out, firstPixel: first, rows: rows, into: slice)
-                        gemm(slice, lda: depth, rows: rows, weights: weights, activation: activation, into: y + first * cout, ldc: cout,
-                             residual: residual.map { $0 + first * cout }, ldr: cout, context: serial)
-                    }
-                }
-            }
-            return
-        }
         var start = 0
         while start < out.pixels {
             let rows = min(chunk, out.pixels - start)
@@ -76,17 +62,15 @@ extension Kernels {
         }
     }
 
-    /// Scratch floats `convolution` needs for this input and geometry (0 for 1x1 stride 1).
+    /// Scratch floats `convolution` needs for this input and geometry on either GEMM backend
+    /// (0 for 1x1 stride 1): the larger of one im2col chunk and `implicitConvolution`'s.
     public static func convolutionScratchCount(input: Shape, geometry g: WindowGeometry) -> Int {
         if g.kernel == 1 && g.stride == 1 { return 0 }
         let out = g.output(input, channels: 1)
         let depth = g.kernel * g.kernel * input.c
-        return convolutionChunkRows(depth: depth, pixels: out.pixels) * depth * convolutionScratchSlices
+        return max(convolutionChunkRows(depth: depth, pixels: out.pixels) * depth,
+                   implicitConvolutionScratchCount(input: input, geometry: g))
     }
-
-    /// Im2col slices the scratch holds: one per part when threads take whole chunks (at most
-    /// this many parts, whatever the thread count).
-    static let convolutionScratchSlices = 8
 
     /// Output pixels per im2col chunk: bounded so the patch matrix (about 64 KiB) is still in
     /// cache when the GEMM reads it, and a multiple of 24 rows so the GEMM's row blocks are

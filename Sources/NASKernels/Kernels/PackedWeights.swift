@@ -30,11 +30,72 @@ public final class PackedWeights: @unchecked Sendable {
     }
 }
 
-/// Everything one microkernel tile call needs; `advance(rows:)` steps down the matrix.
+/// Where the rows of a GEMM's left operand lie when they are not one strided matrix: the
+/// implicit GEMM of a convolution reads each output pixel's window straight from the (padded)
+/// input instead of an im2col copy.
+///
+/// Row `r` starts at `a + offsets[r]` (floats); its `k` values are `segments` runs of
+/// `k / segments` contiguous floats, each `segmentStride` floats after the one before (for a
+/// k x k window in NHWC: one run of `k·cin` per kernel row, an image row apart).
+public struct GatheredRows {
+    /// `Int` offsets, one per row, read as raw bytes (so a scratch of floats can hold them).
+    public let offsets: UnsafeRawPointer
+    public let segments: Int
+    public let segmentStride: Int
+
+    public init(offsets: UnsafeRawPointer, segments: Int, segmentStride: Int) {
+        precondition(segments >= 1, "GatheredRows: segments must be >= 1")
+        self.offsets = offsets; self.segments = segments; self.segmentStride = segmentStride
+    }
+}
+
+/// How a tile finds the rows of A. The tiles are generic over it, so a plain GEMM's tiles
+/// (`StridedRows`: one run of k, rows `lda` apart) compile without the segment loop or the
+/// offset table of `GatheredRowLayout` (tried as run-time fields: a k = 24 GEMM ran up to 1.5x
+/// slower, its row pointers no longer fitting the general registers).
+protocol RowLayout {
+    /// The first of row `r`'s k values.
+    static func row(_ t: TileArguments, _ r: Int) -> UnsafePointer<Float>
+    /// Runs of contiguous k values per row, their length, and the distance between their starts.
+    static func segments(_ t: TileArguments) -> Int
+    static func segmentLength(_ t: TileArguments) -> Int
+    static func segmentStride(_ t: TileArguments) -> Int
+    /// Moves `t`'s row start `rows` rows down.
+    static func advance(_ t: inout TileArguments, rows: Int)
+}
+
+/// A plain matrix: row `r` at `a + r·lda`, its k values contiguous.
+enum StridedRows: RowLayout {
+    @inline(__always) static func row(_ t: TileArguments, _ r: Int) -> UnsafePointer<Float> { t.a + r * t.lda }
+    @inline(__always) static func segments(_ t: TileArguments) -> Int { 1 }
+    @inline(__always) static func segmentLength(_ t: TileArguments) -> Int { t.k }
+    @inline(__always) static func segmentStride(_ t: TileArguments) -> Int { 0 }
+    @inline(__always) static func advance(_ t: inout TileArguments, rows: Int) { t.a += rows * t.lda }
+}
+
+/// `GatheredRows`: row `r` at `a + rowOffsets[r]`, its k values in `segments` runs.
+enum GatheredRowLayout: RowLayout {
+    @inline(__always) static func row(_ t: TileArguments, _ r: Int) -> UnsafePointer<Float> {
+        t.a + t.rowOffsets.unsafelyUnwrapped.load(fromByteOffset: r * MemoryLayout<Int>.stride, as: Int.self)
+    }
+    @inline(__always) static func segments(_ t: TileArguments) -> Int { t.segments }
+    @inline(__always) static func segmentLength(_ t: TileArguments) -> Int { t.k / t.segments }
+    @inline(__always) static func segmentStride(_ t: TileArguments) -> Int { t.segmentStride }
+    @inline(__always) static func advance(_ t: inout TileArguments, rows: Int) {
+        t.rowOffsets = t.rowOffsets.unsafelyUnwrapped + rows * MemoryLayout<Int>.stride
+    }
+}
+
+/// Everything one microkernel tile call needs; `advance(_:rows:)` steps down the matrix.
 struct TileArguments {
     var a: UnsafePointer<Float>
     let lda: Int
     let k: Int
+    /// Gathered rows only: row `r` starts at `a + rowOffsets[r]`, its k values in `segments`
+    /// runs of `k / segments`, `segmentStride` floats apart.
+    var rowOffsets: UnsafeRawPointer?
+    let segments: Int
+    let segmentStride: Int
     let b0: UnsafePointer<Float>
     let b1: UnsafePointer<Float>
     var c: UnsafeMutablePointer<Float>
@@ -46,8 +107,8 @@ struct TileArguments {
     let ldr: Int
 
     @inline(__always)
-    mutating func advance(rows: Int) {
-        a += rows * lda
+    mutating func advance<R: RowLayout>(_: R.Type, rows: Int) {
+        R.advance(&self, rows: rows)
         c += rows * ldc
         if let r = residual { residual = r + rows * ldr }
     }
@@ -143,16 +204,19 @@ extension Kernels {
     /// 16-lane vectors; AVX2 and NEON: 6×16 of 8 and 4 lanes; a last panel with at most 8
     /// valid columns gets 8-column tiles, so n = 8 mod 16 wastes no multiply-adds).
     ///
-    /// `A` rows have stride `lda` (NHWC pixels for a 1x1 convolution), `C` rows `ldc`, the
-    /// optional residual rows `ldr`. Row blocks are split across `context.threads`.
+    /// `A` rows have stride `lda` (NHWC pixels for a 1x1 convolution), or lie where `gathered`
+    /// says (`lda` then unused), `C` rows `ldc`, the optional residual rows `ldr`. Row blocks are
+    /// split across `context.threads`.
     /// - Complexity: `m·n·k` multiply-adds.
     public static func packedGEMM(
         _ a: UnsafePointer<Float>, lda: Int, rows m: Int, weights b: PackedWeights, activation: Activation,
         into c: UnsafeMutablePointer<Float>, ldc: Int, residual: UnsafePointer<Float>? = nil, ldr: Int = 0,
-        context: ExecutionContext
+        gathered: GatheredRows? = nil, context: ExecutionContext
     ) {
-        precondition(lda >= b.k && ldc >= b.n, "packedGEMM: row strides lda=\(lda) ldc=\(ldc) smaller than k=\(b.k) n=\(b.n)")
+        precondition((gathered != nil || lda >= b.k) && ldc >= b.n, "packedGEMM: row strides lda=\(lda) ldc=\(ldc) smaller than k=\(b.k) n=\(b.n)")
+        precondition(b.k % (gathered?.segments ?? 1) == 0, "packedGEMM: k=\(b.k) is not a whole number of \(gathered?.segments ?? 1) segments")
         let k = b.k, n = b.n, panels = b.panels
+        let segments = gathered?.segments ?? 1, segmentStride = gathered?.segmentStride ?? 0
         // Rows per block: keep the block of A near 16 KiB so it stays in L1 across all panels.
         let targetRows = min(max(24, 4096 / k / 24 * 24), 480)
         // With more threads, equal blocks so that each thread gets equal work. With one, blocks
@@ -167,7 +231,7 @@ extension Kernels {
         // more, the panels are split too so small layers (7x7 = 49 rows) still use every thread.
         let pairs = (panels + 1) / 2
         let groups = context.threads == 1 ? 1 : min(pairs, max(1, (context.threads * 2 + blocks - 1) / blocks))
-        func run<Act: ActivationFunction, Family: MicrokernelSet>(_: Act.Type, _: Family.Type) {
+        func run<Act: ActivationFunction, Family: MicrokernelSet, Rows: RowLayout>(_: Act.Type, _: Family.Type, _: Rows.Type) {
             context.parallelFor(blocks * groups) { items in
                 for item in items {
                     let block = item / groups, group = item % groups
@@ -179,30 +243,34 @@ extension Kernels {
                         let two = Family.pairsPanels && p + 1 < end
                         let b0 = b.data.pointer + p * k * 16
                         let t = TileArguments(
-                            a: a + first * lda, lda: lda, k: k,
+                            a: gathered == nil ? a + first * lda : a, lda: lda, k: k, rowOffsets: gathered.map { $0.offsets + first * MemoryLayout<Int>.stride },
+                            segments: segments, segmentStride: segmentStride,
                             b0: b0, b1: two ? b0 + k * 16 : b0,
                             c: c + first * ldc + p * 16, ldc: ldc,
                             cols: min(two ? 32 : 16, n - p * 16),
                             bias: b.bias.pointer + p * 16,
                             residual: residual.map { $0 + first * ldr + p * 16 }, ldr: ldr)
                         if !two && t.cols <= 8 {
-                            Family.halfTileRows(Act.self, t, rows: rows)  // a last panel at most half full
+                            Family.halfTileRows(Act.self, Rows.self, t, rows: rows)  // a last panel at most half full
                         } else {
-                            Family.tileRows(Act.self, t, rows: rows, twoPanels: two)
+                            Family.tileRows(Act.self, Rows.self, t, rows: rows, twoPanels: two)
                         }
                         p += two ? 2 : 1
                     }
                 }
             }
         }
-        func run<Family: MicrokernelSet>(_ family: Family.Type) {
+        func run<Family: MicrokernelSet, Rows: RowLayout>(_ family: Family.Type, _ rows: Rows.Type) {
             switch activation {
-            case .none: run(IdentityActivation.self, family)
-            case .relu: run(ReLUActivation.self, family)
-            case .relu6: run(ReLU6Activation.self, family)
-            case .hswish: run(HardSwishActivation.self, family)
-            case .sigmoid: run(SigmoidActivation.self, family)
+            case .none: run(IdentityActivation.self, family, rows)
+            case .relu: run(ReLUActivation.self, family, rows)
+            case .relu6: run(ReLU6Activation.self, family, rows)
+            case .hswish: run(HardSwishActivation.self, family, rows)
+            case .sigmoid: run(SigmoidActivation.self, family, rows)
             }
+        }
+        func run<Family: MicrokernelSet>(_ family: Family.Type) {
+            if gathered == nil { run(family, StridedRows.self) } else { run(family, GatheredRowLayout.self) }
         }
         switch context.family {
         case .avx512: run(AVX512Microkernels.self)

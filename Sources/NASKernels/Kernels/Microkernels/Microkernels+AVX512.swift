@@ -6,15 +6,15 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[8 x 32] tile: `act(A[8 x k] * Bpanels[k x 32] + bias) + residual`, 2 x 16-lane accumulators per row.
     @inline(__always)
-    static func tile8x32<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
-        let a4 = t.a + 4 * t.lda
-        let a5 = t.a + 5 * t.lda
-        let a6 = t.a + 6 * t.lda
-        let a7 = t.a + 7 * t.lda
+    static func tile8x32<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
+        var a4 = R.row(t, 4)
+        var a5 = R.row(t, 5)
+        var a6 = R.row(t, 6)
+        var a7 = R.row(t, 7)
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
         var c1_0 = SIMD16<Float>(); var c1_1 = SIMD16<Float>()
         var c2_0 = SIMD16<Float>(); var c2_1 = SIMD16<Float>()
@@ -25,27 +25,30 @@ enum AVX512Microkernels: MicrokernelSet {
         var c7_0 = SIMD16<Float>(); var c7_1 = SIMD16<Float>()
         var b0p = t.b0
         var b1p = t.b1
-        for k in 0..<t.k {
-            let b0 = Kernels.load16(b0p)
-            let b1 = Kernels.load16(b1p)
-            let x0 = SIMD16<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
-            let x1 = SIMD16<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
-            let x2 = SIMD16<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
-            let x3 = SIMD16<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
-            let x4 = SIMD16<Float>(repeating: a4[k])
-            c4_0.addProduct(x4, b0); c4_1.addProduct(x4, b1)
-            let x5 = SIMD16<Float>(repeating: a5[k])
-            c5_0.addProduct(x5, b0); c5_1.addProduct(x5, b1)
-            let x6 = SIMD16<Float>(repeating: a6[k])
-            c6_0.addProduct(x6, b0); c6_1.addProduct(x6, b1)
-            let x7 = SIMD16<Float>(repeating: a7[k])
-            c7_0.addProduct(x7, b0); c7_1.addProduct(x7, b1)
-            b0p += 16
-            b1p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load16(b0p)
+                let b1 = Kernels.load16(b1p)
+                let x0 = SIMD16<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+                let x1 = SIMD16<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
+                let x2 = SIMD16<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
+                let x3 = SIMD16<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
+                let x4 = SIMD16<Float>(repeating: a4[k])
+                c4_0.addProduct(x4, b0); c4_1.addProduct(x4, b1)
+                let x5 = SIMD16<Float>(repeating: a5[k])
+                c5_0.addProduct(x5, b0); c5_1.addProduct(x5, b1)
+                let x6 = SIMD16<Float>(repeating: a6[k])
+                c6_0.addProduct(x6, b0); c6_1.addProduct(x6, b1)
+                let x7 = SIMD16<Float>(repeating: a7[k])
+                c7_0.addProduct(x7, b0); c7_1.addProduct(x7, b1)
+                b0p += 16
+                b1p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t); a4 += R.segmentStride(t); a5 += R.segmentStride(t); a6 += R.segmentStride(t); a7 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, c0_0, c0_1)
         t.store(A.self, row: 1, c1_0, c1_1)
@@ -59,30 +62,33 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[4 x 32] tile: `act(A[4 x k] * Bpanels[k x 32] + bias) + residual`, 2 x 16-lane accumulators per row.
     @inline(__always)
-    static func tile4x32<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
+    static func tile4x32<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
         var c1_0 = SIMD16<Float>(); var c1_1 = SIMD16<Float>()
         var c2_0 = SIMD16<Float>(); var c2_1 = SIMD16<Float>()
         var c3_0 = SIMD16<Float>(); var c3_1 = SIMD16<Float>()
         var b0p = t.b0
         var b1p = t.b1
-        for k in 0..<t.k {
-            let b0 = Kernels.load16(b0p)
-            let b1 = Kernels.load16(b1p)
-            let x0 = SIMD16<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
-            let x1 = SIMD16<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
-            let x2 = SIMD16<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
-            let x3 = SIMD16<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
-            b0p += 16
-            b1p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load16(b0p)
+                let b1 = Kernels.load16(b1p)
+                let x0 = SIMD16<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+                let x1 = SIMD16<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
+                let x2 = SIMD16<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
+                let x3 = SIMD16<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
+                b0p += 16
+                b1p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, c0_0, c0_1)
         t.store(A.self, row: 1, c1_0, c1_1)
@@ -92,22 +98,25 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[2 x 32] tile: `act(A[2 x k] * Bpanels[k x 32] + bias) + residual`, 2 x 16-lane accumulators per row.
     @inline(__always)
-    static func tile2x32<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
+    static func tile2x32<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
         var c1_0 = SIMD16<Float>(); var c1_1 = SIMD16<Float>()
         var b0p = t.b0
         var b1p = t.b1
-        for k in 0..<t.k {
-            let b0 = Kernels.load16(b0p)
-            let b1 = Kernels.load16(b1p)
-            let x0 = SIMD16<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
-            let x1 = SIMD16<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
-            b0p += 16
-            b1p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load16(b0p)
+                let b1 = Kernels.load16(b1p)
+                let x0 = SIMD16<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+                let x1 = SIMD16<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
+                b0p += 16
+                b1p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, c0_0, c0_1)
         t.store(A.self, row: 1, c1_0, c1_1)
@@ -115,37 +124,40 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[1 x 32] tile: `act(A[1 x k] * Bpanels[k x 32] + bias) + residual`, 2 x 16-lane accumulators per row.
     @inline(__always)
-    static func tile1x32<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
+    static func tile1x32<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
         var c0_0 = SIMD16<Float>(); var c0_1 = SIMD16<Float>()
         var b0p = t.b0
         var b1p = t.b1
-        for k in 0..<t.k {
-            let b0 = Kernels.load16(b0p)
-            let b1 = Kernels.load16(b1p)
-            let x0 = SIMD16<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
-            b0p += 16
-            b1p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load16(b0p)
+                let b1 = Kernels.load16(b1p)
+                let x0 = SIMD16<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+                b0p += 16
+                b1p += 16
+            }
+            a0 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, c0_0, c0_1)
     }
 
     /// C[12 x 16] tile: `act(A[12 x k] * Bpanels[k x 16] + bias) + residual`, 1 x 16-lane accumulators per row.
     @inline(__always)
-    static func tile12x16<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
-        let a4 = t.a + 4 * t.lda
-        let a5 = t.a + 5 * t.lda
-        let a6 = t.a + 6 * t.lda
-        let a7 = t.a + 7 * t.lda
-        let a8 = t.a + 8 * t.lda
-        let a9 = t.a + 9 * t.lda
-        let a10 = t.a + 10 * t.lda
-        let a11 = t.a + 11 * t.lda
+    static func tile12x16<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
+        var a4 = R.row(t, 4)
+        var a5 = R.row(t, 5)
+        var a6 = R.row(t, 6)
+        var a7 = R.row(t, 7)
+        var a8 = R.row(t, 8)
+        var a9 = R.row(t, 9)
+        var a10 = R.row(t, 10)
+        var a11 = R.row(t, 11)
         var c0_0 = SIMD16<Float>()
         var c1_0 = SIMD16<Float>()
         var c2_0 = SIMD16<Float>()
@@ -159,33 +171,36 @@ enum AVX512Microkernels: MicrokernelSet {
         var c10_0 = SIMD16<Float>()
         var c11_0 = SIMD16<Float>()
         var b0p = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load16(b0p)
-            let x0 = SIMD16<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            let x1 = SIMD16<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0)
-            let x2 = SIMD16<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0)
-            let x3 = SIMD16<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0)
-            let x4 = SIMD16<Float>(repeating: a4[k])
-            c4_0.addProduct(x4, b0)
-            let x5 = SIMD16<Float>(repeating: a5[k])
-            c5_0.addProduct(x5, b0)
-            let x6 = SIMD16<Float>(repeating: a6[k])
-            c6_0.addProduct(x6, b0)
-            let x7 = SIMD16<Float>(repeating: a7[k])
-            c7_0.addProduct(x7, b0)
-            let x8 = SIMD16<Float>(repeating: a8[k])
-            c8_0.addProduct(x8, b0)
-            let x9 = SIMD16<Float>(repeating: a9[k])
-            c9_0.addProduct(x9, b0)
-            let x10 = SIMD16<Float>(repeating: a10[k])
-            c10_0.addProduct(x10, b0)
-            let x11 = SIMD16<Float>(repeating: a11[k])
-            c11_0.addProduct(x11, b0)
-            b0p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load16(b0p)
+                let x0 = SIMD16<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                let x1 = SIMD16<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0)
+                let x2 = SIMD16<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0)
+                let x3 = SIMD16<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0)
+                let x4 = SIMD16<Float>(repeating: a4[k])
+                c4_0.addProduct(x4, b0)
+                let x5 = SIMD16<Float>(repeating: a5[k])
+                c5_0.addProduct(x5, b0)
+                let x6 = SIMD16<Float>(repeating: a6[k])
+                c6_0.addProduct(x6, b0)
+                let x7 = SIMD16<Float>(repeating: a7[k])
+                c7_0.addProduct(x7, b0)
+                let x8 = SIMD16<Float>(repeating: a8[k])
+                c8_0.addProduct(x8, b0)
+                let x9 = SIMD16<Float>(repeating: a9[k])
+                c9_0.addProduct(x9, b0)
+                let x10 = SIMD16<Float>(repeating: a10[k])
+                c10_0.addProduct(x10, b0)
+                let x11 = SIMD16<Float>(repeating: a11[k])
+                c11_0.addProduct(x11, b0)
+                b0p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t); a4 += R.segmentStride(t); a5 += R.segmentStride(t); a6 += R.segmentStride(t); a7 += R.segmentStride(t); a8 += R.segmentStride(t); a9 += R.segmentStride(t); a10 += R.segmentStride(t); a11 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, c0_0, nil)
         t.store(A.self, row: 1, c1_0, nil)
@@ -203,15 +218,15 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[8 x 16] tile: `act(A[8 x k] * Bpanels[k x 16] + bias) + residual`, 1 x 16-lane accumulators per row.
     @inline(__always)
-    static func tile8x16<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
-        let a4 = t.a + 4 * t.lda
-        let a5 = t.a + 5 * t.lda
-        let a6 = t.a + 6 * t.lda
-        let a7 = t.a + 7 * t.lda
+    static func tile8x16<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
+        var a4 = R.row(t, 4)
+        var a5 = R.row(t, 5)
+        var a6 = R.row(t, 6)
+        var a7 = R.row(t, 7)
         var c0_0 = SIMD16<Float>()
         var c1_0 = SIMD16<Float>()
         var c2_0 = SIMD16<Float>()
@@ -221,25 +236,28 @@ enum AVX512Microkernels: MicrokernelSet {
         var c6_0 = SIMD16<Float>()
         var c7_0 = SIMD16<Float>()
         var b0p = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load16(b0p)
-            let x0 = SIMD16<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            let x1 = SIMD16<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0)
-            let x2 = SIMD16<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0)
-            let x3 = SIMD16<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0)
-            let x4 = SIMD16<Float>(repeating: a4[k])
-            c4_0.addProduct(x4, b0)
-            let x5 = SIMD16<Float>(repeating: a5[k])
-            c5_0.addProduct(x5, b0)
-            let x6 = SIMD16<Float>(repeating: a6[k])
-            c6_0.addProduct(x6, b0)
-            let x7 = SIMD16<Float>(repeating: a7[k])
-            c7_0.addProduct(x7, b0)
-            b0p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load16(b0p)
+                let x0 = SIMD16<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                let x1 = SIMD16<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0)
+                let x2 = SIMD16<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0)
+                let x3 = SIMD16<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0)
+                let x4 = SIMD16<Float>(repeating: a4[k])
+                c4_0.addProduct(x4, b0)
+                let x5 = SIMD16<Float>(repeating: a5[k])
+                c5_0.addProduct(x5, b0)
+                let x6 = SIMD16<Float>(repeating: a6[k])
+                c6_0.addProduct(x6, b0)
+                let x7 = SIMD16<Float>(repeating: a7[k])
+                c7_0.addProduct(x7, b0)
+                b0p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t); a4 += R.segmentStride(t); a5 += R.segmentStride(t); a6 += R.segmentStride(t); a7 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, c0_0, nil)
         t.store(A.self, row: 1, c1_0, nil)
@@ -253,27 +271,30 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[4 x 16] tile: `act(A[4 x k] * Bpanels[k x 16] + bias) + residual`, 1 x 16-lane accumulators per row.
     @inline(__always)
-    static func tile4x16<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
+    static func tile4x16<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
         var c0_0 = SIMD16<Float>()
         var c1_0 = SIMD16<Float>()
         var c2_0 = SIMD16<Float>()
         var c3_0 = SIMD16<Float>()
         var b0p = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load16(b0p)
-            let x0 = SIMD16<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            let x1 = SIMD16<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0)
-            let x2 = SIMD16<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0)
-            let x3 = SIMD16<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0)
-            b0p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load16(b0p)
+                let x0 = SIMD16<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                let x1 = SIMD16<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0)
+                let x2 = SIMD16<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0)
+                let x3 = SIMD16<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0)
+                b0p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, c0_0, nil)
         t.store(A.self, row: 1, c1_0, nil)
@@ -283,19 +304,22 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[2 x 16] tile: `act(A[2 x k] * Bpanels[k x 16] + bias) + residual`, 1 x 16-lane accumulators per row.
     @inline(__always)
-    static func tile2x16<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
+    static func tile2x16<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
         var c0_0 = SIMD16<Float>()
         var c1_0 = SIMD16<Float>()
         var b0p = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load16(b0p)
-            let x0 = SIMD16<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            let x1 = SIMD16<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0)
-            b0p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load16(b0p)
+                let x0 = SIMD16<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                let x1 = SIMD16<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0)
+                b0p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, c0_0, nil)
         t.store(A.self, row: 1, c1_0, nil)
@@ -303,34 +327,37 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[1 x 16] tile: `act(A[1 x k] * Bpanels[k x 16] + bias) + residual`, 1 x 16-lane accumulators per row.
     @inline(__always)
-    static func tile1x16<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
+    static func tile1x16<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
         var c0_0 = SIMD16<Float>()
         var b0p = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load16(b0p)
-            let x0 = SIMD16<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            b0p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load16(b0p)
+                let x0 = SIMD16<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                b0p += 16
+            }
+            a0 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, c0_0, nil)
     }
 
     /// C[12 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
     @inline(__always)
-    static func tile12x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
-        let a4 = t.a + 4 * t.lda
-        let a5 = t.a + 5 * t.lda
-        let a6 = t.a + 6 * t.lda
-        let a7 = t.a + 7 * t.lda
-        let a8 = t.a + 8 * t.lda
-        let a9 = t.a + 9 * t.lda
-        let a10 = t.a + 10 * t.lda
-        let a11 = t.a + 11 * t.lda
+    static func tile12x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
+        var a4 = R.row(t, 4)
+        var a5 = R.row(t, 5)
+        var a6 = R.row(t, 6)
+        var a7 = R.row(t, 7)
+        var a8 = R.row(t, 8)
+        var a9 = R.row(t, 9)
+        var a10 = R.row(t, 10)
+        var a11 = R.row(t, 11)
         var c0_0 = SIMD8<Float>()
         var c1_0 = SIMD8<Float>()
         var c2_0 = SIMD8<Float>()
@@ -344,33 +371,36 @@ enum AVX512Microkernels: MicrokernelSet {
         var c10_0 = SIMD8<Float>()
         var c11_0 = SIMD8<Float>()
         var bp = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load8(bp)
-            let x0 = SIMD8<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            let x1 = SIMD8<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0)
-            let x2 = SIMD8<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0)
-            let x3 = SIMD8<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0)
-            let x4 = SIMD8<Float>(repeating: a4[k])
-            c4_0.addProduct(x4, b0)
-            let x5 = SIMD8<Float>(repeating: a5[k])
-            c5_0.addProduct(x5, b0)
-            let x6 = SIMD8<Float>(repeating: a6[k])
-            c6_0.addProduct(x6, b0)
-            let x7 = SIMD8<Float>(repeating: a7[k])
-            c7_0.addProduct(x7, b0)
-            let x8 = SIMD8<Float>(repeating: a8[k])
-            c8_0.addProduct(x8, b0)
-            let x9 = SIMD8<Float>(repeating: a9[k])
-            c9_0.addProduct(x9, b0)
-            let x10 = SIMD8<Float>(repeating: a10[k])
-            c10_0.addProduct(x10, b0)
-            let x11 = SIMD8<Float>(repeating: a11[k])
-            c11_0.addProduct(x11, b0)
-            bp += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load8(bp)
+                let x0 = SIMD8<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                let x1 = SIMD8<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0)
+                let x2 = SIMD8<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0)
+                let x3 = SIMD8<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0)
+                let x4 = SIMD8<Float>(repeating: a4[k])
+                c4_0.addProduct(x4, b0)
+                let x5 = SIMD8<Float>(repeating: a5[k])
+                c5_0.addProduct(x5, b0)
+                let x6 = SIMD8<Float>(repeating: a6[k])
+                c6_0.addProduct(x6, b0)
+                let x7 = SIMD8<Float>(repeating: a7[k])
+                c7_0.addProduct(x7, b0)
+                let x8 = SIMD8<Float>(repeating: a8[k])
+                c8_0.addProduct(x8, b0)
+                let x9 = SIMD8<Float>(repeating: a9[k])
+                c9_0.addProduct(x9, b0)
+                let x10 = SIMD8<Float>(repeating: a10[k])
+                c10_0.addProduct(x10, b0)
+                let x11 = SIMD8<Float>(repeating: a11[k])
+                c11_0.addProduct(x11, b0)
+                bp += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t); a4 += R.segmentStride(t); a5 += R.segmentStride(t); a6 += R.segmentStride(t); a7 += R.segmentStride(t); a8 += R.segmentStride(t); a9 += R.segmentStride(t); a10 += R.segmentStride(t); a11 += R.segmentStride(t)
         }
         t.storeHalf(A.self, row: 0, c0_0)
         t.storeHalf(A.self, row: 1, c1_0)
@@ -388,15 +418,15 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[8 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
     @inline(__always)
-    static func tile8x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
-        let a4 = t.a + 4 * t.lda
-        let a5 = t.a + 5 * t.lda
-        let a6 = t.a + 6 * t.lda
-        let a7 = t.a + 7 * t.lda
+    static func tile8x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
+        var a4 = R.row(t, 4)
+        var a5 = R.row(t, 5)
+        var a6 = R.row(t, 6)
+        var a7 = R.row(t, 7)
         var c0_0 = SIMD8<Float>()
         var c1_0 = SIMD8<Float>()
         var c2_0 = SIMD8<Float>()
@@ -406,25 +436,28 @@ enum AVX512Microkernels: MicrokernelSet {
         var c6_0 = SIMD8<Float>()
         var c7_0 = SIMD8<Float>()
         var bp = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load8(bp)
-            let x0 = SIMD8<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            let x1 = SIMD8<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0)
-            let x2 = SIMD8<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0)
-            let x3 = SIMD8<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0)
-            let x4 = SIMD8<Float>(repeating: a4[k])
-            c4_0.addProduct(x4, b0)
-            let x5 = SIMD8<Float>(repeating: a5[k])
-            c5_0.addProduct(x5, b0)
-            let x6 = SIMD8<Float>(repeating: a6[k])
-            c6_0.addProduct(x6, b0)
-            let x7 = SIMD8<Float>(repeating: a7[k])
-            c7_0.addProduct(x7, b0)
-            bp += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load8(bp)
+                let x0 = SIMD8<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                let x1 = SIMD8<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0)
+                let x2 = SIMD8<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0)
+                let x3 = SIMD8<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0)
+                let x4 = SIMD8<Float>(repeating: a4[k])
+                c4_0.addProduct(x4, b0)
+                let x5 = SIMD8<Float>(repeating: a5[k])
+                c5_0.addProduct(x5, b0)
+                let x6 = SIMD8<Float>(repeating: a6[k])
+                c6_0.addProduct(x6, b0)
+                let x7 = SIMD8<Float>(repeating: a7[k])
+                c7_0.addProduct(x7, b0)
+                bp += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t); a4 += R.segmentStride(t); a5 += R.segmentStride(t); a6 += R.segmentStride(t); a7 += R.segmentStride(t)
         }
         t.storeHalf(A.self, row: 0, c0_0)
         t.storeHalf(A.self, row: 1, c1_0)
@@ -438,27 +471,30 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[4 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
     @inline(__always)
-    static func tile4x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
+    static func tile4x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
         var c0_0 = SIMD8<Float>()
         var c1_0 = SIMD8<Float>()
         var c2_0 = SIMD8<Float>()
         var c3_0 = SIMD8<Float>()
         var bp = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load8(bp)
-            let x0 = SIMD8<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            let x1 = SIMD8<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0)
-            let x2 = SIMD8<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0)
-            let x3 = SIMD8<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0)
-            bp += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load8(bp)
+                let x0 = SIMD8<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                let x1 = SIMD8<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0)
+                let x2 = SIMD8<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0)
+                let x3 = SIMD8<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0)
+                bp += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t)
         }
         t.storeHalf(A.self, row: 0, c0_0)
         t.storeHalf(A.self, row: 1, c1_0)
@@ -468,19 +504,22 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[2 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
     @inline(__always)
-    static func tile2x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
+    static func tile2x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
         var c0_0 = SIMD8<Float>()
         var c1_0 = SIMD8<Float>()
         var bp = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load8(bp)
-            let x0 = SIMD8<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            let x1 = SIMD8<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0)
-            bp += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load8(bp)
+                let x0 = SIMD8<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                let x1 = SIMD8<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0)
+                bp += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t)
         }
         t.storeHalf(A.self, row: 0, c0_0)
         t.storeHalf(A.self, row: 1, c1_0)
@@ -488,48 +527,51 @@ enum AVX512Microkernels: MicrokernelSet {
 
     /// C[1 x 8] tile over the first 8 columns of a panel, 1 x 8-lane accumulators per row.
     @inline(__always)
-    static func tile1x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
+    static func tile1x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
         var c0_0 = SIMD8<Float>()
         var bp = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load8(bp)
-            let x0 = SIMD8<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0)
-            bp += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load8(bp)
+                let x0 = SIMD8<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0)
+                bp += 16
+            }
+            a0 += R.segmentStride(t)
         }
         t.storeHalf(A.self, row: 0, c0_0)
     }
 
     /// Runs the tallest 8-column tiles that fit `rows` rows of a panel's first half.
     @inline(__always)
-    static func halfTileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int) {
+    static func halfTileRows<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments, rows: Int) {
         var t = t
         var left = rows
-        while left >= 12 { tile12x8(A.self, t); t.advance(rows: 12); left -= 12 }
-        if left >= 8 { tile8x8(A.self, t); t.advance(rows: 8); left -= 8 }
-        if left >= 4 { tile4x8(A.self, t); t.advance(rows: 4); left -= 4 }
-        if left >= 2 { tile2x8(A.self, t); t.advance(rows: 2); left -= 2 }
-        if left >= 1 { tile1x8(A.self, t); t.advance(rows: 1); left -= 1 }
+        while left >= 12 { tile12x8(A.self, R.self, t); t.advance(R.self, rows: 12); left -= 12 }
+        if left >= 8 { tile8x8(A.self, R.self, t); t.advance(R.self, rows: 8); left -= 8 }
+        if left >= 4 { tile4x8(A.self, R.self, t); t.advance(R.self, rows: 4); left -= 4 }
+        if left >= 2 { tile2x8(A.self, R.self, t); t.advance(R.self, rows: 2); left -= 2 }
+        if left >= 1 { tile1x8(A.self, R.self, t); t.advance(R.self, rows: 1); left -= 1 }
     }
 
     /// Runs the tallest tiles that fit `rows` rows of one panel pair (`twoPanels`, only when
     /// `pairsPanels`) or one panel.
     @inline(__always)
-    static func tileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int, twoPanels: Bool) {
+    static func tileRows<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments, rows: Int, twoPanels: Bool) {
         var t = t
         var left = rows
         if twoPanels {
-            while left >= 8 { tile8x32(A.self, t); t.advance(rows: 8); left -= 8 }
-            if left >= 4 { tile4x32(A.self, t); t.advance(rows: 4); left -= 4 }
-            if left >= 2 { tile2x32(A.self, t); t.advance(rows: 2); left -= 2 }
-            if left >= 1 { tile1x32(A.self, t); t.advance(rows: 1); left -= 1 }
+            while left >= 8 { tile8x32(A.self, R.self, t); t.advance(R.self, rows: 8); left -= 8 }
+            if left >= 4 { tile4x32(A.self, R.self, t); t.advance(R.self, rows: 4); left -= 4 }
+            if left >= 2 { tile2x32(A.self, R.self, t); t.advance(R.self, rows: 2); left -= 2 }
+            if left >= 1 { tile1x32(A.self, R.self, t); t.advance(R.self, rows: 1); left -= 1 }
             return
         }
-        while left >= 12 { tile12x16(A.self, t); t.advance(rows: 12); left -= 12 }
-        if left >= 8 { tile8x16(A.self, t); t.advance(rows: 8); left -= 8 }
-        if left >= 4 { tile4x16(A.self, t); t.advance(rows: 4); left -= 4 }
-        if left >= 2 { tile2x16(A.self, t); t.advance(rows: 2); left -= 2 }
-        if left >= 1 { tile1x16(A.self, t); t.advance(rows: 1); left -= 1 }
+        while left >= 12 { tile12x16(A.self, R.self, t); t.advance(R.self, rows: 12); left -= 12 }
+        if left >= 8 { tile8x16(A.self, R.self, t); t.advance(R.self, rows: 8); left -= 8 }
+        if left >= 4 { tile4x16(A.self, R.self, t); t.advance(R.self, rows: 4); left -= 4 }
+        if left >= 2 { tile2x16(A.self, R.self, t); t.advance(R.self, rows: 2); left -= 2 }
+        if left >= 1 { tile1x16(A.self, R.self, t); t.advance(R.self, rows: 1); left -= 1 }
     }
 }

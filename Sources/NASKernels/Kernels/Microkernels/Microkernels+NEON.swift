@@ -6,13 +6,13 @@ enum NEONMicrokernels: MicrokernelSet {
 
     /// C[6 x 16] tile: `act(A[6 x k] * Bpanels[k x 16] + bias) + residual`, 4 x 4-lane accumulators per row.
     @inline(__always)
-    static func tile6x16<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
-        let a4 = t.a + 4 * t.lda
-        let a5 = t.a + 5 * t.lda
+    static func tile6x16<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
+        var a4 = R.row(t, 4)
+        var a5 = R.row(t, 5)
         var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>(); var c0_2 = SIMD4<Float>(); var c0_3 = SIMD4<Float>()
         var c1_0 = SIMD4<Float>(); var c1_1 = SIMD4<Float>(); var c1_2 = SIMD4<Float>(); var c1_3 = SIMD4<Float>()
         var c2_0 = SIMD4<Float>(); var c2_1 = SIMD4<Float>(); var c2_2 = SIMD4<Float>(); var c2_3 = SIMD4<Float>()
@@ -20,24 +20,27 @@ enum NEONMicrokernels: MicrokernelSet {
         var c4_0 = SIMD4<Float>(); var c4_1 = SIMD4<Float>(); var c4_2 = SIMD4<Float>(); var c4_3 = SIMD4<Float>()
         var c5_0 = SIMD4<Float>(); var c5_1 = SIMD4<Float>(); var c5_2 = SIMD4<Float>(); var c5_3 = SIMD4<Float>()
         var b0p = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load4(b0p)
-            let b1 = Kernels.load4(b0p + 4)
-            let b2 = Kernels.load4(b0p + 8)
-            let b3 = Kernels.load4(b0p + 12)
-            let x0 = SIMD4<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1); c0_2.addProduct(x0, b2); c0_3.addProduct(x0, b3)
-            let x1 = SIMD4<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1); c1_2.addProduct(x1, b2); c1_3.addProduct(x1, b3)
-            let x2 = SIMD4<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1); c2_2.addProduct(x2, b2); c2_3.addProduct(x2, b3)
-            let x3 = SIMD4<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1); c3_2.addProduct(x3, b2); c3_3.addProduct(x3, b3)
-            let x4 = SIMD4<Float>(repeating: a4[k])
-            c4_0.addProduct(x4, b0); c4_1.addProduct(x4, b1); c4_2.addProduct(x4, b2); c4_3.addProduct(x4, b3)
-            let x5 = SIMD4<Float>(repeating: a5[k])
-            c5_0.addProduct(x5, b0); c5_1.addProduct(x5, b1); c5_2.addProduct(x5, b2); c5_3.addProduct(x5, b3)
-            b0p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load4(b0p)
+                let b1 = Kernels.load4(b0p + 4)
+                let b2 = Kernels.load4(b0p + 8)
+                let b3 = Kernels.load4(b0p + 12)
+                let x0 = SIMD4<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1); c0_2.addProduct(x0, b2); c0_3.addProduct(x0, b3)
+                let x1 = SIMD4<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1); c1_2.addProduct(x1, b2); c1_3.addProduct(x1, b3)
+                let x2 = SIMD4<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1); c2_2.addProduct(x2, b2); c2_3.addProduct(x2, b3)
+                let x3 = SIMD4<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1); c3_2.addProduct(x3, b2); c3_3.addProduct(x3, b3)
+                let x4 = SIMD4<Float>(repeating: a4[k])
+                c4_0.addProduct(x4, b0); c4_1.addProduct(x4, b1); c4_2.addProduct(x4, b2); c4_3.addProduct(x4, b3)
+                let x5 = SIMD4<Float>(repeating: a5[k])
+                c5_0.addProduct(x5, b0); c5_1.addProduct(x5, b1); c5_2.addProduct(x5, b2); c5_3.addProduct(x5, b3)
+                b0p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t); a4 += R.segmentStride(t); a5 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, SIMD16(lowHalf: SIMD8(lowHalf: c0_0, highHalf: c0_1), highHalf: SIMD8(lowHalf: c0_2, highHalf: c0_3)), nil)
         t.store(A.self, row: 1, SIMD16(lowHalf: SIMD8(lowHalf: c1_0, highHalf: c1_1), highHalf: SIMD8(lowHalf: c1_2, highHalf: c1_3)), nil)
@@ -49,30 +52,33 @@ enum NEONMicrokernels: MicrokernelSet {
 
     /// C[4 x 16] tile: `act(A[4 x k] * Bpanels[k x 16] + bias) + residual`, 4 x 4-lane accumulators per row.
     @inline(__always)
-    static func tile4x16<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
+    static func tile4x16<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
         var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>(); var c0_2 = SIMD4<Float>(); var c0_3 = SIMD4<Float>()
         var c1_0 = SIMD4<Float>(); var c1_1 = SIMD4<Float>(); var c1_2 = SIMD4<Float>(); var c1_3 = SIMD4<Float>()
         var c2_0 = SIMD4<Float>(); var c2_1 = SIMD4<Float>(); var c2_2 = SIMD4<Float>(); var c2_3 = SIMD4<Float>()
         var c3_0 = SIMD4<Float>(); var c3_1 = SIMD4<Float>(); var c3_2 = SIMD4<Float>(); var c3_3 = SIMD4<Float>()
         var b0p = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load4(b0p)
-            let b1 = Kernels.load4(b0p + 4)
-            let b2 = Kernels.load4(b0p + 8)
-            let b3 = Kernels.load4(b0p + 12)
-            let x0 = SIMD4<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1); c0_2.addProduct(x0, b2); c0_3.addProduct(x0, b3)
-            let x1 = SIMD4<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1); c1_2.addProduct(x1, b2); c1_3.addProduct(x1, b3)
-            let x2 = SIMD4<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1); c2_2.addProduct(x2, b2); c2_3.addProduct(x2, b3)
-            let x3 = SIMD4<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1); c3_2.addProduct(x3, b2); c3_3.addProduct(x3, b3)
-            b0p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load4(b0p)
+                let b1 = Kernels.load4(b0p + 4)
+                let b2 = Kernels.load4(b0p + 8)
+                let b3 = Kernels.load4(b0p + 12)
+                let x0 = SIMD4<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1); c0_2.addProduct(x0, b2); c0_3.addProduct(x0, b3)
+                let x1 = SIMD4<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1); c1_2.addProduct(x1, b2); c1_3.addProduct(x1, b3)
+                let x2 = SIMD4<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1); c2_2.addProduct(x2, b2); c2_3.addProduct(x2, b3)
+                let x3 = SIMD4<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1); c3_2.addProduct(x3, b2); c3_3.addProduct(x3, b3)
+                b0p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, SIMD16(lowHalf: SIMD8(lowHalf: c0_0, highHalf: c0_1), highHalf: SIMD8(lowHalf: c0_2, highHalf: c0_3)), nil)
         t.store(A.self, row: 1, SIMD16(lowHalf: SIMD8(lowHalf: c1_0, highHalf: c1_1), highHalf: SIMD8(lowHalf: c1_2, highHalf: c1_3)), nil)
@@ -82,22 +88,25 @@ enum NEONMicrokernels: MicrokernelSet {
 
     /// C[2 x 16] tile: `act(A[2 x k] * Bpanels[k x 16] + bias) + residual`, 4 x 4-lane accumulators per row.
     @inline(__always)
-    static func tile2x16<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
+    static func tile2x16<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
         var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>(); var c0_2 = SIMD4<Float>(); var c0_3 = SIMD4<Float>()
         var c1_0 = SIMD4<Float>(); var c1_1 = SIMD4<Float>(); var c1_2 = SIMD4<Float>(); var c1_3 = SIMD4<Float>()
         var b0p = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load4(b0p)
-            let b1 = Kernels.load4(b0p + 4)
-            let b2 = Kernels.load4(b0p + 8)
-            let b3 = Kernels.load4(b0p + 12)
-            let x0 = SIMD4<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1); c0_2.addProduct(x0, b2); c0_3.addProduct(x0, b3)
-            let x1 = SIMD4<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1); c1_2.addProduct(x1, b2); c1_3.addProduct(x1, b3)
-            b0p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load4(b0p)
+                let b1 = Kernels.load4(b0p + 4)
+                let b2 = Kernels.load4(b0p + 8)
+                let b3 = Kernels.load4(b0p + 12)
+                let x0 = SIMD4<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1); c0_2.addProduct(x0, b2); c0_3.addProduct(x0, b3)
+                let x1 = SIMD4<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1); c1_2.addProduct(x1, b2); c1_3.addProduct(x1, b3)
+                b0p += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, SIMD16(lowHalf: SIMD8(lowHalf: c0_0, highHalf: c0_1), highHalf: SIMD8(lowHalf: c0_2, highHalf: c0_3)), nil)
         t.store(A.self, row: 1, SIMD16(lowHalf: SIMD8(lowHalf: c1_0, highHalf: c1_1), highHalf: SIMD8(lowHalf: c1_2, highHalf: c1_3)), nil)
@@ -105,31 +114,34 @@ enum NEONMicrokernels: MicrokernelSet {
 
     /// C[1 x 16] tile: `act(A[1 x k] * Bpanels[k x 16] + bias) + residual`, 4 x 4-lane accumulators per row.
     @inline(__always)
-    static func tile1x16<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
+    static func tile1x16<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
         var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>(); var c0_2 = SIMD4<Float>(); var c0_3 = SIMD4<Float>()
         var b0p = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load4(b0p)
-            let b1 = Kernels.load4(b0p + 4)
-            let b2 = Kernels.load4(b0p + 8)
-            let b3 = Kernels.load4(b0p + 12)
-            let x0 = SIMD4<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1); c0_2.addProduct(x0, b2); c0_3.addProduct(x0, b3)
-            b0p += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load4(b0p)
+                let b1 = Kernels.load4(b0p + 4)
+                let b2 = Kernels.load4(b0p + 8)
+                let b3 = Kernels.load4(b0p + 12)
+                let x0 = SIMD4<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1); c0_2.addProduct(x0, b2); c0_3.addProduct(x0, b3)
+                b0p += 16
+            }
+            a0 += R.segmentStride(t)
         }
         t.store(A.self, row: 0, SIMD16(lowHalf: SIMD8(lowHalf: c0_0, highHalf: c0_1), highHalf: SIMD8(lowHalf: c0_2, highHalf: c0_3)), nil)
     }
 
     /// C[6 x 8] tile over the first 8 columns of a panel, 2 x 4-lane accumulators per row.
     @inline(__always)
-    static func tile6x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
-        let a4 = t.a + 4 * t.lda
-        let a5 = t.a + 5 * t.lda
+    static func tile6x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
+        var a4 = R.row(t, 4)
+        var a5 = R.row(t, 5)
         var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>()
         var c1_0 = SIMD4<Float>(); var c1_1 = SIMD4<Float>()
         var c2_0 = SIMD4<Float>(); var c2_1 = SIMD4<Float>()
@@ -137,22 +149,25 @@ enum NEONMicrokernels: MicrokernelSet {
         var c4_0 = SIMD4<Float>(); var c4_1 = SIMD4<Float>()
         var c5_0 = SIMD4<Float>(); var c5_1 = SIMD4<Float>()
         var bp = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load4(bp)
-            let b1 = Kernels.load4(bp + 4)
-            let x0 = SIMD4<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
-            let x1 = SIMD4<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
-            let x2 = SIMD4<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
-            let x3 = SIMD4<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
-            let x4 = SIMD4<Float>(repeating: a4[k])
-            c4_0.addProduct(x4, b0); c4_1.addProduct(x4, b1)
-            let x5 = SIMD4<Float>(repeating: a5[k])
-            c5_0.addProduct(x5, b0); c5_1.addProduct(x5, b1)
-            bp += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load4(bp)
+                let b1 = Kernels.load4(bp + 4)
+                let x0 = SIMD4<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+                let x1 = SIMD4<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
+                let x2 = SIMD4<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
+                let x3 = SIMD4<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
+                let x4 = SIMD4<Float>(repeating: a4[k])
+                c4_0.addProduct(x4, b0); c4_1.addProduct(x4, b1)
+                let x5 = SIMD4<Float>(repeating: a5[k])
+                c5_0.addProduct(x5, b0); c5_1.addProduct(x5, b1)
+                bp += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t); a4 += R.segmentStride(t); a5 += R.segmentStride(t)
         }
         t.storeHalf(A.self, row: 0, SIMD8(lowHalf: c0_0, highHalf: c0_1))
         t.storeHalf(A.self, row: 1, SIMD8(lowHalf: c1_0, highHalf: c1_1))
@@ -164,28 +179,31 @@ enum NEONMicrokernels: MicrokernelSet {
 
     /// C[4 x 8] tile over the first 8 columns of a panel, 2 x 4-lane accumulators per row.
     @inline(__always)
-    static func tile4x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
-        let a2 = t.a + 2 * t.lda
-        let a3 = t.a + 3 * t.lda
+    static func tile4x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
+        var a2 = R.row(t, 2)
+        var a3 = R.row(t, 3)
         var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>()
         var c1_0 = SIMD4<Float>(); var c1_1 = SIMD4<Float>()
         var c2_0 = SIMD4<Float>(); var c2_1 = SIMD4<Float>()
         var c3_0 = SIMD4<Float>(); var c3_1 = SIMD4<Float>()
         var bp = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load4(bp)
-            let b1 = Kernels.load4(bp + 4)
-            let x0 = SIMD4<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
-            let x1 = SIMD4<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
-            let x2 = SIMD4<Float>(repeating: a2[k])
-            c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
-            let x3 = SIMD4<Float>(repeating: a3[k])
-            c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
-            bp += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load4(bp)
+                let b1 = Kernels.load4(bp + 4)
+                let x0 = SIMD4<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+                let x1 = SIMD4<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
+                let x2 = SIMD4<Float>(repeating: a2[k])
+                c2_0.addProduct(x2, b0); c2_1.addProduct(x2, b1)
+                let x3 = SIMD4<Float>(repeating: a3[k])
+                c3_0.addProduct(x3, b0); c3_1.addProduct(x3, b1)
+                bp += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t); a2 += R.segmentStride(t); a3 += R.segmentStride(t)
         }
         t.storeHalf(A.self, row: 0, SIMD8(lowHalf: c0_0, highHalf: c0_1))
         t.storeHalf(A.self, row: 1, SIMD8(lowHalf: c1_0, highHalf: c1_1))
@@ -195,20 +213,23 @@ enum NEONMicrokernels: MicrokernelSet {
 
     /// C[2 x 8] tile over the first 8 columns of a panel, 2 x 4-lane accumulators per row.
     @inline(__always)
-    static func tile2x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
-        let a1 = t.a + 1 * t.lda
+    static func tile2x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
+        var a1 = R.row(t, 1)
         var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>()
         var c1_0 = SIMD4<Float>(); var c1_1 = SIMD4<Float>()
         var bp = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load4(bp)
-            let b1 = Kernels.load4(bp + 4)
-            let x0 = SIMD4<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
-            let x1 = SIMD4<Float>(repeating: a1[k])
-            c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
-            bp += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load4(bp)
+                let b1 = Kernels.load4(bp + 4)
+                let x0 = SIMD4<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+                let x1 = SIMD4<Float>(repeating: a1[k])
+                c1_0.addProduct(x1, b0); c1_1.addProduct(x1, b1)
+                bp += 16
+            }
+            a0 += R.segmentStride(t); a1 += R.segmentStride(t)
         }
         t.storeHalf(A.self, row: 0, SIMD8(lowHalf: c0_0, highHalf: c0_1))
         t.storeHalf(A.self, row: 1, SIMD8(lowHalf: c1_0, highHalf: c1_1))
@@ -216,40 +237,43 @@ enum NEONMicrokernels: MicrokernelSet {
 
     /// C[1 x 8] tile over the first 8 columns of a panel, 2 x 4-lane accumulators per row.
     @inline(__always)
-    static func tile1x8<A: ActivationFunction>(_: A.Type, _ t: TileArguments) {
-        let a0 = t.a + 0 * t.lda
+    static func tile1x8<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments) {
+        var a0 = R.row(t, 0)
         var c0_0 = SIMD4<Float>(); var c0_1 = SIMD4<Float>()
         var bp = t.b0
-        for k in 0..<t.k {
-            let b0 = Kernels.load4(bp)
-            let b1 = Kernels.load4(bp + 4)
-            let x0 = SIMD4<Float>(repeating: a0[k])
-            c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
-            bp += 16
+        for _ in 0..<R.segments(t) {
+            for k in 0..<R.segmentLength(t) {
+                let b0 = Kernels.load4(bp)
+                let b1 = Kernels.load4(bp + 4)
+                let x0 = SIMD4<Float>(repeating: a0[k])
+                c0_0.addProduct(x0, b0); c0_1.addProduct(x0, b1)
+                bp += 16
+            }
+            a0 += R.segmentStride(t)
         }
         t.storeHalf(A.self, row: 0, SIMD8(lowHalf: c0_0, highHalf: c0_1))
     }
 
     /// Runs the tallest 8-column tiles that fit `rows` rows of a panel's first half.
     @inline(__always)
-    static func halfTileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int) {
+    static func halfTileRows<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments, rows: Int) {
         var t = t
         var left = rows
-        while left >= 6 { tile6x8(A.self, t); t.advance(rows: 6); left -= 6 }
-        if left >= 4 { tile4x8(A.self, t); t.advance(rows: 4); left -= 4 }
-        if left >= 2 { tile2x8(A.self, t); t.advance(rows: 2); left -= 2 }
-        if left >= 1 { tile1x8(A.self, t); t.advance(rows: 1); left -= 1 }
+        while left >= 6 { tile6x8(A.self, R.self, t); t.advance(R.self, rows: 6); left -= 6 }
+        if left >= 4 { tile4x8(A.self, R.self, t); t.advance(R.self, rows: 4); left -= 4 }
+        if left >= 2 { tile2x8(A.self, R.self, t); t.advance(R.self, rows: 2); left -= 2 }
+        if left >= 1 { tile1x8(A.self, R.self, t); t.advance(R.self, rows: 1); left -= 1 }
     }
 
     /// Runs the tallest tiles that fit `rows` rows of one panel pair (`twoPanels`, only when
     /// `pairsPanels`) or one panel.
     @inline(__always)
-    static func tileRows<A: ActivationFunction>(_: A.Type, _ t: TileArguments, rows: Int, twoPanels: Bool) {
+    static func tileRows<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments, rows: Int, twoPanels: Bool) {
         var t = t
         var left = rows
-        while left >= 6 { tile6x16(A.self, t); t.advance(rows: 6); left -= 6 }
-        if left >= 4 { tile4x16(A.self, t); t.advance(rows: 4); left -= 4 }
-        if left >= 2 { tile2x16(A.self, t); t.advance(rows: 2); left -= 2 }
-        if left >= 1 { tile1x16(A.self, t); t.advance(rows: 1); left -= 1 }
+        while left >= 6 { tile6x16(A.self, R.self, t); t.advance(R.self, rows: 6); left -= 6 }
+        if left >= 4 { tile4x16(A.self, R.self, t); t.advance(R.self, rows: 4); left -= 4 }
+        if left >= 2 { tile2x16(A.self, R.self, t); t.advance(R.self, rows: 2); left -= 2 }
+        if left >= 1 { tile1x16(A.self, R.self, t); t.advance(R.self, rows: 1); left -= 1 }
     }
 }
