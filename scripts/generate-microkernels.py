@@ -8,7 +8,8 @@
 
 Each family is a set of register-blocked GEMM tiles (MR rows x 16 or 32 columns of the packed
 weight panels, and MR x 8 for a last panel with at most 8 valid columns) with the fused
-bias/activation/residual epilogue. The blocking is chosen for the
+bias/activation/residual epilogue, generic over where A's rows lie (`RowLayout`: a strided
+matrix, or the gathered rows of an implicit convolution). The blocking is chosen for the
 family's register file: accumulators + B vectors + one broadcast must fit without spilling
 (AVX-512 8x32: 16 + 2 + 1 of 32 zmm; AVX2 6x16: 12 + 2 + 1 of 16 ymm; NEON 6x16: 24 + 4 + 1 of
 32 q). The depthwise interior kernels (k = 3, 5) keep all k*k taps in registers and compute 4
