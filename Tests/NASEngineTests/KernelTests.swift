@@ -206,6 +206,30 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         #expect(ExecutionContext().family == KernelFamily.host)
     }
 
+    /// The implicit GEMM reads the same k values in the same order as im2col + the same
+    /// microkernels, so the two agree bit for bit (every family, strides 1 and 2, k = 3 and 5,
+    /// a batch of two).
+    @Test(arguments: KernelFamily.allCases)
+    func implicitConvolutionEqualsIm2colBitForBit(family: KernelFamily) {
+        let cases: [(Shape, Int, Int, Int)] = [(Shape(n: 2, h: 9, w: 7, c: 12), 3, 1, 40), (Shape(n: 1, h: 11, w: 10, c: 20), 5, 2, 24)]
+        for (index, (input, k, s, cout)) in cases.enumerated() {
+            var rng = SplitMix64(seed: 70 + UInt64(index))
+            let layer = Convolution.random(inChannels: input.c, outChannels: cout, kernel: k, stride: s, activation: .relu6, rng: &rng)
+            let g = layer.geometry, out = layer.outputShape(for: input)
+            let x = Tensor(shape: input, values: randomValues(input.count, seed: 80 + UInt64(index)))
+            let context = ExecutionContext(family: family)
+            let patches = Tensor(shape: Shape(n: 1, h: 1, w: out.pixels, c: layer.parameters.k))
+            Kernels.im2col(x.pointer, input: input, geometry: g, output: out, firstPixel: 0, rows: out.pixels, into: patches.pointer)
+            let viaIm2col = Tensor(shape: out), implicit = Tensor(shape: out)
+            Kernels.packedGEMM(patches.pointer, lda: layer.parameters.k, rows: out.pixels, weights: layer.parameters.packed,
+                               activation: .relu6, into: viaIm2col.pointer, ldc: cout, context: context)
+            let scratch = Tensor(shape: Shape(n: 1, h: 1, w: 1, c: Kernels.implicitConvolutionScratchCount(input: input, geometry: g)))
+            Kernels.implicitConvolution(x.pointer, input: input, geometry: g, weights: layer.parameters, activation: .relu6,
+                                        into: implicit.pointer, scratch: scratch.pointer, context: context)
+            #expect(implicit.array == viaIm2col.array, "case \(index), \(family)")
+        }
+    }
+
     /// OpenBLAS's path: im2col in chunks (the native one has no im2col).
     @Test func im2colSpansSeveralChunks() {
         let input = Shape(n: 1, h: 40, w: 40, c: 64)  // depth 576 → 455 rows per chunk < 1600 pixels
