@@ -29,6 +29,9 @@ public struct ProfileSettings: Codable, Sendable, Equatable {
     /// profiles do (Benchmarks/README.md, 2026-12-05), and 7 take a quarter less time.
     public var contexts: Int
     public var warmup: Int
+    /// Timed passes per network (3 by default): a 3-pass profile's predictions differ from a
+    /// 5-pass one's no more than two 3-pass profiles differ from each other, and it takes about
+    /// a quarter less time (Benchmarks/README.md, 2026-12-06).
     public var runs: Int
     /// Entries whose spread across contexts exceeds this (percent) are marked noisy.
     public var targetSpreadPct: Double
@@ -45,7 +48,7 @@ public struct ProfileSettings: Codable, Sendable, Equatable {
     /// networks.
     public var retimeBudget: Double
 
-    public init(contexts: Int = 7, warmup: Int = 1, runs: Int = 5, targetSpreadPct: Double = 10, seed: UInt64 = 1,
+    public init(contexts: Int = 7, warmup: Int = 1, runs: Int = 3, targetSpreadPct: Double = 10, seed: UInt64 = 1,
                 targetIntervalPct: Double = 5, maxContexts: Int? = nil, referenceEvery: Int = 10, driftTolerancePct: Double = 10,
                 retimeBudget: Double = 0.5) {
         self.contexts = contexts; self.warmup = warmup; self.runs = runs; self.targetSpreadPct = targetSpreadPct; self.seed = seed
