@@ -110,18 +110,19 @@ public struct ONNXExporter {
             var i = 0
             let layers = sequence.layers
             while i < layers.count {
-                // A convolution followed by batch norm is one folded Conv, as the engine runs it.
+                // A convolution followed by batch norm is one folded Conv (then the batch norm's
+                // activation), as the engine runs it.
                 if let bn = i + 1 < layers.count ? layers[i + 1] as? BatchNormLayer : nil {
                     if let conv = layers[i] as? ConvolutionLayer {
-                        x = graph.convolution(x, folded: Self.fold(conv, bn), kernel: conv.geometry.kernel, stride: conv.geometry.stride,
-                                              inChannels: conv.inChannels, outChannels: conv.outChannels, groups: 1)
+                        x = graph.activation(bn.activation, graph.convolution(x, folded: Self.fold(conv, bn), kernel: conv.geometry.kernel, stride: conv.geometry.stride,
+                                                                             inChannels: conv.inChannels, outChannels: conv.outChannels, groups: 1))
                         shape = conv.outputShape(for: shape)
                         i += 2
                         continue
                     }
                     if let dw = layers[i] as? DepthwiseLayer {
-                        x = graph.convolution(x, folded: Self.fold(dw, bn), kernel: dw.geometry.kernel, stride: dw.geometry.stride,
-                                              inChannels: dw.channels, outChannels: dw.channels, groups: dw.channels)
+                        x = graph.activation(bn.activation, graph.convolution(x, folded: Self.fold(dw, bn), kernel: dw.geometry.kernel, stride: dw.geometry.stride,
+                                                                             inChannels: dw.channels, outChannels: dw.channels, groups: dw.channels))
                         shape = dw.outputShape(for: shape)
                         i += 2
                         continue
@@ -143,7 +144,7 @@ public struct ONNXExporter {
         case let bn as BatchNormLayer:
             let (scale, shift) = Self.affine(bn)
             let s = graph.constant([1, Int64(bn.channels), 1, 1], scale), b = graph.constant([1, Int64(bn.channels), 1, 1], shift)
-            return graph.node("Add", [graph.node("Mul", [input, s]), b])
+            return graph.activation(bn.activation, graph.node("Add", [graph.node("Mul", [input, s]), b]))
         case let act as ActivationLayer:
             return graph.activation(act.activation, input)
         case let se as SqueezeExciteLayer:

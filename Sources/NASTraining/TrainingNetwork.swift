@@ -1,7 +1,7 @@
 import NASEngine
 
 /// A trainable network built from layer specs: every convolution is followed by batch norm
-/// (and the spec's activation), MBConv/sepconv blocks get their expand, depthwise, optional
+/// (with the spec's activation fused into it), MBConv/sepconv blocks get their expand, depthwise, optional
 /// squeeze-excite and linear projection, identity skips where the spec has them. The final
 /// softmax is left to the loss.
 public final class TrainingNetwork {
@@ -27,7 +27,7 @@ public final class TrainingNetwork {
     static func convBN(_ cin: Int, _ cout: Int, _ k: Int, _ s: Int, _ act: Activation, context: ExecutionContext,
                        rng: inout SplitMix64) -> [TrainingLayer] {
         [ConvolutionLayer(inChannels: cin, outChannels: cout, kernel: k, stride: s, bias: false, context: context, rng: &rng),
-         BatchNormLayer(channels: cout)] + (act == .none ? [] : [ActivationLayer(act)])
+         BatchNormLayer(channels: cout, activation: act)]
     }
 
     static func layer(for spec: LayerSpec, context: ExecutionContext, rng: inout SplitMix64) -> TrainingLayer? {
@@ -37,13 +37,13 @@ public final class TrainingNetwork {
             return spec.skip ? residual(block) : block
         case .depthwise:
             return SequentialLayer([DepthwiseLayer(channels: spec.inChannels, kernel: spec.kernel, stride: spec.stride, context: context, rng: &rng),
-                                    BatchNormLayer(channels: spec.inChannels)] + (spec.activation == .none ? [] : [ActivationLayer(spec.activation)]))
+                                    BatchNormLayer(channels: spec.inChannels, activation: spec.activation)])
         case .mbconv, .sepconv:
             let ce = spec.inChannels * spec.expansion
             var layers: [TrainingLayer] = []
             if spec.expansion > 1 { layers += convBN(spec.inChannels, ce, 1, 1, spec.activation, context: context, rng: &rng) }
-            layers += [DepthwiseLayer(channels: ce, kernel: spec.kernel, stride: spec.stride, context: context, rng: &rng), BatchNormLayer(channels: ce)]
-            if spec.activation != .none { layers.append(ActivationLayer(spec.activation)) }
+            layers += [DepthwiseLayer(channels: ce, kernel: spec.kernel, stride: spec.stride, context: context, rng: &rng),
+                       BatchNormLayer(channels: ce, activation: spec.activation)]
             if spec.seRatio > 0 {
                 layers.append(SqueezeExciteLayer(channels: ce, reduced: max(1, Int(Double(spec.inChannels) * spec.seRatio)), rng: &rng))
             }
@@ -67,7 +67,7 @@ public final class TrainingNetwork {
     /// stack (Goyal et al. 2017). A block ending in an activation keeps γ = 1: ReLU's zero
     /// gradient at 0 would leave a zeroed block dead for good.
     static func residual(_ block: SequentialLayer) -> ResidualLayer {
-        if let last = block.layers.last as? BatchNormLayer {
+        if let last = block.layers.last as? BatchNormLayer, last.activation == .none {
             for i in last.gamma.value.indices { last.gamma.value[i] = 0 }
         }
         return ResidualLayer(block)

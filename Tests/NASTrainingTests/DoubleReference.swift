@@ -67,7 +67,7 @@ struct DoubleReference {
                 return (y, out)
             }
         case let norm as BatchNormLayer:
-            let epsilon = Double(norm.epsilon)
+            let epsilon = Double(norm.epsilon), f = Self.function(norm.activation)
             run = { x, shape, p in
                 let gamma = p[p.startIndex], beta = p[p.startIndex + 1], c = shape.c, m = shape.count / c
                 var y = x
@@ -75,19 +75,12 @@ struct DoubleReference {
                     let values = (0..<m).map { x[$0 * c + ch] }
                     let mean = values.reduce(0, +) / Double(m)
                     let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(m)
-                    for i in 0..<m { y[i * c + ch] = gamma[ch] * (x[i * c + ch] - mean) / (variance + epsilon).squareRoot() + beta[ch] }
+                    for i in 0..<m { y[i * c + ch] = f(gamma[ch] * (x[i * c + ch] - mean) / (variance + epsilon).squareRoot() + beta[ch]) }
                 }
                 return (y, shape)
             }
         case let activation as ActivationLayer:
-            let f: (Double) -> Double
-            switch activation.activation {
-            case .none: f = { $0 }
-            case .relu: f = { $0 > 0 ? $0 : 0 }
-            case .relu6: f = { $0 <= 0 ? 0 : ($0 >= 6 ? 6 : $0) }
-            case .hswish: f = { v in v <= -3 ? 0 : (v >= 3 ? v : v * (v + 3) / 6) }
-            case .sigmoid: f = { 1 / (1 + exp(-$0)) }
-            }
+            let f = Self.function(activation.activation)
             run = { x, shape, _ in (x.map(f), shape) }
         case let linear as LinearLayer:
             let fin = linear.inFeatures, fout = linear.outFeatures
@@ -138,6 +131,17 @@ struct DoubleReference {
             }
         default:
             fatalError("DoubleReference: no reference for \(type(of: layer))")
+        }
+    }
+
+    /// Each activation written out in Double, independently of the kernels' forms.
+    static func function(_ activation: Activation) -> (Double) -> Double {
+        switch activation {
+        case .none: return { $0 }
+        case .relu: return { $0 > 0 ? $0 : 0 }
+        case .relu6: return { $0 <= 0 ? 0 : ($0 >= 6 ? 6 : $0) }
+        case .hswish: return { v in v <= -3 ? 0 : (v >= 3 ? v : v * (v + 3) / 6) }
+        case .sigmoid: return { 1 / (1 + exp(-$0)) }
         }
     }
 }

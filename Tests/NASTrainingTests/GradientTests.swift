@@ -54,6 +54,59 @@ import Testing
         checkGradientsInDouble(layer, input: Shape(n: 2, h: 3, w: 3, c: 3), seed: 5)
     }
 
+    /// Batch norm with each activation fused: against Double finite differences. One channel's
+    /// β = 5 and γ = 2 put some of its values past ReLU6's and h-swish's upper kinks.
+    @Test(arguments: [Activation.relu, .relu6, .hswish, .sigmoid])
+    func batchNormWithFusedActivation(_ activation: Activation) {
+        let layer = BatchNormLayer(channels: 4, activation: activation)
+        var rng = SplitMix64(seed: 12)
+        layer.gamma.value = [1.2, 0.7, 2, 1.5]
+        layer.beta.value = [0.3, -0.4, 5, 1]
+        let shape = Shape(n: 2, h: 3, w: 3, c: 4)
+        checkGradientsInDouble(layer, input: shape, seed: 13, samples: 72, inputValues: rng.uniform(count: shape.count, scale: 1))
+    }
+
+    /// Fused batch norm + activation against batch norm followed by `ActivationLayer`: outputs,
+    /// running statistics, input and parameter gradients. ReLU and ReLU6 compute the same
+    /// operations in the same order, so they must agree bit for bit; h-swish and sigmoid's
+    /// forward forms differ in rounding (the engine's vector kernel) and agree within 1e-6.
+    /// 19 channels leave a remainder after any vector width; two steps check that nothing
+    /// of the first step's state leaks into the second.
+    @Test(arguments: [Activation.none, .relu, .relu6, .hswish, .sigmoid])
+    func fusedBatchNormEqualsSeparateLayers(_ activation: Activation) {
+        let shape = Shape(n: 3, h: 5, w: 4, c: 19)
+        let fused = BatchNormLayer(channels: 19, activation: activation)
+        let plain = BatchNormLayer(channels: 19), separate = ActivationLayer(activation)
+        var rng = SplitMix64(seed: 14)
+        let gamma = rng.uniform(count: 19, scale: 1).map { $0 + 1.5 }, beta = rng.uniform(count: 19, scale: 2)
+        fused.gamma.value = gamma; plain.gamma.value = gamma
+        fused.beta.value = beta; plain.beta.value = beta
+        let exact = activation == .none || activation == .relu || activation == .relu6
+        func agree(_ a: [Float], _ b: [Float], _ what: String) {
+            #expect(a.count == b.count, "\(what): count")
+            if exact {
+                #expect(a == b, "\(what): not bit for bit")
+            } else {
+                let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+                #expect(worst < 1e-6, "\(what): largest relative difference \(worst)")
+            }
+        }
+        for step in 0..<2 {
+            let x = rng.uniform(count: shape.count, scale: 3), dy = rng.uniform(count: shape.count, scale: 1)
+            let y = fused.forward(x, shape: shape, training: true)
+            let reference = separate.forward(plain.forward(x, shape: shape, training: true), shape: shape, training: true)
+            agree(y, reference, "forward, step \(step)")
+            for p in fused.parameters + plain.parameters { p.zeroGradient() }
+            agree(fused.backward(dy), plain.backward(separate.backward(dy)), "input gradient, step \(step)")
+            agree(fused.gamma.gradient, plain.gamma.gradient, "γ gradient, step \(step)")
+            agree(fused.beta.gradient, plain.beta.gradient, "β gradient, step \(step)")
+            #expect(fused.runningMean.value == plain.runningMean.value && fused.runningVariance.value == plain.runningVariance.value)
+        }
+        let x = rng.uniform(count: shape.count, scale: 3)
+        agree(fused.forward(x, shape: shape, training: false),
+              separate.forward(plain.forward(x, shape: shape, training: false), shape: shape, training: false), "inference")
+    }
+
     @Test(arguments: [Activation.relu, .relu6, .hswish, .sigmoid, .none])
     func activation(_ activation: Activation) {
         // Inputs kept away from the kinks (0, ±3, 6).
