@@ -20,28 +20,22 @@ public final class ActivationLayer: TrainingLayer {
 
     public func backward(_ dy: [Float]) -> [Float] {
         precondition(dy.count == x.count, "ActivationLayer.backward: call forward(training: true) first")
-        var dx = uninitialisedFloats(dy.count)
-        // One switch per call, then a tight loop the compiler can vectorise.
-        dy.withUnsafeBufferPointer { d in x.withUnsafeBufferPointer { xs in dx.withUnsafeMutableBufferPointer { out in
-            let n = dy.count
-            switch activation {
-            case .none: for i in 0..<n { out[i] = d[i] }
-            case .relu: for i in 0..<n { out[i] = xs[i] > 0 ? d[i] : 0 }
-            case .relu6: for i in 0..<n { out[i] = xs[i] > 0 && xs[i] < 6 ? d[i] : 0 }
-            case .hswish, .sigmoid: for i in 0..<n { out[i] = d[i] * Self.derivative(activation, xs[i]) }
-            }
-        } } }
-        return dx
+        // One switch per call, then a loop specialised per activation that the compiler vectorises.
+        switch activation {
+        case .none: return dy
+        case .relu: return Self.backward(ReLUElementwise.self, dy, at: x)
+        case .relu6: return Self.backward(ReLU6Elementwise.self, dy, at: x)
+        case .hswish: return Self.backward(HardSwishElementwise.self, dy, at: x)
+        case .sigmoid: return Self.backward(SigmoidElementwise.self, dy, at: x)
+        }
     }
 
-    /// d act(x) / dx (0 at the kinks' right-closed side, as frameworks do).
-    public static func derivative(_ activation: Activation, _ x: Float) -> Float {
-        switch activation {
-        case .none: return 1
-        case .relu: return x > 0 ? 1 : 0
-        case .relu6: return x > 0 && x < 6 ? 1 : 0
-        case .hswish: return x <= -3 ? 0 : x >= 3 ? 1 : (2 * x + 3) / 6
-        case .sigmoid: let s = activation.apply(x); return s * (1 - s)
-        }
+    /// `dx[i] = A.backward(dy[i], at: x[i])`, O(n).
+    private static func backward<A: ElementwiseActivation>(_: A.Type, _ dy: [Float], at x: [Float]) -> [Float] {
+        var dx = uninitialisedFloats(dy.count)
+        dy.withUnsafeBufferPointer { d in x.withUnsafeBufferPointer { xs in dx.withUnsafeMutableBufferPointer { out in
+            for i in 0..<d.count { out[i] = A.backward(d[i], at: xs[i]) }
+        } } }
+        return dx
     }
 }

@@ -2,8 +2,9 @@ import NASEngine
 
 /// An activation known at compile time, for loops that fuse it into another elementwise pass
 /// (batch norm). Generic loops specialised per activation vectorise across channels; a switch
-/// per element would not. The formulas are `Activation.apply` and `ActivationLayer`'s
-/// derivative, so a fused pass computes what the separate layers compute.
+/// per element would not. `apply` matches `Activation.apply` (the engine's inference kernels);
+/// `backward` is the one place the derivatives live (0 on the right-closed side of a kink, as
+/// frameworks do); `ActivationLayer` and the fused batch norm both use it.
 protocol ElementwiseActivation {
     /// `act(z)`.
     static func apply(_ z: Float) -> Float
