@@ -159,6 +159,27 @@ let depthwiseCases: [(Shape, Int, Int)] = [  // input, kernel, stride
         }
     }
 
+    /// Packing a row-major `S[n × k]` as `Sᵀ` (training's input gradient) gives the same panels,
+    /// zero padding included, as transposing `S` first and packing that: full panels, a partial
+    /// one, one column, one row.
+    @Test(arguments: [(1, 1), (3, 16), (7, 17), (24, 40), (33, 8), (5, 129)])
+    func packingATransposedSourceEqualsPackingTheTranspose(shape: (k: Int, n: Int)) {
+        let (k, n) = shape
+        let source = randomValues(n * k, seed: 31)
+        var transposed = [Float](repeating: 0, count: k * n)
+        for row in 0..<n { for column in 0..<k { transposed[column * n + row] = source[row * k + column] } }
+        let direct = source.withUnsafeBufferPointer { PackedWeights(transposing: $0.baseAddress!, k: k, n: n) }
+        let viaCopy = transposed.withUnsafeBufferPointer { PackedWeights(weights: $0.baseAddress!, k: k, n: n, bias: nil) }
+        #expect(direct.k == k && direct.n == n && direct.data.count == viaCopy.data.count)
+        #expect(Array(direct.data.storage) == Array(viaCopy.data.storage))
+        #expect(Array(direct.bias.storage) == [Float](repeating: 0, count: direct.panels * 16))
+        // And the packed layout itself: panel p, row r, lane j holds B[r][16p + j] (0 past n).
+        for p in 0..<direct.panels { for r in 0..<k { for j in 0..<16 {
+            let expected: Float = p * 16 + j < n ? source[(p * 16 + j) * k + r] : 0
+            #expect(direct.data.pointer[(p * k + r) * 16 + j] == expected)
+        } } }
+    }
+
     /// Gathered rows (the implicit convolution's A): each row at its own offset, in segments a
     /// stride apart, against a plain loop over the same addresses, for every family and tile
     /// ladder (rows 1-49), panel pairs and a half panel (n = 40), with a residual.

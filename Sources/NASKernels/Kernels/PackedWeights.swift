@@ -12,21 +12,46 @@ public final class PackedWeights: @unchecked Sendable {
     let bias: FloatBuffer
 
     /// - Parameters: `weights` row-major `[k × n]`, `bias` `[n]` or nil (zeros).
+    /// - Complexity: O(k·n), one read of `weights`, 16 contiguous floats at a time.
     public init(weights: UnsafePointer<Float>, k: Int, n: Int, bias: UnsafePointer<Float>?) {
         precondition(k >= 1 && n >= 1, "PackedWeights: k and n must be >= 1")
         self.k = k; self.n = n
         let panels = (n + 15) / 16
-        data = FloatBuffer(count: panels * k * 16)
+        data = FloatBuffer(uninitialisedCount: panels * k * 16)
         self.bias = FloatBuffer(count: panels * 16)
         for p in 0..<panels {
             let panel = data.pointer + p * k * 16
+            let columns = min(16, n - p * 16)
             for row in 0..<k {
-                for j in 0..<16 where p * 16 + j < n {
-                    panel[row * 16 + j] = weights[row * n + p * 16 + j]
-                }
+                (panel + row * 16).update(from: weights + row * n + p * 16, count: columns)
+                if columns < 16 { (panel + row * 16 + columns).update(repeating: 0, count: 16 - columns) }
             }
         }
         if let bias { self.bias.pointer.update(from: bias, count: n) }
+    }
+
+    /// `B = Sᵀ` for a row-major source `S[n × k]`, packed as `init(weights:k:n:bias:)` packs a
+    /// row-major `B` (no bias): the transposed copy a training step's input gradient needs
+    /// (`dX = dY·Wᵀ`), made without an intermediate transpose.
+    /// - Complexity: O(k·n); `S` is read row by row.
+    public init(transposing source: UnsafePointer<Float>, k: Int, n: Int) {
+        precondition(k >= 1 && n >= 1, "PackedWeights: k and n must be >= 1")
+        self.k = k; self.n = n
+        let panels = (n + 15) / 16
+        data = FloatBuffer(uninitialisedCount: panels * k * 16)
+        bias = FloatBuffer(count: panels * 16)
+        for p in 0..<panels {
+            let panel = data.pointer + p * k * 16
+            for j in 0..<16 {
+                let column = p * 16 + j
+                if column < n {
+                    let sourceRow = source + column * k
+                    for row in 0..<k { panel[row * 16 + j] = sourceRow[row] }
+                } else {
+                    for row in 0..<k { panel[row * 16 + j] = 0 }
+                }
+            }
+        }
     }
 }
 

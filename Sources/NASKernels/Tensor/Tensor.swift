@@ -41,14 +41,15 @@ public final class Tensor: @unchecked Sendable {
         set { storage[((n * shape.h + y) * shape.w + x) * shape.c + c] = newValue }
     }
 
-    /// A zero-filled, 64-byte-aligned buffer of `count` floats; free with `free()`.
-    static func allocate(count: Int) -> UnsafeMutableBufferPointer<Float> {
+    /// A 64-byte-aligned buffer of `count` floats, zero-filled unless `zeroed` is false; free
+    /// with `free()`.
+    static func allocate(count: Int, zeroed: Bool = true) -> UnsafeMutableBufferPointer<Float> {
         var raw: UnsafeMutableRawPointer?
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
         let status = posix_memalign(&raw, 64, (bytes + 63) & ~63)
         precondition(status == 0 && raw != nil, "Tensor: cannot allocate \(bytes) bytes")
         let typed = raw!.bindMemory(to: Float.self, capacity: max(count, 1))
-        typed.initialize(repeating: 0, count: max(count, 1))
+        if zeroed { typed.initialize(repeating: 0, count: max(count, 1)) }
         return UnsafeMutableBufferPointer(start: typed, count: count)
     }
 }
@@ -56,7 +57,10 @@ public final class Tensor: @unchecked Sendable {
 /// A 64-byte-aligned float buffer that frees itself: weights, biases, scratch.
 public final class FloatBuffer: @unchecked Sendable {
     public let storage: UnsafeMutableBufferPointer<Float>
+    /// `count` zeros.
     public init(count: Int) { storage = Tensor.allocate(count: count) }
+    /// `count` floats left uninitialised: the caller writes every one before reading any.
+    public init(uninitialisedCount count: Int) { storage = Tensor.allocate(count: count, zeroed: false) }
     public convenience init(_ values: [Float]) {
         self.init(count: values.count)
         _ = storage.initialize(from: values)

@@ -70,28 +70,54 @@ public final class SqueezeExciteLayer: TrainingLayer {
         let hidden = relu.forward(reduce.forward(pooled, shape: pooledShape, training: training), shape: reduce.outputShape(for: pooledShape), training: training)
         gate = sigmoid.forward(expand.forward(hidden, shape: reduce.outputShape(for: pooledShape), training: training), shape: pooledShape, training: training)
         if training { self.x = x }
-        let hw = shape.h * shape.w
-        var y = x
-        for b in 0..<shape.n { for p in 0..<hw { for c in 0..<channels { y[(b * hw + p) * channels + c] *= gate[b * channels + c] } } }
+        var y = uninitialisedFloats(x.count)
+        let hw = shape.h * shape.w, c = channels
+        x.withUnsafeBufferPointer { xp in gate.withUnsafeBufferPointer { gp in y.withUnsafeMutableBufferPointer { yp in
+            for b in 0..<shape.n {
+                let g = gp.baseAddress! + b * c
+                for p in 0..<hw {
+                    let row = (b * hw + p) * c
+                    let xr = xp.baseAddress! + row, yr = yp.baseAddress! + row
+                    for ch in 0..<c { yr[ch] = xr[ch] * g[ch] }
+                }
+            }
+        } } }
         return y
     }
 
+    /// Two passes over the tensor: the gate's gradient `Σ_p dy·x` per image and channel, then
+    /// `dx = dy·gate + dPooled/(h·w)` (the second term is the squeeze's gradient).
+    /// - Complexity: O(n·h·w·c) plus the two small linear layers.
     public func backward(_ dy: [Float]) -> [Float] {
-        let hw = shape.h * shape.w
-        var dx = dy
-        var dGate = [Float](repeating: 0, count: shape.n * channels)
-        for b in 0..<shape.n {
-            for p in 0..<hw {
-                for c in 0..<channels {
-                    let i = (b * hw + p) * channels + c
-                    dGate[b * channels + c] += dy[i] * x[i]
-                    dx[i] = dy[i] * gate[b * channels + c]
+        let hw = shape.h * shape.w, c = channels
+        precondition(dy.count == x.count && x.count == shape.n * hw * c, "SqueezeExciteLayer.backward: call forward(training: true) first")
+        var dGate = [Float](repeating: 0, count: shape.n * c)
+        dy.withUnsafeBufferPointer { d in x.withUnsafeBufferPointer { xp in dGate.withUnsafeMutableBufferPointer { dg in
+            for b in 0..<shape.n {
+                let sums = dg.baseAddress! + b * c
+                for p in 0..<hw {
+                    let row = (b * hw + p) * c
+                    let dr = d.baseAddress! + row, xr = xp.baseAddress! + row
+                    for ch in 0..<c { sums[ch] += dr[ch] * xr[ch] }
                 }
             }
-        }
+        } } }
         let dPooled = reduce.backward(relu.backward(expand.backward(sigmoid.backward(dGate))))
-        let dSqueeze = squeeze.backward(dPooled)
-        for i in dx.indices { dx[i] += dSqueeze[i] }
+        let scale = 1 / Float(hw)
+        let dSqueeze = dPooled.map { $0 * scale }  // the pooling's gradient per image and channel
+        var dx = uninitialisedFloats(dy.count)
+        dy.withUnsafeBufferPointer { d in gate.withUnsafeBufferPointer { gp in dSqueeze.withUnsafeBufferPointer { sq in
+            dx.withUnsafeMutableBufferPointer { out in
+                for b in 0..<shape.n {
+                    let g = gp.baseAddress! + b * c, s = sq.baseAddress! + b * c
+                    for p in 0..<hw {
+                        let row = (b * hw + p) * c
+                        let dr = d.baseAddress! + row, o = out.baseAddress! + row
+                        for ch in 0..<c { o[ch] = dr[ch] * g[ch] + s[ch] }
+                    }
+                }
+            }
+        } } }
         return dx
     }
 }

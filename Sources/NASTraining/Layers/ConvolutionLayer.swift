@@ -44,12 +44,16 @@ public final class ConvolutionLayer: TrainingLayer {
         }
         var y = uninitialisedFloats(m * outChannels)
         if context.gemm == .native {
-            let packed = GEMMWeights(k: k, n: outChannels, weights: weight.value, bias: bias?.value ?? [Float](repeating: 0, count: outChannels))
+            let packed: PackedWeights = weight.value.withUnsafeBufferPointer { w in
+                guard let bias else { return PackedWeights(weights: w.baseAddress!, k: k, n: outChannels, bias: nil) }
+                return bias.value.withUnsafeBufferPointer { PackedWeights(weights: w.baseAddress!, k: k, n: outChannels, bias: $0.baseAddress!) }
+            }
             cols.withUnsafeBufferPointer { cp in y.withUnsafeMutableBufferPointer { yp in
-                Kernels.gemm(cp.baseAddress!, lda: k, rows: m, weights: packed, activation: .none, into: yp.baseAddress!, ldc: outChannels, context: context)
+                Kernels.packedGEMM(cp.baseAddress!, lda: k, rows: m, weights: packed, activation: .none, into: yp.baseAddress!, ldc: outChannels,
+                                   context: context)
             } }
         } else {
-            if let bias { for r in 0..<m { for j in 0..<outChannels { y[r * outChannels + j] = bias.value[j] } } }
+            if let bias { fillRows(&y, rows: m, with: bias.value) }
             cols.withUnsafeBufferPointer { cp in weight.value.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
                 Kernels.sgemm(m: m, n: outChannels, k: k, a: cp.baseAddress!, lda: k, b: wp.baseAddress!, ldb: outChannels,
                               beta: bias == nil ? 0 : 1, c: yp.baseAddress!, ldc: outChannels)
@@ -75,14 +79,10 @@ public final class ConvolutionLayer: TrainingLayer {
         }
         dy.withUnsafeBufferPointer { dp in dCols.withUnsafeMutableBufferPointer { dcp in
             if context.gemm == .native {
-                // dCols[m×k] = dY[m×cout] · Wᵀ[cout×k], Wᵀ packed like inference weights.
-                var transposed = uninitialisedFloats(k * outChannels)
-                weight.value.withUnsafeBufferPointer { w in transposed.withUnsafeMutableBufferPointer { t in
-                    for r in 0..<k { for j in 0..<outChannels { t[j * k + r] = w[r * outChannels + j] } }
-                } }
-                let packed = GEMMWeights(k: outChannels, n: k, weights: transposed, bias: [Float](repeating: 0, count: k))
-                Kernels.gemm(dp.baseAddress!, lda: outChannels, rows: m, weights: packed, activation: .none, into: dcp.baseAddress!, ldc: k,
-                             context: context)
+                // dCols[m×k] = dY[m×cout] · Wᵀ[cout×k], Wᵀ packed straight from W[k×cout].
+                let packed = weight.value.withUnsafeBufferPointer { PackedWeights(transposing: $0.baseAddress!, k: outChannels, n: k) }
+                Kernels.packedGEMM(dp.baseAddress!, lda: outChannels, rows: m, weights: packed, activation: .none, into: dcp.baseAddress!,
+                                   ldc: k, context: context)
             } else {
                 weight.value.withUnsafeBufferPointer { wp in
                     Kernels.sgemm(m: m, n: k, k: outChannels, a: dp.baseAddress!, lda: outChannels,
@@ -90,34 +90,35 @@ public final class ConvolutionLayer: TrainingLayer {
                 }
             }
         } }
-        if let bias {
-            for r in 0..<m { for j in 0..<outChannels { bias.gradient[j] += dy[r * outChannels + j] } }
-        }
+        if let bias { addColumnSums(of: dy, rows: m, columns: outChannels, into: bias) }
         return isPointwise ? dCols : col2im(dCols, output: out)
     }
 
     private var isPointwise: Bool { geometry.kernel == 1 && geometry.stride == 1 }
 
-    /// Adds each patch row back onto the input positions it was gathered from.
+    /// Adds each patch row back onto the input positions it was gathered from, patches in
+    /// order. O(pixels·k²·cin).
     private func col2im(_ dCols: [Float], output out: Shape) -> [Float] {
         let k = geometry.kernel, s = geometry.stride, pad = geometry.padding, cin = inChannels
+        let input = self.input, depth = self.depth
         var dx = [Float](repeating: 0, count: input.count)
-        let depth = self.depth
-        for p in 0..<out.pixels {
-            let ox = p % out.w, oy = (p / out.w) % out.h, b = p / (out.w * out.h)
-            var q = p * depth
-            for kh in 0..<k {
-                let iy = oy * s - pad + kh
-                for kw in 0..<k {
-                    let ix = ox * s - pad + kw
-                    if iy >= 0 && iy < input.h && ix >= 0 && ix < input.w {
-                        let base = ((b * input.h + iy) * input.w + ix) * cin
-                        for c in 0..<cin { dx[base + c] += dCols[q + c] }
+        dCols.withUnsafeBufferPointer { dc in dx.withUnsafeMutableBufferPointer { dxp in
+            for p in 0..<out.pixels {
+                let ox = p % out.w, oy = (p / out.w) % out.h, b = p / (out.w * out.h)
+                var q = dc.baseAddress! + p * depth
+                for kh in 0..<k {
+                    let iy = oy * s - pad + kh
+                    for kw in 0..<k {
+                        let ix = ox * s - pad + kw
+                        if iy >= 0 && iy < input.h && ix >= 0 && ix < input.w {
+                            let target = dxp.baseAddress! + ((b * input.h + iy) * input.w + ix) * cin
+                            for c in 0..<cin { target[c] += q[c] }
+                        }
+                        q += cin
                     }
-                    q += cin
                 }
             }
-        }
+        } }
         return dx
     }
 }

@@ -20,8 +20,8 @@ public final class LinearLayer: TrainingLayer {
         precondition(shape.h * shape.w * shape.c == inFeatures, "LinearLayer: input \(shape) for \(inFeatures) features")
         batch = shape.n
         if training { self.x = x }
-        var y = [Float](repeating: 0, count: batch * outFeatures)
-        for r in 0..<batch { for j in 0..<outFeatures { y[r * outFeatures + j] = bias.value[j] } }
+        var y = uninitialisedFloats(batch * outFeatures)
+        fillRows(&y, rows: batch, with: bias.value)
         x.withUnsafeBufferPointer { xp in weight.value.withUnsafeBufferPointer { wp in y.withUnsafeMutableBufferPointer { yp in
             Kernels.sgemm(m: batch, n: outFeatures, k: inFeatures, a: xp.baseAddress!, lda: inFeatures, b: wp.baseAddress!,
                           ldb: outFeatures, beta: 1, c: yp.baseAddress!, ldc: outFeatures)
@@ -42,7 +42,7 @@ public final class LinearLayer: TrainingLayer {
                               b: wp.baseAddress!, ldb: outFeatures, transposeB: true, c: dxp.baseAddress!, ldc: inFeatures)
             } }
         }
-        for r in 0..<batch { for j in 0..<outFeatures { bias.gradient[j] += dy[r * outFeatures + j] } }
+        addColumnSums(of: dy, rows: batch, columns: outFeatures, into: bias)
         return dx
     }
 }
@@ -56,18 +56,44 @@ public final class GlobalAveragePoolLayer: TrainingLayer {
 
     public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
         input = shape
+        return Self.pooled(x, shape: shape)
+    }
+
+    /// Per image and channel the mean over `h·w` pixels: summed in pixel order, then scaled by
+    /// `1/(h·w)`. `[n, h, w, c]` → `[n, c]`, O(n·h·w·c).
+    static func pooled(_ x: [Float], shape: Shape) -> [Float] {
         let hw = shape.h * shape.w, c = shape.c
+        precondition(x.count == shape.count, "GlobalAveragePoolLayer: \(x.count) values for \(shape)")
         var y = [Float](repeating: 0, count: shape.n * c)
-        for b in 0..<shape.n { for p in 0..<hw { for ch in 0..<c { y[b * c + ch] += x[(b * hw + p) * c + ch] } } }
         let scale = 1 / Float(hw)
-        return y.map { $0 * scale }
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+            for b in 0..<shape.n {
+                let sums = yp.baseAddress! + b * c
+                var row = xp.baseAddress! + b * hw * c
+                for _ in 0..<hw {
+                    for ch in 0..<c { sums[ch] += row[ch] }
+                    row += c
+                }
+                for ch in 0..<c { sums[ch] *= scale }
+            }
+        } }
+        return y
     }
 
     public func backward(_ dy: [Float]) -> [Float] {
         let hw = input.h * input.w, c = input.c
-        var dx = [Float](repeating: 0, count: input.count)
+        precondition(dy.count == input.n * c, "GlobalAveragePoolLayer.backward: call forward first")
+        var dx = uninitialisedFloats(input.count)
         let scale = 1 / Float(hw)
-        for b in 0..<input.n { for p in 0..<hw { for ch in 0..<c { dx[(b * hw + p) * c + ch] = dy[b * c + ch] * scale } } }
+        dy.withUnsafeBufferPointer { d in dx.withUnsafeMutableBufferPointer { dxp in
+            for b in 0..<input.n {
+                var row = dxp.baseAddress! + b * hw * c
+                for _ in 0..<hw {
+                    for ch in 0..<c { row[ch] = d[b * c + ch] * scale }
+                    row += c
+                }
+            }
+        } }
         return dx
     }
 }

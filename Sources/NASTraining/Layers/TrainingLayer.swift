@@ -59,3 +59,23 @@ func heUniform(count: Int, fanIn: Int, rng: inout SplitMix64) -> [Float] {
 func uninitialisedFloats(_ count: Int) -> [Float] {
     [Float](unsafeUninitializedCapacity: count) { _, initialised in initialised = count }
 }
+
+/// Every one of `rows` rows of `y` set to `values` (a bias before a `beta = 1` GEMM).
+func fillRows(_ y: inout [Float], rows: Int, with values: [Float]) {
+    let n = values.count
+    precondition(y.count == rows * n)
+    values.withUnsafeBufferPointer { v in y.withUnsafeMutableBufferPointer { yp in
+        for r in 0..<rows { (yp.baseAddress! + r * n).update(from: v.baseAddress!, count: n) }
+    } }
+}
+
+/// `parameter.gradient[j] += Σ_r dy[r·columns + j]`, rows in order (a bias gradient).
+func addColumnSums(of dy: [Float], rows: Int, columns: Int, into parameter: Parameter) {
+    precondition(dy.count == rows * columns && parameter.gradient.count == columns)
+    dy.withUnsafeBufferPointer { d in parameter.gradient.withUnsafeMutableBufferPointer { g in
+        for r in 0..<rows {
+            let row = d.baseAddress! + r * columns
+            for j in 0..<columns { g[j] += row[j] }
+        }
+    } }
+}
