@@ -232,11 +232,14 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         let layers = try NetworkBuilder.layers(for: arch, in: space)
         let runner = try table.runner(for: try NetworkBuilder.network(for: arch, in: space, seed: 1), layers: layers, threads: 1)
         #expect(runner is XNNPACKExecutor)
-        let (samples, reference) = try Validation.runChecked(space: space, predictor: LatencyPredictor(table: table, path: "x"), count: 2,
-                                                             seed: 1, threads: 1, settings: MeasurementSettings(warmup: 0, minRuns: 1, maxRuns: 2))
+        let outcome = try Validation.runChecked(space: space, predictor: LatencyPredictor(table: table, path: "x"), count: 2,
+                                                seed: 1, threads: 1, settings: MeasurementSettings(warmup: 0, minRuns: 1, maxRuns: 2),
+                                                retimePasses: 0)
+        let samples = outcome.samples
         #expect(samples.count == 2 && samples.allSatisfy { $0.measuredMs > 0 })
+        #expect(outcome.retiming?.groups == 1 && outcome.retiming?.retimings == 0)
         // The table's reference network is re-timed against its profile-time median.
-        let check = try #require(reference)
+        let check = try #require(outcome.reference)
         #expect(check.profileMs == table.noise?.referenceMedianMs && check.nowMs > 0)
         // One check before the first group and one after it; `now` is their median.
         #expect(check.checksMs.count == 2 && check.checksMs.allSatisfy { $0 > 0 })

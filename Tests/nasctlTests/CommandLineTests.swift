@@ -31,6 +31,17 @@ import Testing
     }
 
     @Test(arguments: [
+        (["validate", "--samples", "1"], "--samples must be at least 2"),
+        (["validate", "--retime-passes=-1"], "--retime-passes must be between 0 and 10"),
+        (["validate", "--retime-passes", "11"], "--retime-passes must be between 0 and 10"),
+    ])
+    func badValidateInputIsAClearError(arguments: [String], message: String) throws {
+        let result = try #require(failure(arguments))
+        #expect(result.message.contains(message), "got: \(result.message)")
+        #expect(result.code != 0)
+    }
+
+    @Test(arguments: [
         (["search", "--target-ms", "30", "--finalize-select", "accuracy"], "--finalize-select needs --finalize K"),
         (["search", "--target-ms", "30", "--finalize", "2", "--finalize-select", "best"], "'reward', 'accuracy' or 'spread'"),
         (["search", "--target-ms", "30", "--export"], "--export needs --finalize K"),

@@ -38,6 +38,11 @@ public enum Validation {
         /// speed change (now / profile), i.e. what is left when the machine's speed is taken out.
         public var speedCorrectedMedianAbsErrorPct: Double?
         public var speedCorrectedWithin10pct: Double?
+        /// Drifted groups measured again (nil without a reference network in the table).
+        public var retiming: DriftRetiming.Report?
+        /// The errors of every architecture's first measurement, drifted groups included.
+        public var firstMedianAbsErrorPct: Double?
+        public var firstWithin10pct: Double?
 
         enum CodingKeys: String, CodingKey {
             case samples, meanAbsErrorPct = "mean_abs_error_pct", medianAbsErrorPct = "median_abs_error_pct",
@@ -45,7 +50,19 @@ public enum Validation {
                  within10pct = "within_10pct", kendallTau = "kendall_tau", predictMicroseconds = "predict_us",
                  noiseFloorPct = "noise_floor_pct", noiseP90Pct = "noise_p90_pct", reference,
                  speedCorrectedMedianAbsErrorPct = "speed_corrected_median_abs_error_pct",
-                 speedCorrectedWithin10pct = "speed_corrected_within_10pct"
+                 speedCorrectedWithin10pct = "speed_corrected_within_10pct", retiming,
+                 firstMedianAbsErrorPct = "first_median_abs_error_pct", firstWithin10pct = "first_within_10pct"
+        }
+
+        /// The summary of a validation's kept samples, with its reference, re-timing and the
+        /// figures of its first measurements.
+        public init(_ outcome: Outcome) {
+            self.init(outcome.samples, reference: outcome.reference)
+            retiming = outcome.retiming
+            guard outcome.retiming != nil else { return }
+            let first = Summary(outcome.firstSamples)
+            firstMedianAbsErrorPct = first.medianAbsErrorPct
+            firstWithin10pct = first.within10pct
         }
 
         /// The summary of `samples`, with the speed-corrected errors when `reference` is given.
@@ -90,56 +107,100 @@ public enum Validation {
                            settings: MeasurementSettings, rounds: Int = 4,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> [Sample] {
         try runChecked(space: space, predictor: predictor, count: count, seed: seed, threads: threads, settings: settings,
-                       rounds: rounds, progress: progress).samples
+                       rounds: rounds, retimePasses: 0, progress: progress).samples
     }
 
-    /// `run`, also re-timing the table's reference network after each group: the machine's
-    /// speed now against the profile's (nil for a table without a reference).
+    /// A validation's measurements.
+    public struct Outcome {
+        /// Every architecture's kept measurement, in sampling order.
+        public var samples: [Sample]
+        /// Every architecture's first measurement (before drifted groups were measured again).
+        public var firstSamples: [Sample]
+        /// The table's reference network re-timed between groups (nil for a table without one).
+        public var reference: ReferenceCheck.Summary?
+        /// The re-timing of drifted groups (nil without a reference).
+        public var retiming: DriftRetiming.Report?
+    }
+
+    /// `run`, also re-timing the table's reference network before the first group and after
+    /// every group: the machine's speed now against the profile's. A group bracketed by a
+    /// check more than the table's drift tolerance away from the profile's reference is
+    /// measured again later, in up to `retimePasses` passes (`DriftRetiming`), as the profile
+    /// re-timed what it measured during a drift.
+    /// - Complexity: at most `(1 + retimePasses)` times `run`'s passes.
     public static func runChecked(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
-                                  settings: MeasurementSettings, rounds: Int = 4,
-                                  progress: (Int, Int) -> Void = { _, _ in }) throws -> (samples: [Sample], reference: ReferenceCheck.Summary?) {
+                                  settings: MeasurementSettings, rounds: Int = 4, retimePasses: Int = 3,
+                                  progress: (Int, Int) -> Void = { _, _ in }) throws -> Outcome {
         precondition(rounds >= 2, "Validation: at least 2 rounds (their halves give the noise floor)")
         let reference = try ReferenceCheck(table: predictor.table, space: space, threads: threads)
         var rng = SplitMix64(seed: seed)
         ExecutionContext.setOpenBLASThreads(threads)
-        let runsPerRound = max(1, (settings.minRuns + rounds - 1) / rounds)
-        var samples: [Sample] = []
-        var first = 0
-        while first < count {
-            var built: [(arch: Architecture, predicted: Double, runner: any NetworkRunner, macs: Int)] = []
-            for i in first..<min(count, first + interleavedGroup) {
-                let arch = Architecture.random(in: space, using: &rng)
-                let layers = try NetworkBuilder.layers(for: arch, in: space)
-                let network = try NetworkBuilder.network(for: arch, in: space, seed: seed &+ UInt64(i))
-                // The engine as the table describes it: its backend, kernel family and per-layer GEMM.
-                let runner = try predictor.table.runner(for: network, layers: layers, threads: threads)
-                runner.fillInputRandomly(seed: UInt64(i))
-                built.append((arch, try predictor.predictMs(layers), runner, network.macs))
+        let archs = (0..<count).map { _ in Architecture.random(in: space, using: &rng) }
+        let groups = (count + interleavedGroup - 1) / interleavedGroup
+        func measure(_ g: Int) throws -> [Sample] {
+            try measureGroup(archs: archs, range: g * interleavedGroup..<min(count, (g + 1) * interleavedGroup), space: space,
+                             predictor: predictor, seed: seed, threads: threads, settings: settings, rounds: rounds)
+        }
+        guard let reference else {
+            var samples: [Sample] = []
+            for g in 0..<groups {
+                samples += try measure(g)
+                progress(samples.count, count)
             }
-            for b in built { for _ in 0..<settings.warmup { b.runner.run() } }
-            var times = Array(repeating: [[Double]](repeating: [], count: rounds), count: built.count)
-            for round in 0..<rounds {
-                for (n, b) in built.enumerated() {
-                    for _ in 0..<runsPerRound {
-                        let t = MonotonicClock.nanoseconds()
-                        b.runner.run()
-                        times[n][round].append(Double(MonotonicClock.nanoseconds() - t) / 1e6)
-                    }
+            return Outcome(samples: samples, firstSamples: samples, reference: nil, retiming: nil)
+        }
+        let retiming = DriftRetiming(profileMs: reference.profileMs, tolerancePct: predictor.table.engine.measurement.driftTolerancePct,
+                                     passes: retimePasses)
+        var measured = 0
+        let (kept, first, report) = try retiming.run(
+            groups: groups, firstCheck: reference.times[0],
+            measure: { g in
+                let samples = try measure(g)
+                measured += samples.count
+                if measured <= count { progress(measured, count) }
+                return samples
+            },
+            check: { reference.time(); return reference.times.last! },
+            progress: { retimed, queued in
+                progress(count + retimed * interleavedGroup, count + (retimed + queued) * interleavedGroup)
+            })
+        return Outcome(samples: kept.flatMap { $0 }, firstSamples: first.flatMap { $0 }, reference: reference.summary, retiming: report)
+    }
+
+    /// Builds the networks of `archs[range]` as the table describes the engine and measures
+    /// them interleaved (see `run`).
+    static func measureGroup(archs: [Architecture], range: Range<Int>, space: SearchSpace, predictor: LatencyPredictor, seed: UInt64,
+                             threads: Int, settings: MeasurementSettings, rounds: Int) throws -> [Sample] {
+        let runsPerRound = max(1, (settings.minRuns + rounds - 1) / rounds)
+        var built: [(arch: Architecture, predicted: Double, runner: any NetworkRunner, macs: Int)] = []
+        for i in range {
+            let arch = archs[i]
+            let layers = try NetworkBuilder.layers(for: arch, in: space)
+            let network = try NetworkBuilder.network(for: arch, in: space, seed: seed &+ UInt64(i))
+            // The engine as the table describes it: its backend, kernel family and per-layer GEMM.
+            let runner = try predictor.table.runner(for: network, layers: layers, threads: threads)
+            runner.fillInputRandomly(seed: UInt64(i))
+            built.append((arch, try predictor.predictMs(layers), runner, network.macs))
+        }
+        for b in built { for _ in 0..<settings.warmup { b.runner.run() } }
+        var times = Array(repeating: [[Double]](repeating: [], count: rounds), count: built.count)
+        for round in 0..<rounds {
+            for (n, b) in built.enumerated() {
+                for _ in 0..<runsPerRound {
+                    let t = MonotonicClock.nanoseconds()
+                    b.runner.run()
+                    times[n][round].append(Double(MonotonicClock.nanoseconds() - t) / 1e6)
                 }
             }
-            for (n, b) in built.enumerated() {
-                let all = times[n].flatMap { $0 }
-                let measured = LatencyStatistics(samples: all).medianMs
-                let even = LatencyStatistics(samples: times[n].enumerated().filter { $0.offset % 2 == 0 }.flatMap(\.element)).medianMs
-                let odd = LatencyStatistics(samples: times[n].enumerated().filter { $0.offset % 2 == 1 }.flatMap(\.element)).medianMs
-                samples.append(Sample(key: b.arch.key(in: space), predictedMs: b.predicted, measuredMs: measured, macs: b.macs,
-                                      noisePct: measured > 0 ? 100 * abs(even - odd) / measured : 0))
-            }
-            first += built.count
-            reference?.time()
-            progress(first, count)
         }
-        return (samples, reference?.summary)
+        return built.enumerated().map { n, b in
+            let all = times[n].flatMap { $0 }
+            let measured = LatencyStatistics(samples: all).medianMs
+            let even = LatencyStatistics(samples: times[n].enumerated().filter { $0.offset % 2 == 0 }.flatMap(\.element)).medianMs
+            let odd = LatencyStatistics(samples: times[n].enumerated().filter { $0.offset % 2 == 1 }.flatMap(\.element)).medianMs
+            return Sample(key: b.arch.key(in: space), predictedMs: b.predicted, measuredMs: measured, macs: b.macs,
+                          noisePct: measured > 0 ? 100 * abs(even - odd) / measured : 0)
+        }
     }
 
     /// Re-times a table's reference network (`Profiler.referenceNetwork`) during a validation.

@@ -33,13 +33,13 @@ public final class ResidualLayer: TrainingLayer {
     public func forward(_ x: [Float], shape: Shape, training: Bool) -> [Float] {
         precondition(body.outputShape(for: shape) == shape, "ResidualLayer: body changes the shape \(shape)")
         var y = body.forward(x, shape: shape, training: training)
-        for i in y.indices { y[i] += x[i] }
+        addInPlace(&y, x)
         return y
     }
 
     public func backward(_ dy: [Float]) -> [Float] {
         var dx = body.backward(dy)
-        for i in dx.indices { dx[i] += dy[i] }
+        addInPlace(&dx, dy)
         return dx
     }
 }
@@ -73,13 +73,9 @@ public final class SqueezeExciteLayer: TrainingLayer {
         var y = uninitialisedFloats(x.count)
         let hw = shape.h * shape.w, c = channels
         x.withUnsafeBufferPointer { xp in gate.withUnsafeBufferPointer { gp in y.withUnsafeMutableBufferPointer { yp in
-            for b in 0..<shape.n {
-                let g = gp.baseAddress! + b * c
-                for p in 0..<hw {
-                    let row = (b * hw + p) * c
-                    let xr = xp.baseAddress! + row, yr = yp.baseAddress! + row
-                    for ch in 0..<c { yr[ch] = xr[ch] * g[ch] }
-                }
+            forEachPixelRow(images: shape.n, pixels: hw, channels: c) { b, row in
+                let g = gp.baseAddress! + b * c, xr = xp.baseAddress! + row, yr = yp.baseAddress! + row
+                for ch in 0..<c { yr[ch] = xr[ch] * g[ch] }
             }
         } } }
         return y
@@ -93,13 +89,9 @@ public final class SqueezeExciteLayer: TrainingLayer {
         precondition(dy.count == x.count && x.count == shape.n * hw * c, "SqueezeExciteLayer.backward: call forward(training: true) first")
         var dGate = [Float](repeating: 0, count: shape.n * c)
         dy.withUnsafeBufferPointer { d in x.withUnsafeBufferPointer { xp in dGate.withUnsafeMutableBufferPointer { dg in
-            for b in 0..<shape.n {
-                let sums = dg.baseAddress! + b * c
-                for p in 0..<hw {
-                    let row = (b * hw + p) * c
-                    let dr = d.baseAddress! + row, xr = xp.baseAddress! + row
-                    for ch in 0..<c { sums[ch] += dr[ch] * xr[ch] }
-                }
+            forEachPixelRow(images: shape.n, pixels: hw, channels: c) { b, row in
+                let sums = dg.baseAddress! + b * c, dr = d.baseAddress! + row, xr = xp.baseAddress! + row
+                for ch in 0..<c { sums[ch] += dr[ch] * xr[ch] }
             }
         } } }
         let dPooled = reduce.backward(relu.backward(expand.backward(sigmoid.backward(dGate))))
@@ -108,16 +100,31 @@ public final class SqueezeExciteLayer: TrainingLayer {
         var dx = uninitialisedFloats(dy.count)
         dy.withUnsafeBufferPointer { d in gate.withUnsafeBufferPointer { gp in dSqueeze.withUnsafeBufferPointer { sq in
             dx.withUnsafeMutableBufferPointer { out in
-                for b in 0..<shape.n {
+                forEachPixelRow(images: shape.n, pixels: hw, channels: c) { b, row in
                     let g = gp.baseAddress! + b * c, s = sq.baseAddress! + b * c
-                    for p in 0..<hw {
-                        let row = (b * hw + p) * c
-                        let dr = d.baseAddress! + row, o = out.baseAddress! + row
-                        for ch in 0..<c { o[ch] = dr[ch] * g[ch] + s[ch] }
-                    }
+                    let dr = d.baseAddress! + row, o = out.baseAddress! + row
+                    for ch in 0..<c { o[ch] = dr[ch] * g[ch] + s[ch] }
                 }
             }
         } } }
         return dx
     }
+}
+
+/// Calls `body(b, offset)` for every pixel row of an NHWC tensor of `images` images with
+/// `pixels` pixels of `channels` channels each, in memory order; `offset = (b·pixels + p)·channels`
+/// is the row's first element. O(images·pixels) calls.
+@inline(__always)
+private func forEachPixelRow(images: Int, pixels: Int, channels: Int, _ body: (_ image: Int, _ offset: Int) -> Void) {
+    for b in 0..<images {
+        for p in 0..<pixels { body(b, (b * pixels + p) * channels) }
+    }
+}
+
+/// `y[i] += x[i]` over equal-length arrays (the skip connection, both directions). O(count).
+private func addInPlace(_ y: inout [Float], _ x: [Float]) {
+    precondition(y.count == x.count, "ResidualLayer: \(y.count) values against \(x.count)")
+    x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { yp in
+        for i in 0..<yp.count { yp[i] += xp[i] }
+    } }
 }
