@@ -114,6 +114,10 @@ struct ProfileCommand: ParsableCommand {
                 print(String(format: "noise: reference network %.3f ms, CV %.1f%% over %d checks; %d drifted (%d networks re-timed, %d kept once the re-timing budget was spent), %d lasting shifts; %d extra networks for wide entries, %d entries still wider than ±%.0f%%",
                              n.referenceMedianMs, n.referenceCVPct, n.referenceChecks, n.driftedChecks, n.discardedNetworks,
                              n.keptDriftedNetworks ?? 0, n.shifts, n.retimedEntries, n.wideEntries, settings.targetIntervalPct))
+                if let level = n.levelMs {
+                    print(String(format: "level: settled at the reference's %.3f ms; %d timings made at another speed dropped, %d networks timed for entries left with fewer than 3; %d off-level timings kept (the budget spent)",
+                                 level, n.offLevelDropped ?? 0, n.resettledNetworks ?? 0, n.offLevelKept ?? 0))
+                }
                 if let built = n.networks, let build = n.buildSeconds, let reference = n.referenceSeconds {
                     print(String(format: "time: %d networks; building them %.0f s, reference checks %.0f s, timing layers %.0f s",
                                  built, build, reference, max(0, table.seconds - build - reference)))

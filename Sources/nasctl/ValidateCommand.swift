@@ -30,7 +30,7 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var tableOptions: TableOptions
 
     @Option(help: ArgumentHelp("Passes re-measuring the groups of architectures timed while the machine ran at another speed than when profiled.",
-                               discussion: "The table's reference network is timed between groups of 10 architectures; a group next to a check more than the table's drift tolerance (10%) from its profile-time speed is measured again later, as the profile re-times what it measured during a drift. 0 keeps every first measurement."))
+                               discussion: "The table's reference network is timed in the rounds of every group of 10 architectures; a group during which it ran more than the table's drift tolerance (10%) from the table's level is measured again later, as the profile re-times what it measured during a drift. 0 keeps every first measurement."))
     var retimePasses: Int = 3
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -82,6 +82,9 @@ struct ValidateCommand: ParsableCommand {
         if let r = summary.retiming, r.driftedFirst > 0 {
             print(String(format: "%d of %d groups were measured at another speed than the profile's and re-measured (%d re-timings); %d still drifted. First measurements: median error %.2f%%, within ±10%%: %.0f%%",
                          r.driftedFirst, r.groups, r.retimings, r.driftedKept, summary.firstMedianAbsErrorPct ?? 0, 100 * (summary.firstWithin10pct ?? 0)))
+        }
+        if let off = summary.offLevelRoundsPct, off > 0 {
+            print(String(format: "%.0f%% of the rounds ran at another speed than the table's level (by the reference passes around them) and were left out", off))
         }
     }
 }

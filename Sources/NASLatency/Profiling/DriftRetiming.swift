@@ -2,18 +2,20 @@
 /// than when the table was profiled.
 ///
 /// A validation measures its networks in groups and times the table's reference network
-/// between groups, so every group lies between two checks. On a shared host the machine
-/// switches between speeds for tens of seconds at a time (a busy neighbour on the sibling
-/// core: the reference then runs 20-30% slower); a group whose bracketing checks are more
-/// than `tolerancePct` away from the reference's profile-time median was measured on a
-/// different machine than the table describes. Like the profiler, which discards and re-times
-/// networks timed during a drift, the group is measured again later, in up to `passes` passes
-/// over the drifted groups; of a group's attempts the one with the smallest bracketing drift
-/// is kept. A group still drifted after the last pass is kept and reported as such.
+/// interleaved with each group's networks, round after round, so the reference's median covers
+/// exactly the time the group was measured. On a shared host the machine switches between
+/// speeds for tens of seconds at a time (a busy neighbour on the sibling core: the reference
+/// then runs 20-30% slower); a group whose reference median is more than `tolerancePct` away
+/// from the table's level was measured on a different machine than the table describes. Like
+/// the profiler, which discards and re-times networks timed during a drift, the group is
+/// measured again later, in up to `passes` passes over the drifted groups; of a group's
+/// attempts the one with the smallest drift is kept. A group still drifted after the last pass
+/// is kept and reported as such. (Single reference checks between groups, used before, were
+/// too short to judge a group by and misjudged some.)
 public struct DriftRetiming: Sendable {
-    /// The reference network's median when the table was profiled (ms).
+    /// The reference network's time at the table's level (ms, `LatencyTable.Noise.referenceLevelMs`).
     public let profileMs: Double
-    /// Largest distance of a bracketing check from `profileMs` for a steady group (percent).
+    /// Largest distance of a group's reference median from `profileMs` for a steady group (percent).
     public let tolerancePct: Double
     /// Passes over the drifted groups after the first measurement of all groups (0: none).
     public let passes: Int
@@ -32,38 +34,29 @@ public struct DriftRetiming: Sendable {
         public var retimings: Int
         /// Groups whose kept measurement still drifted.
         public var driftedKept: Int
-        /// Per group, the kept measurement's larger bracketing drift (percent, signed: positive slower).
+        /// Per group, the kept measurement's reference drift (percent, signed: positive slower).
         public var groupDriftPct: [Double]
         enum CodingKeys: String, CodingKey {
             case groups, driftedFirst = "drifted_first", retimings, driftedKept = "drifted_kept", groupDriftPct = "group_drift_pct"
         }
     }
 
-    /// The signed drift of one check: `100 · (check / profileMs − 1)`.
+    /// The signed drift of a reference time: `100 · (ms / profileMs − 1)`.
     public func driftPct(_ checkMs: Double) -> Double { 100 * (checkMs / profileMs - 1) }
 
-    /// The drift of a group between two checks: the one farther from the profile's speed (signed).
-    public func groupDriftPct(before: Double, after: Double) -> Double {
-        let a = driftPct(before), b = driftPct(after)
-        return abs(a) >= abs(b) ? a : b
-    }
-
-    /// Measures `groups` groups with `measure(g)`, each followed by `check()` (the reference
-    /// time, ms); `firstCheck` is the check made before the first group. Then re-measures the
-    /// drifted groups, pass after pass. Returns each group's kept result (first and kept
-    /// results of the first measurement in group order) and the report.
-    /// - Complexity: at most `groups · (1 + passes)` measurements and as many checks.
-    public func run<Result>(groups: Int, firstCheck: Double, measure: (Int) throws -> Result, check: () -> Double,
+    /// Measures `groups` groups with `measure(g)`, which returns the group's result and the
+    /// reference's median measured interleaved with it (ms). Then re-measures the drifted
+    /// groups, pass after pass. Returns each group's kept result, the results of the first
+    /// measurement (both in group order) and the report.
+    /// - Complexity: at most `groups · (1 + passes)` measurements.
+    public func run<Result>(groups: Int, measure: (Int) throws -> (result: Result, referenceMs: Double),
                             progress: (_ retimed: Int, _ queued: Int) -> Void = { _, _ in }) rethrows
         -> (kept: [Result], first: [Result], report: Report) {
-        var last = firstCheck
         var first: [Result] = [], kept: [Result] = [], drift: [Double] = []
         for g in 0..<groups {
-            let result = try measure(g)
-            let after = check()
+            let (result, reference) = try measure(g)
             first.append(result); kept.append(result)
-            drift.append(groupDriftPct(before: last, after: after))
-            last = after
+            drift.append(driftPct(reference))
         }
         let driftedFirst = drift.filter { abs($0) > tolerancePct }.count
         var retimings = 0
@@ -72,10 +65,8 @@ public struct DriftRetiming: Sendable {
             if queue.isEmpty { break }
             for (done, g) in queue.enumerated() {
                 progress(retimings, queue.count - done)
-                let result = try measure(g)
-                let after = check()
-                let d = groupDriftPct(before: last, after: after)
-                last = after
+                let (result, reference) = try measure(g)
+                let d = driftPct(reference)
                 retimings += 1
                 if abs(d) < abs(drift[g]) { kept[g] = result; drift[g] = d }
             }

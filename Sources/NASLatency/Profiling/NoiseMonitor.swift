@@ -6,7 +6,8 @@
 /// time is `steady` within `tolerancePct` of it, else `drifted`: the profiler then discards
 /// the timings made since the previous steady check and re-times them. After
 /// `rebaselineAfter` drifted checks in a row the machine has settled at a new speed: the
-/// baseline moves there, and the table is flagged (`shifts`).
+/// baseline moves there (`shifts`). The profiler summarises its checks in the table's noise;
+/// which timings it keeps is decided per network (`LevelSettling`).
 public struct NoiseMonitor: Sendable {
     public enum Verdict: Equatable, Sendable { case baseline, steady, drifted }
 

@@ -28,16 +28,20 @@ public enum Profiler {
     /// With `backend` xnnpack every network runs on XNNPACK's operators instead (`gemm` and
     /// `family` do not apply).
     ///
-    /// Noise is measured, not assumed away: a fixed reference network is timed every
-    /// `settings.referenceEvery` networks (`NoiseMonitor`); when it has drifted, the timings
-    /// made since the last steady check are discarded and re-timed. After the planned passes,
-    /// entries whose median's 95% interval is wider than `settings.targetIntervalPct` get more
-    /// contexts, up to `settings.maxContexts`. All re-timing together is bounded by
-    /// `settings.retimeBudget` times the useful networks; past it drifted timings are kept and
-    /// the table flagged, so a very noisy machine costs at most that much more time. The table's `noise` says what happened and
+    /// Noise is measured, not assumed away: one pass of a fixed reference network follows every
+    /// network, and a network whose two surrounding passes are more than the drift tolerance
+    /// from their running median (the level) is discarded and re-timed; after the planned
+    /// passes, timings off the final level are dropped and re-timed at it (`LevelSettling`).
+    /// Then entries whose median's 95% interval is wider than `settings.targetIntervalPct` get
+    /// more contexts, up to `settings.maxContexts`. All re-timing together is bounded by
+    /// `settings.retimeBudget` times the useful networks; past it off-level timings are kept and
+    /// the table flagged, so a very noisy machine costs at most that much more time. A warm
+    /// check of the reference every `settings.referenceEvery` networks (`NoiseMonitor`)
+    /// summarises how the machine's speed moved. The table's `noise` says what happened and
     /// whether the machine was too noisy.
     /// - Complexity: about `contexts · layers / (layers covered per network)` network builds
-    ///   and `warmup + runs` passes each (the first pass twice with `auto`), plus re-timing.
+    ///   and `warmup + runs` passes each (the first pass twice with `auto`) plus one reference
+    ///   pass, plus re-timing.
     public static func profile(space: SearchSpace, device: DeviceIdentity, threads: Int, backend: InferenceBackend = .nasctl,
                                gemm: GEMMBackend? = nil, family: KernelFamily = .host, settings: ProfileSettings = ProfileSettings(),
                                progress: (Progress) -> Void = { _ in }) throws -> LatencyTable {
@@ -49,25 +53,25 @@ public enum Profiler {
                                                   .openblas: Array(repeating: [], count: items.count)]
         var timingMacs: [GEMMBackend: [[Int]]] = [.native: Array(repeating: [], count: items.count),
                                                   .openblas: Array(repeating: [], count: items.count)]
-        /// Timings since the last steady reference check: committed or discarded there.
-        var pending: [(backend: GEMMBackend, entry: Int, ms: Double, macs: Int)] = []
-        /// Pending timings per backend and entry (so counting them is O(1)).
-        var pendingCount: [GEMMBackend: [Int]] = [.native: Array(repeating: 0, count: items.count),
-                                                  .openblas: Array(repeating: 0, count: items.count)]
-        func addPending(_ backend: GEMMBackend, _ entry: Int, _ ms: Double, _ macs: Int) {
-            pending.append((backend, entry, ms, macs))
-            pendingCount[backend]![entry] += 1
-        }
+        /// Each committed timing's bracketing reference passes (ms), for `LevelSettling`.
+        var timingBrackets: [GEMMBackend: [[(before: Double, after: Double)]]] = [.native: Array(repeating: [], count: items.count),
+                                                                             .openblas: Array(repeating: [], count: items.count)]
         let perLayer = backend == .nasctl && gemm == nil
         var chosen: [GEMMBackend] = Array(repeating: gemm ?? .native, count: items.count)
-        func count(_ j: Int) -> Int {
-            timings[chosen[j]]![j].count + pendingCount[chosen[j]]![j]
-        }
+        func count(_ j: Int) -> Int { timings[chosen[j]]![j].count }
         ExecutionContext.setOpenBLASThreads(threads)  // the table is for this thread count, OpenBLAS included
         let context = ExecutionContext(threads: threads, gemm: gemm ?? .native, family: family)
         var rng = SplitMix64(seed: settings.seed)
         let start = MonotonicClock.nanoseconds()
-        var networks = 0, discarded = 0, sinceCheck = 0, retimed = 0, keptDrifted = 0
+        var networks = 0, discarded = 0, retimed = 0, keptDrifted = 0
+        /// Networks timed again for entries whose off-level timings were dropped at the end, and
+        /// the off-level timings dropped or kept there (the budget spent).
+        var resettled = 0, offLevelDropped = 0, offLevelKept = 0
+        /// Re-timing of every kind so far, against the useful networks: within the budget?
+        func affordable(adding extra: Int) -> Bool {
+            Double(discarded + retimed + resettled + extra)
+                <= settings.retimeBudget * Double(max(1, networks - discarded - retimed - resettled))
+        }
 
         // The reference: one fixed network of the space, timed whole.
         let (referenceNetwork, _) = try referenceNetwork(space: space, using: &rng)
@@ -80,25 +84,59 @@ public enum Profiler {
         /// Set when the planned passes must finish in the guard passes left: drifted timings
         /// are then kept (and flagged), so every entry gets its contexts and its comparison.
         var mustKeep = false
+        /// The check every `referenceEvery` networks (a warm median of several passes): how the
+        /// machine's speed moved, for the table's noise summary.
         func checkReference() {
             let begin = MonotonicClock.nanoseconds()
             defer { referenceNs += MonotonicClock.nanoseconds() - begin }
-            let drifted = monitor.record(timeReference(reference, runs: max(referenceRuns, settings.runs))) == .drifted
-            // Re-timing is bounded: once it has cost `retimeBudget` of the useful work, drifted
-            // timings are kept (and the table is flagged) instead of redone without end.
-            let affordable = !mustKeep
-                && Double(discarded + retimed + sinceCheck) <= settings.retimeBudget * Double(max(1, networks - discarded - retimed))
-            if drifted && affordable {
-                if !pending.isEmpty { discarded += sinceCheck }
-            } else {
-                if drifted { keptDrifted += sinceCheck }
-                for p in pending { timings[p.backend]![p.entry].append(p.ms); timingMacs[p.backend]![p.entry].append(p.macs) }
-            }
-            for p in pending { pendingCount[p.backend]![p.entry] = 0 }
-            pending.removeAll()
-            sinceCheck = 0
+            _ = monitor.record(timeReference(reference, runs: max(referenceRuns, settings.runs)))
         }
         for _ in 0..<monitor.baselineChecks { checkReference() }
+
+        /// One pass of the reference after every network (ms), so each network's timings lie
+        /// between two passes a few tens of milliseconds apart: a speed change of the machine
+        /// (spells of a second to tens of seconds on shared hosts) is caught at the network
+        /// it touched. Their median is the level (`LevelSettling`) the table describes.
+        var passesMs: [Double] = []
+        var level: Double? = nil
+        var heldLevel: Double? = nil
+        func referencePass() -> Double {
+            let begin = MonotonicClock.nanoseconds()
+            reference.run()
+            let ns = MonotonicClock.nanoseconds() - begin
+            referenceNs += ns
+            let ms = Double(ns) / 1e6
+            passesMs.append(ms)
+            if heldLevel == nil && (passesMs.count < 64 || passesMs.count % 16 == 0) {
+                level = LatencyStatistics(samples: passesMs).medianMs
+            }
+            return ms
+        }
+        reference.run()
+        var lastPass = referencePass()
+        var sinceCheck = 0
+        /// Commits one network's layer timings when the reference passes around it are at the
+        /// level; otherwise discards them for re-timing while the budget affords it (keeping and
+        /// counting them once it is spent, or when the planned passes must finish).
+        func commit(_ timed: [(backend: GEMMBackend, entry: Int, ms: Double)], macs: Int) {
+            let after = referencePass()
+            let bracket = (before: lastPass, after: after)
+            lastPass = after
+            let judged = heldLevel ?? level ?? after
+            let steady = passesMs.count < minimumPassesToJudge
+                || !LevelSettling(levelMs: judged, tolerancePct: settings.driftTolerancePct).isOffLevel(before: bracket.before, after: bracket.after)
+            if !steady && !mustKeep && affordable(adding: 1) {
+                discarded += 1
+            } else {
+                if !steady { keptDrifted += 1 }
+                for t in timed {
+                    timings[t.backend]![t.entry].append(t.ms); timingMacs[t.backend]![t.entry].append(macs)
+                    timingBrackets[t.backend]![t.entry].append(bracket)
+                }
+            }
+            sinceCheck += 1
+            if sinceCheck >= settings.referenceEvery { checkReference(); sinceCheck = 0 }
+        }
 
         /// Times one network built around entry `i`'s requirements; `comparing`: on both backends.
         func timeNetwork(around i: Int, comparing: Bool) throws {
@@ -125,25 +163,23 @@ public enum Profiler {
                         for (l, layerTimes) in executor.profileLayerSamples(runs: runs).enumerated() { times[b]![l] += layerTimes }
                     }
                 }
+                var timed: [(backend: GEMMBackend, entry: Int, ms: Double)] = []
                 for (l, slot) in slots.enumerated() {
                     guard let j = slot else { continue }
-                    for b in [GEMMBackend.native, .openblas] {
-                        addPending(b, j, LatencyStatistics(samples: times[b]![l]).medianMs, macs)
-                    }
+                    for b in [GEMMBackend.native, .openblas] { timed.append((b, j, LatencyStatistics(samples: times[b]![l]).medianMs)) }
                 }
+                commit(timed, macs: macs)
             } else {
                 let executor: any NetworkRunner = backend == .xnnpack
                     ? try XNNPACKExecutor(network: network, threads: threads)
                     : NetworkExecutor(network: network, context: context, layerBackends: slots.map { $0.map { chosen[$0] } ?? context.gemm })
                 executor.fillInputRandomly(seed: UInt64(networks))
                 for _ in 0..<settings.warmup { executor.run() }
-                for (slot, ms) in zip(slots, executor.profileLayers(runs: settings.runs)) {
-                    guard let j = slot else { continue }
-                    addPending(chosen[j], j, ms, macs)
+                let timed = zip(slots, executor.profileLayers(runs: settings.runs)).compactMap { slot, ms in
+                    slot.map { (backend: chosen[$0], entry: $0, ms: ms) }
                 }
+                commit(timed, macs: macs)
             }
-            sinceCheck += 1
-            if sinceCheck >= settings.referenceEvery { checkReference() }
             let complete = items.indices.filter { count($0) >= settings.contexts }.count
             let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
             progress(Progress(done: complete, total: items.count, networks: networks, elapsedSeconds: elapsed,
@@ -151,30 +187,61 @@ public enum Profiler {
         }
 
         // Planned passes; the first (with `auto`) on both backends until every entry has a
-        // committed comparison, then the choice per entry.
-        var pass = 0
-        var guardPasses = 0
-        let guardLimit = settings.contexts + settings.maxContexts
-        while pass < settings.contexts && guardPasses < guardLimit {
-            guardPasses += 1
-            // A pass without discards always completes; the last passes the guard allows keep
-            // what they time, so a machine that drifts at every check still gets a full table.
-            mustKeep = guardLimit - guardPasses < settings.contexts - pass
-            let comparing = perLayer && pass == 0
-            for i in items.indices where count(i) <= pass { try timeNetwork(around: i, comparing: comparing) }
-            checkReference()
-            if items.indices.allSatisfy({ count($0) > pass }) {
-                if comparing {
+        // committed comparison, then the choice per entry. A pass is complete when every entry
+        // has that many committed timings.
+        var compared = !perLayer
+        func fillPasses(to target: Int, guardLimit: Int) throws {
+            var guardPasses = 0
+            while guardPasses < guardLimit {
+                let pass = items.indices.map(count).min() ?? target
+                if pass >= target { break }
+                guardPasses += 1
+                // A pass without discards always completes; the last passes the guard allows keep
+                // what they time, so a machine that drifts at every check still gets a full table.
+                mustKeep = guardLimit - guardPasses < target - pass
+                let comparing = !compared
+                for i in items.indices where count(i) <= pass { try timeNetwork(around: i, comparing: comparing) }
+                if comparing && items.indices.allSatisfy({ count($0) > 0 }) {
                     for j in items.indices {
                         chosen[j] = chooseBackend(nativeMs: timings[.native]![j], openBLASMs: timings[.openblas]![j])
                     }
+                    compared = true
                 }
-                pass += 1
             }
+        }
+        try fillPasses(to: settings.contexts, guardLimit: settings.contexts + settings.maxContexts)
+
+        // Settle on the level the machine ran at for most of the profile: drop the timings made
+        // at another speed than the final level (judged against the level so far when made).
+        // An entry left with `minimumSteady` timings or more is done; one left with fewer is
+        // timed again at that level, while the budget affords it (else its off-level timings
+        // are kept, counted and the table flagged).
+        let settling = LevelSettling(checksMs: passesMs, tolerancePct: settings.driftTolerancePct)
+        let minimumSteady = min(minimumSteadyContexts, settings.contexts)
+        var refill = 0
+        for j in items.indices {
+            let b = chosen[j]
+            let off = settling.offLevel(timingBrackets[b]![j])
+            if off.isEmpty { continue }
+            let missing = max(0, minimumSteady - (timings[b]![j].count - off.count))
+            guard missing == 0 || affordable(adding: refill + missing) else { continue }
+            refill += missing
+            let drop = Set(off)
+            let keep = timings[b]![j].indices.filter { !drop.contains($0) }
+            timings[b]![j] = keep.map { timings[b]![j][$0] }
+            timingMacs[b]![j] = keep.map { timingMacs[b]![j][$0] }
+            timingBrackets[b]![j] = keep.map { timingBrackets[b]![j][$0] }
+            offLevelDropped += off.count
+        }
+        heldLevel = settling.levelMs
+        if refill > 0 {
+            let before = networks, discardedBefore = discarded
+            try fillPasses(to: minimumSteady, guardLimit: minimumSteady + settings.contexts)
+            resettled += (networks - before) - (discarded - discardedBefore)
         }
         // Re-time entries whose median is still imprecise, up to the per-entry cap and the
         // re-timing budget; the last round keeps what it times.
-        let useful = networks - discarded
+        let useful = networks - discarded - resettled
         for round in 0..<settings.maxContexts {
             mustKeep = round == settings.maxContexts - 1
             let wide = items.indices.filter {
@@ -182,13 +249,14 @@ public enum Profiler {
             }
             if wide.isEmpty { break }
             for i in wide {
-                guard Double(discarded + retimed) < settings.retimeBudget * Double(useful) else { break }
+                guard Double(discarded + retimed + resettled) < settings.retimeBudget * Double(useful) else { break }
                 try timeNetwork(around: i, comparing: false)
                 retimed += 1
             }
-            checkReference()
-            if Double(discarded + retimed) >= settings.retimeBudget * Double(useful) { break }
+            if Double(discarded + retimed + resettled) >= settings.retimeBudget * Double(useful) { break }
         }
+        // Off-level timings in the table: kept once the budget was spent, or by the last passes.
+        offLevelKept = items.indices.reduce(0) { $0 + settling.offLevel(timingBrackets[chosen[$1]]![$1]).count }
         let entries = items.enumerated().map { i, item -> LatencyTable.Entry in
             let samples = timings[chosen[i]]![i]
             let sorted = samples.sorted()
@@ -210,8 +278,10 @@ public enum Profiler {
             referenceChecks: monitor.referenceMs.count, driftedChecks: monitor.driftedChecks, shifts: monitor.shifts,
             discardedNetworks: discarded, retimedEntries: retimed, wideEntries: wideEntries,
             keptDriftedNetworks: keptDrifted,
-            tooNoisy: monitor.shifts > 0 || wideEntries * 10 > entries.count || keptDrifted > 0,
-            networks: networks, buildSeconds: Double(buildNs) / 1e9, referenceSeconds: Double(referenceNs) / 1e9)
+            tooNoisy: wideEntries * 10 > entries.count || offLevelKept > 0,
+            networks: networks, buildSeconds: Double(buildNs) / 1e9, referenceSeconds: Double(referenceNs) / 1e9,
+            levelMs: settling.levelMs, offLevelDropped: offLevelDropped, offLevelKept: offLevelKept, resettledNetworks: resettled,
+            referenceChecksMs: monitor.referenceMs, referencePasses: passesMs.count)
         let formatter = ISO8601DateFormatter()
         return LatencyTable(
             schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
@@ -239,6 +309,13 @@ public enum Profiler {
     /// Timed passes of each reference check at least: its median decides whether the timings
     /// since the last check are kept, so it is not left to fewer `runs` per network.
     public static let referenceRuns = 7
+
+    /// Reference passes before the profile judges networks by them: the level is their median.
+    static let minimumPassesToJudge = 8
+
+    /// Timings at the settled level an entry needs after its off-level ones are dropped; with
+    /// fewer it is timed again (`LevelSettling`).
+    static let minimumSteadyContexts = 3
 
     /// One reference timing: a warm-up pass, then the median of `max(3, runs)` passes (ms).
     public static func timeReference(_ reference: any NetworkRunner, runs: Int) -> Double {

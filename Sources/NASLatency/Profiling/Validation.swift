@@ -12,6 +12,9 @@ public enum Validation {
         /// The measurement's own noise: the two halves of its interleaved repeats (even and
         /// odd rounds) differ by this share of the measured median (percent).
         public var noisePct: Double = 0
+        /// Rounds of its repeats left out because the reference passes around them were off
+        /// the table's level (another speed of the machine; `measureGroup`).
+        public var offLevelRounds: Int = 0
         /// `100 · (predicted − measured) / measured`.
         public var errorPct: Double { 100 * (predictedMs - measuredMs) / measuredMs }
     }
@@ -43,6 +46,8 @@ public enum Validation {
         /// The errors of every architecture's first measurement, drifted groups included.
         public var firstMedianAbsErrorPct: Double?
         public var firstWithin10pct: Double?
+        /// Rounds left out for being off the table's level, as a share of all rounds (percent).
+        public var offLevelRoundsPct: Double?
 
         enum CodingKeys: String, CodingKey {
             case samples, meanAbsErrorPct = "mean_abs_error_pct", medianAbsErrorPct = "median_abs_error_pct",
@@ -51,7 +56,8 @@ public enum Validation {
                  noiseFloorPct = "noise_floor_pct", noiseP90Pct = "noise_p90_pct", reference,
                  speedCorrectedMedianAbsErrorPct = "speed_corrected_median_abs_error_pct",
                  speedCorrectedWithin10pct = "speed_corrected_within_10pct", retiming,
-                 firstMedianAbsErrorPct = "first_median_abs_error_pct", firstWithin10pct = "first_within_10pct"
+                 firstMedianAbsErrorPct = "first_median_abs_error_pct", firstWithin10pct = "first_within_10pct",
+                 offLevelRoundsPct = "off_level_rounds_pct"
         }
 
         /// The summary of a validation's kept samples, with its reference, re-timing and the
@@ -60,6 +66,8 @@ public enum Validation {
             self.init(outcome.samples, reference: outcome.reference)
             retiming = outcome.retiming
             guard outcome.retiming != nil else { return }
+            offLevelRoundsPct = 100 * Double(outcome.samples.reduce(0) { $0 + $1.offLevelRounds })
+                / Double(max(1, outcome.samples.count * outcome.rounds))
             let first = Summary(outcome.firstSamples)
             firstMedianAbsErrorPct = first.medianAbsErrorPct
             firstWithin10pct = first.within10pct
@@ -120,14 +128,16 @@ public enum Validation {
         public var reference: ReferenceCheck.Summary?
         /// The re-timing of drifted groups (nil without a reference).
         public var retiming: DriftRetiming.Report?
+        /// Rounds each architecture was timed in.
+        public var rounds: Int = 0
     }
 
-    /// `run`, also re-timing the table's reference network before the first group and after
-    /// every group: the machine's speed now against the profile's. A group bracketed by a
-    /// check more than the table's drift tolerance away from the profile's reference is
+    /// `run`, also timing the table's reference network interleaved with every group's
+    /// networks: the machine's speed while that group was measured, against the table's level.
+    /// A group whose reference median is more than the table's drift tolerance away from it is
     /// measured again later, in up to `retimePasses` passes (`DriftRetiming`), as the profile
     /// re-timed what it measured during a drift.
-    /// - Complexity: at most `(1 + retimePasses)` times `run`'s passes.
+    /// - Complexity: at most `(1 + retimePasses)` times `run`'s passes, plus the reference's.
     public static func runChecked(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
                                   settings: MeasurementSettings, rounds: Int = 4, retimePasses: Int = 3,
                                   progress: (Int, Int) -> Void = { _, _ in }) throws -> Outcome {
@@ -137,40 +147,48 @@ public enum Validation {
         ExecutionContext.setOpenBLASThreads(threads)
         let archs = (0..<count).map { _ in Architecture.random(in: space, using: &rng) }
         let groups = (count + interleavedGroup - 1) / interleavedGroup
-        func measure(_ g: Int) throws -> [Sample] {
+        func measure(_ g: Int) throws -> (samples: [Sample], referenceMs: Double?) {
             try measureGroup(archs: archs, range: g * interleavedGroup..<min(count, (g + 1) * interleavedGroup), space: space,
-                             predictor: predictor, seed: seed, threads: threads, settings: settings, rounds: rounds)
+                             predictor: predictor, seed: seed, threads: threads, settings: settings, rounds: rounds,
+                             reference: reference)
         }
         guard let reference else {
             var samples: [Sample] = []
             for g in 0..<groups {
-                samples += try measure(g)
+                samples += try measure(g).samples
                 progress(samples.count, count)
             }
-            return Outcome(samples: samples, firstSamples: samples, reference: nil, retiming: nil)
+            return Outcome(samples: samples, firstSamples: samples, reference: nil, retiming: nil, rounds: rounds)
         }
         let retiming = DriftRetiming(profileMs: reference.profileMs, tolerancePct: predictor.table.engine.measurement.driftTolerancePct,
                                      passes: retimePasses)
         var measured = 0
         let (kept, first, report) = try retiming.run(
-            groups: groups, firstCheck: reference.times[0],
+            groups: groups,
             measure: { g in
-                let samples = try measure(g)
+                let (samples, referenceMs) = try measure(g)
                 measured += samples.count
                 if measured <= count { progress(measured, count) }
-                return samples
+                reference.times.append(referenceMs!)
+                return (samples, referenceMs!)
             },
-            check: { reference.time(); return reference.times.last! },
             progress: { retimed, queued in
                 progress(count + retimed * interleavedGroup, count + (retimed + queued) * interleavedGroup)
             })
-        return Outcome(samples: kept.flatMap { $0 }, firstSamples: first.flatMap { $0 }, reference: reference.summary, retiming: report)
+        return Outcome(samples: kept.flatMap { $0 }, firstSamples: first.flatMap { $0 }, reference: reference.summary, retiming: report,
+                       rounds: rounds)
     }
 
     /// Builds the networks of `archs[range]` as the table describes the engine and measures
-    /// them interleaved (see `run`).
+    /// them interleaved (see `run`). With `reference`, one pass of the table's reference network
+    /// is timed before every network's passes of a round and after the last, as the profile
+    /// timed it after every network: a round of a network whose two surrounding reference passes
+    /// are more than the tolerance from the table's level ran at another speed than the table
+    /// describes and is left out of that network's median (unless fewer than half its rounds
+    /// remain: then all count). Returns the samples and the median of the reference passes (ms).
     static func measureGroup(archs: [Architecture], range: Range<Int>, space: SearchSpace, predictor: LatencyPredictor, seed: UInt64,
-                             threads: Int, settings: MeasurementSettings, rounds: Int) throws -> [Sample] {
+                             threads: Int, settings: MeasurementSettings, rounds: Int,
+                             reference: ReferenceCheck? = nil) throws -> (samples: [Sample], referenceMs: Double?) {
         let runsPerRound = max(1, (settings.minRuns + rounds - 1) / rounds)
         var built: [(arch: Architecture, predicted: Double, runner: any NetworkRunner, macs: Int)] = []
         for i in range {
@@ -183,61 +201,85 @@ public enum Validation {
             built.append((arch, try predictor.predictMs(layers), runner, network.macs))
         }
         for b in built { for _ in 0..<settings.warmup { b.runner.run() } }
+        func timedPass(_ runner: any NetworkRunner) -> Double {
+            let t = MonotonicClock.nanoseconds()
+            runner.run()
+            return Double(MonotonicClock.nanoseconds() - t) / 1e6
+        }
+        var passes: [Double] = []
+        var last: Double? = reference.map { r in r.runner.run(); return timedPass(r.runner) }
+        if let last { passes.append(last) }
         var times = Array(repeating: [[Double]](repeating: [], count: rounds), count: built.count)
+        var steady = Array(repeating: [Bool](repeating: true, count: rounds), count: built.count)
         for round in 0..<rounds {
             for (n, b) in built.enumerated() {
-                for _ in 0..<runsPerRound {
-                    let t = MonotonicClock.nanoseconds()
-                    b.runner.run()
-                    times[n][round].append(Double(MonotonicClock.nanoseconds() - t) / 1e6)
+                for _ in 0..<runsPerRound { times[n][round].append(timedPass(b.runner)) }
+                if let r = reference, let before = last {
+                    let after = timedPass(r.runner)
+                    passes.append(after)
+                    steady[n][round] = !r.settling.isOffLevel(before: before, after: after)
+                    last = after
                 }
             }
         }
-        return built.enumerated().map { n, b in
-            let all = times[n].flatMap { $0 }
-            let measured = LatencyStatistics(samples: all).medianMs
-            let even = LatencyStatistics(samples: times[n].enumerated().filter { $0.offset % 2 == 0 }.flatMap(\.element)).medianMs
-            let odd = LatencyStatistics(samples: times[n].enumerated().filter { $0.offset % 2 == 1 }.flatMap(\.element)).medianMs
+        let samples = built.enumerated().map { n, b -> Sample in
+            let (measured, noise) = measuredOverRounds(times[n], steady: steady[n])
             return Sample(key: b.arch.key(in: space), predictedMs: b.predicted, measuredMs: measured, macs: b.macs,
-                          noisePct: measured > 0 ? 100 * abs(even - odd) / measured : 0)
+                          noisePct: noise, offLevelRounds: steady[n].filter { !$0 }.count)
         }
+        return (samples, passes.isEmpty ? nil : LatencyStatistics(samples: passes).medianMs)
     }
 
-    /// Re-times a table's reference network (`Profiler.referenceNetwork`) during a validation.
+    /// One network's time from its rounds of passes (`times[round]`, ms): the median of the
+    /// passes of its `steady` rounds, or of all when fewer than half are steady; and its noise,
+    /// the medians of the kept even and odd rounds apart, as a percent of the time (0 when a
+    /// half has no kept round).
+    /// - Complexity: O(passes · log passes).
+    static func measuredOverRounds(_ times: [[Double]], steady: [Bool]) -> (ms: Double, noisePct: Double) {
+        precondition(times.count == steady.count && !times.isEmpty)
+        let kept = steady.filter { $0 }.count * 2 >= steady.count ? steady : steady.map { _ in true }
+        func median(_ parity: Int?) -> Double {
+            let xs = times.indices.filter { kept[$0] && (parity == nil || $0 % 2 == parity) }.flatMap { times[$0] }
+            return xs.isEmpty ? 0 : LatencyStatistics(samples: xs).medianMs
+        }
+        let measured = median(nil), even = median(0), odd = median(1)
+        return (measured, measured > 0 && even > 0 && odd > 0 ? 100 * abs(even - odd) / measured : 0)
+    }
+
+    /// The table's reference network (`Profiler.referenceNetwork`), timed during a validation
+    /// interleaved with every group it measures.
     public final class ReferenceCheck {
         public struct Summary: Sendable, Encodable {
-            /// Reference network at profile time and now (median of the checks), milliseconds.
+            /// Reference network at the table's level and now (median of the groups' medians), milliseconds.
             public var profileMs: Double
             public var nowMs: Double
             /// `100 · (now / profile − 1)`: positive when the machine is slower than when profiled.
             public var driftPct: Double
-            /// Every check in order (ms): one before the first group, then one after each group
-            /// of `interleavedGroup` architectures, so group `g` lies between checks `g` and `g + 1`.
-            /// (Scaling each group by its neighbouring checks instead of their median was tried:
-            /// single checks are too noisy, it raised the median error; Benchmarks/README.md.)
+            /// The reference's median over each group measurement, in order (ms; re-timed groups
+            /// after the first pass). (Scaling each group by its own reference instead of their
+            /// median was tried with single checks between groups: too noisy, it raised the
+            /// median error; Benchmarks/README.md.)
             public var checksMs: [Double] = []
             enum CodingKeys: String, CodingKey { case profileMs = "profile_ms", nowMs = "now_ms", driftPct = "drift_pct", checksMs = "checks_ms" }
         }
 
         let runner: any NetworkRunner
         let profileMs: Double
-        let runs: Int
+        /// Judges a round by the reference passes around it against the table's level.
+        let settling: LevelSettling
         var times: [Double] = []
 
         init?(table: LatencyTable, space: SearchSpace, threads: Int) throws {
-            guard let noise = table.noise, noise.referenceMedianMs > 0 else { return nil }
+            guard let noise = table.noise, noise.referenceLevelMs > 0 else { return nil }
             let (network, layers) = try Profiler.referenceNetwork(space: space, seed: table.engine.measurement.seed)
             runner = try table.runner(for: network, layers: layers, threads: threads)
             runner.fillInputRandomly(seed: 1)
-            profileMs = noise.referenceMedianMs
-            runs = max(Profiler.referenceRuns, table.engine.measurement.runs)  // as the profile timed it
-            time()
+            profileMs = noise.referenceLevelMs
+            settling = LevelSettling(levelMs: profileMs, tolerancePct: table.engine.measurement.driftTolerancePct)
         }
 
-        func time() { times.append(Profiler.timeReference(runner, runs: runs)) }
-
         var summary: Summary {
-            let now = LatencyStatistics(samples: times).medianMs
+            let now = times.isEmpty ? profileMs : LatencyStatistics(samples: times).medianMs
             return Summary(profileMs: profileMs, nowMs: now, driftPct: 100 * (now / profileMs - 1), checksMs: times)
         }
     }
@@ -276,9 +318,9 @@ public enum Validation {
 
     /// Per-architecture CSV: `key,predicted_ms,measured_ms,error_pct,macs,noise_pct`, header first.
     public static func csv(_ samples: [Sample]) -> String {
-        var lines = ["key,predicted_ms,measured_ms,error_pct,macs,noise_pct"]
+        var lines = ["key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds"]
         for s in samples {
-            lines.append("\"\(s.key)\",\(String(format: "%.4f", s.predictedMs)),\(String(format: "%.4f", s.measuredMs)),\(String(format: "%.2f", s.errorPct)),\(s.macs),\(String(format: "%.2f", s.noisePct))")
+            lines.append("\"\(s.key)\",\(String(format: "%.4f", s.predictedMs)),\(String(format: "%.4f", s.measuredMs)),\(String(format: "%.2f", s.errorPct)),\(s.macs),\(String(format: "%.2f", s.noisePct)),\(s.offLevelRounds)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

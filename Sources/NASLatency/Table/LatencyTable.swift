@@ -100,28 +100,52 @@ public struct LatencyTable: Codable, Sendable {
         /// Checks that found the reference drifted, and lasting shifts of its speed.
         public var driftedChecks: Int
         public var shifts: Int
-        /// Networks whose timings were thrown away (taken while the reference had drifted).
+        /// Networks whose timings were thrown away (the reference passes around them off the level).
         public var discardedNetworks: Int
         /// Extra networks timed for entries with a wide interval, and entries still wider
         /// than the target at the cap.
         public var retimedEntries: Int
         public var wideEntries: Int
-        /// Networks timed while the reference had drifted but kept, the re-timing budget spent.
+        /// Networks timed while the reference had drifted but kept, the re-timing budget spent
+        /// (their timings off the final level are still dropped where enough remain at it).
         public var keptDriftedNetworks: Int? = nil
-        /// The machine was too noisy for a trustworthy table: the reference's speed shifted, or
-        /// more than a tenth of the entries stayed wide. Re-profile on a quieter machine.
+        /// The machine was too noisy for a trustworthy table: timings made at another speed than
+        /// the settled level had to be kept (the budget spent), or more than a tenth of the
+        /// entries stayed wide. Re-profile on a quieter machine.
+        /// (Before `levelMs` existed, any lasting shift of the reference's speed set it.)
         public var tooNoisy: Bool
         /// Where the profile's time went: networks built and timed, seconds spent building them
         /// (random weights, packing) and timing the reference; the rest is timing layers.
         public var networks: Int?
         public var buildSeconds: Double?
         public var referenceSeconds: Double?
+        /// The reference network's time at the level the profile settled on (ms; the median of
+        /// its single passes, one after every network, `LevelSettling`): the speed every kept
+        /// timing was made at, within the drift tolerance. `validate` compares the machine's
+        /// speed with this, timed the same way.
+        public var levelMs: Double? = nil
+        /// Timings dropped because they were made at another speed than the level, and the
+        /// networks timed for entries left with too few; off-level timings kept once the budget
+        /// was spent.
+        public var offLevelDropped: Int? = nil
+        public var offLevelKept: Int? = nil
+        public var resettledNetworks: Int? = nil
+        /// Every reference check of the profile in order (ms): how the machine's speed moved.
+        public var referenceChecksMs: [Double]? = nil
+        /// Single reference passes timed, one after every network (their median is `levelMs`).
+        public var referencePasses: Int? = nil
+
+        /// The reference time validation compares the machine with: the settled level, or for
+        /// tables from before it, the median of the checks.
+        public var referenceLevelMs: Double { levelMs ?? referenceMedianMs }
 
         enum CodingKeys: String, CodingKey {
             case referenceMedianMs = "reference_median_ms", referenceCVPct = "reference_cv_pct", referenceChecks = "reference_checks",
                  driftedChecks = "drifted_checks", shifts, discardedNetworks = "discarded_networks", retimedEntries = "retimed_entries",
                  wideEntries = "wide_entries", keptDriftedNetworks = "kept_drifted_networks", tooNoisy = "too_noisy", networks, buildSeconds = "build_seconds",
-                 referenceSeconds = "reference_seconds"
+                 referenceSeconds = "reference_seconds", levelMs = "level_ms", offLevelDropped = "off_level_dropped",
+                 offLevelKept = "off_level_kept", resettledNetworks = "resettled_networks", referenceChecksMs = "reference_checks_ms",
+                 referencePasses = "reference_passes"
         }
     }
 

@@ -1,0 +1,42 @@
+/// Which of a profile's timings describe the machine its table is for.
+///
+/// On a shared host the machine switches between speeds, for a second to tens of seconds at a
+/// time (another tenant's load: the reference network then runs 20-35% slower). The profiler
+/// times one pass of its reference network after every network, so each network's timings lie
+/// between two reference passes a few tens of milliseconds apart. The level is the median of
+/// those passes (the speed the machine ran at for most of the profile); timings whose
+/// bracketing passes lie more than `tolerancePct` from it were made at another speed. They are
+/// discarded and re-timed as the profile goes (judged against the level so far), and at the
+/// end those off the final level are dropped and their entries timed again with the level
+/// held, within the re-timing budget. (Judging by the checks every 10 networks instead, which
+/// `NoiseMonitor` summarises, was too coarse on a host switching every few seconds: half the
+/// timings lay next to an off-level check.)
+public struct LevelSettling: Sendable, Equatable {
+    /// The reference network's time at the settled level (ms): the median of its passes.
+    public let levelMs: Double
+    public let tolerancePct: Double
+
+    /// - Parameter checksMs: every reference time of the profile so far, at least one.
+    public init(checksMs: [Double], tolerancePct: Double) {
+        precondition(!checksMs.isEmpty)
+        self.init(levelMs: LatencyStatistics(samples: checksMs).medianMs, tolerancePct: tolerancePct)
+    }
+
+    public init(levelMs: Double, tolerancePct: Double) {
+        precondition(levelMs > 0 && tolerancePct > 0)
+        self.levelMs = levelMs
+        self.tolerancePct = tolerancePct
+    }
+
+    /// Whether timings made between two reference times (ms) were made at another speed than
+    /// the level: either more than the tolerance from it.
+    public func isOffLevel(before: Double, after: Double) -> Bool {
+        abs(before / levelMs - 1) * 100 > tolerancePct || abs(after / levelMs - 1) * 100 > tolerancePct
+    }
+
+    /// The indices of an entry's timings made off the level, given each timing's bracketing passes.
+    /// - Complexity: O(timings).
+    public func offLevel(_ brackets: [(before: Double, after: Double)]) -> [Int] {
+        brackets.indices.filter { isOffLevel(before: brackets[$0].before, after: brackets[$0].after) }
+    }
+}
