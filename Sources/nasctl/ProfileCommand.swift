@@ -119,7 +119,7 @@ struct ProfileCommand: ParsableCommand {
                                  level, n.offLevelDropped ?? 0, n.resettledNetworks ?? 0, n.offLevelKept ?? 0))
                 }
                 if let built = n.networks, let build = n.buildSeconds, let reference = n.referenceSeconds {
-                    print(String(format: "time: %d networks; building them %.0f s, reference checks %.0f s, timing layers %.0f s",
+                    print(String(format: "time: %d networks; building them %.0f s, reference passes %.0f s, timing layers %.0f s",
                                  built, build, reference, max(0, table.seconds - build - reference)))
                 }
                 if n.tooNoisy {

@@ -3,8 +3,8 @@
 /// On a shared host the machine switches between speeds, for a second to tens of seconds at a
 /// time (another tenant's load: the reference network then runs 20-35% slower). The profiler
 /// times one pass of its reference network after every network, so each network's timings lie
-/// between two reference passes a few tens of milliseconds apart. The level is the median of
-/// those passes (the speed the machine ran at for most of the profile); timings whose
+/// between two reference passes a few tens of milliseconds apart. The level is the lower
+/// quartile of those passes (`level(of:)`: the machine's unimpeded speed); timings whose
 /// bracketing passes lie more than `tolerancePct` from it were made at another speed. They are
 /// discarded and re-timed as the profile goes (judged against the level so far), and at the
 /// end those off the final level are dropped and their entries timed again with the level
@@ -12,14 +12,28 @@
 /// `NoiseMonitor` summarises, was too coarse on a host switching every few seconds: half the
 /// timings lay next to an off-level check.)
 public struct LevelSettling: Sendable, Equatable {
-    /// The reference network's time at the settled level (ms): the median of its passes.
+    /// The reference network's time at the settled level (ms): the lower quartile of its passes.
     public let levelMs: Double
     public let tolerancePct: Double
 
     /// - Parameter checksMs: every reference time of the profile so far, at least one.
     public init(checksMs: [Double], tolerancePct: Double) {
-        precondition(!checksMs.isEmpty)
-        self.init(levelMs: LatencyStatistics(samples: checksMs).medianMs, tolerancePct: tolerancePct)
+        self.init(levelMs: Self.level(of: checksMs), tolerancePct: tolerancePct)
+    }
+
+    /// Which share of the reference times lies at or below the level.
+    public static let levelQuantile = 0.25
+
+    /// The level of a series of reference times (ms): their lower quartile, the speed the
+    /// machine held for at least a quarter of the time without another tenant slowing it. A
+    /// busy neighbour only ever slows the machine, so on a host that is slow for up to three
+    /// quarters of the time this is its unimpeded speed; the median lay between the two speeds
+    /// when the host was slow for nearly half of it (tables 3% slow, validate biased +3%). On a
+    /// steady machine it lies a pass's jitter (1-2%) below the median.
+    /// - Complexity: O(n log n).
+    public static func level(of times: [Double]) -> Double {
+        precondition(!times.isEmpty)
+        return MedianInterval.quantile(times.sorted(), levelQuantile)
     }
 
     public init(levelMs: Double, tolerancePct: Double) {

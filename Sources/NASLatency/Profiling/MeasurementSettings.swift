@@ -40,7 +40,8 @@ public struct ProfileSettings: Codable, Sendable, Equatable {
     /// timed in more networks, up to `maxContexts`.
     public var targetIntervalPct: Double
     public var maxContexts: Int
-    /// Networks between two timings of the reference network.
+    /// Networks per check of the machine's speed in the table's noise summary (the median of
+    /// the reference passes timed after each of them).
     public var referenceEvery: Int
     /// The reference may move this much (percent) before the timings around it are re-timed.
     public var driftTolerancePct: Double

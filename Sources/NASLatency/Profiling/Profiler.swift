@@ -30,15 +30,15 @@ public enum Profiler {
     ///
     /// Noise is measured, not assumed away: one pass of a fixed reference network follows every
     /// network, and a network whose two surrounding passes are more than the drift tolerance
-    /// from their running median (the level) is discarded and re-timed; after the planned
+    /// from the level (their running lower quartile) is discarded and re-timed; after the planned
     /// passes, timings off the final level are dropped and re-timed at it (`LevelSettling`).
     /// Then entries whose median's 95% interval is wider than `settings.targetIntervalPct` get
     /// more contexts, up to `settings.maxContexts`. All re-timing together is bounded by
     /// `settings.retimeBudget` times the useful networks; past it off-level timings are kept and
-    /// the table flagged, so a very noisy machine costs at most that much more time. A warm
-    /// check of the reference every `settings.referenceEvery` networks (`NoiseMonitor`)
-    /// summarises how the machine's speed moved. The table's `noise` says what happened and
-    /// whether the machine was too noisy.
+    /// the table flagged, so a very noisy machine costs at most that much more time. The median
+    /// of every `settings.referenceEvery` passes is a check (`NoiseMonitor`) that summarises
+    /// how the machine's speed moved. The table's `noise` says what happened and whether the
+    /// machine was too noisy.
     /// - Complexity: about `contexts · layers / (layers covered per network)` network builds
     ///   and `warmup + runs` passes each (the first pass twice with `auto`) plus one reference
     ///   pass, plus re-timing.
@@ -84,19 +84,11 @@ public enum Profiler {
         /// Set when the planned passes must finish in the guard passes left: drifted timings
         /// are then kept (and flagged), so every entry gets its contexts and its comparison.
         var mustKeep = false
-        /// The check every `referenceEvery` networks (a warm median of several passes): how the
-        /// machine's speed moved, for the table's noise summary.
-        func checkReference() {
-            let begin = MonotonicClock.nanoseconds()
-            defer { referenceNs += MonotonicClock.nanoseconds() - begin }
-            _ = monitor.record(timeReference(reference, runs: max(referenceRuns, settings.runs)))
-        }
-        for _ in 0..<monitor.baselineChecks { checkReference() }
 
         /// One pass of the reference after every network (ms), so each network's timings lie
         /// between two passes a few tens of milliseconds apart: a speed change of the machine
         /// (spells of a second to tens of seconds on shared hosts) is caught at the network
-        /// it touched. Their median is the level (`LevelSettling`) the table describes.
+        /// it touched. Their lower quartile is the level (`LevelSettling`) the table describes.
         var passesMs: [Double] = []
         var level: Double? = nil
         var heldLevel: Double? = nil
@@ -108,7 +100,7 @@ public enum Profiler {
             let ms = Double(ns) / 1e6
             passesMs.append(ms)
             if heldLevel == nil && (passesMs.count < 64 || passesMs.count % 16 == 0) {
-                level = LatencyStatistics(samples: passesMs).medianMs
+                level = LevelSettling.level(of: passesMs)
             }
             return ms
         }
@@ -134,8 +126,13 @@ public enum Profiler {
                     timingBrackets[t.backend]![t.entry].append(bracket)
                 }
             }
+            // Every `referenceEvery` networks the median of their passes is one check of how the
+            // machine's speed moved, for the table's noise summary (`NoiseMonitor`).
             sinceCheck += 1
-            if sinceCheck >= settings.referenceEvery { checkReference(); sinceCheck = 0 }
+            if sinceCheck >= settings.referenceEvery {
+                _ = monitor.record(LatencyStatistics(samples: Array(passesMs.suffix(sinceCheck))).medianMs)
+                sinceCheck = 0
+            }
         }
 
         /// Times one network built around entry `i`'s requirements; `comparing`: on both backends.
@@ -211,7 +208,7 @@ public enum Profiler {
         }
         try fillPasses(to: settings.contexts, guardLimit: settings.contexts + settings.maxContexts)
 
-        // Settle on the level the machine ran at for most of the profile: drop the timings made
+        // Settle on the machine's unimpeded speed over the whole profile: drop the timings made
         // at another speed than the final level (judged against the level so far when made).
         // An entry left with `minimumSteady` timings or more is done; one left with fewer is
         // timed again at that level, while the budget affords it (else its off-level timings
@@ -306,26 +303,12 @@ public enum Profiler {
         return (try Network(inputShape: layers[0].input, specs: layers.map(\.spec), seed: rng.next()), layers)
     }
 
-    /// Timed passes of each reference check at least: its median decides whether the timings
-    /// since the last check are kept, so it is not left to fewer `runs` per network.
-    public static let referenceRuns = 7
-
-    /// Reference passes before the profile judges networks by them: the level is their median.
+    /// Reference passes before the profile judges networks by them (the level is their lower quartile).
     static let minimumPassesToJudge = 8
 
     /// Timings at the settled level an entry needs after its off-level ones are dropped; with
     /// fewer it is timed again (`LevelSettling`).
     static let minimumSteadyContexts = 3
-
-    /// One reference timing: a warm-up pass, then the median of `max(3, runs)` passes (ms).
-    public static func timeReference(_ reference: any NetworkRunner, runs: Int) -> Double {
-        reference.run()
-        let times = (0..<max(3, runs)).map { _ -> Double in
-            let t = MonotonicClock.nanoseconds(); reference.run()
-            return Double(MonotonicClock.nanoseconds() - t) / 1e6
-        }
-        return LatencyStatistics(samples: times).medianMs
-    }
 
     /// OpenBLAS must beat the native kernels by this share to be chosen for a layer: below it
     /// the two are within the first pass's noise, and the native kernels fuse the epilogue.

@@ -93,7 +93,9 @@ public struct LatencyTable: Codable, Sendable {
 
     /// What the profile saw of the machine's noise (tables from before it was measured: nil).
     public struct Noise: Codable, Sendable, Equatable {
-        /// The reference network's median and coefficient of variation over the profile.
+        /// The reference network's median and coefficient of variation over the profile's checks
+        /// (since 2026-12-06 each check is the median of the passes after `reference_every`
+        /// networks; before, a warm median of 7 passes).
         public var referenceMedianMs: Double
         public var referenceCVPct: Double
         public var referenceChecks: Int
@@ -119,8 +121,8 @@ public struct LatencyTable: Codable, Sendable {
         public var networks: Int?
         public var buildSeconds: Double?
         public var referenceSeconds: Double?
-        /// The reference network's time at the level the profile settled on (ms; the median of
-        /// its single passes, one after every network, `LevelSettling`): the speed every kept
+        /// The reference network's time at the level the profile settled on (ms; the lower
+        /// quartile of its single passes, one after every network, `LevelSettling`): the speed every kept
         /// timing was made at, within the drift tolerance. `validate` compares the machine's
         /// speed with this, timed the same way.
         public var levelMs: Double? = nil
@@ -132,7 +134,7 @@ public struct LatencyTable: Codable, Sendable {
         public var resettledNetworks: Int? = nil
         /// Every reference check of the profile in order (ms): how the machine's speed moved.
         public var referenceChecksMs: [Double]? = nil
-        /// Single reference passes timed, one after every network (their median is `levelMs`).
+        /// Single reference passes timed, one after every network (their lower quartile is `levelMs`).
         public var referencePasses: Int? = nil
 
         /// The reference time validation compares the machine with: the settled level, or for
