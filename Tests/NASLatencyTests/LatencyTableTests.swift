@@ -162,7 +162,10 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         // The reference network was watched and the noise summarised; every entry's interval
         // is known (entries with fewer than 3 contexts were timed in more networks).
         let noise = try #require(table.noise)
-        #expect(noise.referenceChecks >= 4 && noise.referenceMedianMs > 0)
+        // One reference pass after every network (and one before the first); a check of the
+        // machine's speed per 10 networks.
+        #expect(noise.referencePasses == (noise.networks ?? 0) + 1 && noise.referenceChecks == (noise.networks ?? 0) / 10)
+        #expect(noise.referenceMedianMs > 0 && (noise.levelMs ?? 0) > 0)
         #expect(table.entries.allSatisfy { $0.contexts >= 3 && $0.intervalPct != nil })
         // --gemm auto: both backends timed, one kept per layer, the other's time kept beside it.
         #expect(table.engine.gemm == "auto" && table.engine.family == KernelFamily.host.rawValue)
@@ -193,6 +196,17 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         #expect((noise.offLevelKept ?? 0) > 0 && noise.referencePasses ?? 0 > noise.networks ?? 0)
         #expect(table.entries.allSatisfy { $0.gemm != nil && ($0.alternativeMs ?? 0) > 0 })
         #expect(table.entries.allSatisfy { $0.contexts >= 3 && $0.medianMs > 0 })
+    }
+
+    /// A profile shorter than one check of the machine's speed (fewer networks than
+    /// `referenceEvery`) still summarises its noise, from the reference passes.
+    @Test func aProfileWithoutACheckSummarisesItsPasses() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        let table = try Profiler.profile(space: space, device: try DeviceIdentity.current(), threads: 1, gemm: .native,
+                                         settings: ProfileSettings(contexts: 1, warmup: 0, runs: 1, referenceEvery: 1_000_000, retimeBudget: 0))
+        let noise = try #require(table.noise)
+        #expect(noise.referenceChecks == 0 && noise.referenceMedianMs > 0 && (noise.levelMs ?? 0) > 0)
+        #expect(noise.referencePasses == (noise.networks ?? 0) + 1)
     }
 
     /// With no re-timing budget nothing is discarded or re-timed, however noisy the machine.

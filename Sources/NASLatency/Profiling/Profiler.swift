@@ -271,7 +271,8 @@ public enum Profiler {
         }
         let wideEntries = entries.filter { ($0.intervalPct ?? .infinity) > settings.targetIntervalPct }.count
         let noise = LatencyTable.Noise(
-            referenceMedianMs: LatencyStatistics(samples: monitor.referenceMs).medianMs, referenceCVPct: monitor.referenceCVPct,
+            // (A profile of fewer than `referenceEvery` networks has no check: its passes then.)
+            referenceMedianMs: LatencyStatistics(samples: monitor.referenceMs.isEmpty ? passesMs : monitor.referenceMs).medianMs, referenceCVPct: monitor.referenceCVPct,
             referenceChecks: monitor.referenceMs.count, driftedChecks: monitor.driftedChecks, shifts: monitor.shifts,
             discardedNetworks: discarded, retimedEntries: retimed, wideEntries: wideEntries,
             keptDriftedNetworks: keptDrifted,
