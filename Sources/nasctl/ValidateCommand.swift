@@ -84,7 +84,7 @@ struct ValidateCommand: ParsableCommand {
                          r.driftedFirst, r.groups, r.retimings, r.driftedKept, summary.firstMedianAbsErrorPct ?? 0, 100 * (summary.firstWithin10pct ?? 0)))
         }
         if let off = summary.offLevelRoundsPct, off > 0 {
-            print(String(format: "%.0f%% of the rounds ran at another speed than the table's level (by the reference passes around them) and were left out", off))
+            print(String(format: "%.0f%% of the rounds ran at another speed than the table's level (by the reference passes around them); they were left out of each network's median where at least half its rounds remained", off))
         }
     }
 }

@@ -12,8 +12,8 @@ public enum Validation {
         /// The measurement's own noise: the two halves of its interleaved repeats (even and
         /// odd rounds) differ by this share of the measured median (percent).
         public var noisePct: Double = 0
-        /// Rounds of its repeats left out because the reference passes around them were off
-        /// the table's level (another speed of the machine; `measureGroup`).
+        /// Rounds of its repeats whose surrounding reference passes were off the table's level
+        /// (another speed of the machine; left out unless fewer than half remain: `measureGroup`).
         public var offLevelRounds: Int = 0
         /// `100 · (predicted − measured) / measured`.
         public var errorPct: Double { 100 * (predictedMs - measuredMs) / measuredMs }
@@ -46,7 +46,8 @@ public enum Validation {
         /// The errors of every architecture's first measurement, drifted groups included.
         public var firstMedianAbsErrorPct: Double?
         public var firstWithin10pct: Double?
-        /// Rounds left out for being off the table's level, as a share of all rounds (percent).
+        /// Rounds that ran off the table's level, as a share of all rounds of the kept samples
+        /// (percent; left out of a network's median where at least half its rounds remained).
         public var offLevelRoundsPct: Double?
 
         enum CodingKeys: String, CodingKey {
