@@ -28,8 +28,8 @@ public struct LevelSettling: Sendable, Equatable {
     /// machine held for at least a quarter of the time without another tenant slowing it. A
     /// busy neighbour only ever slows the machine, so on a host that is slow for up to three
     /// quarters of the time this is its unimpeded speed; the median lay between the two speeds
-    /// when the host was slow for nearly half of it (tables 3% slow, validate biased +3%). On a
-    /// steady machine it lies a pass's jitter (1-2%) below the median.
+    /// when the host was slow for nearly half of it (a table 3% slow, validate biased +3%). On a
+    /// steady machine it lies a pass's jitter below the median, well inside the tolerance.
     /// - Complexity: O(n log n).
     public static func level(of times: [Double]) -> Double {
         precondition(!times.isEmpty)

@@ -31,7 +31,8 @@ public enum Profiler {
     /// Noise is measured, not assumed away: one pass of a fixed reference network follows every
     /// network, and a network whose two surrounding passes are more than the drift tolerance
     /// from the level (their running lower quartile) is discarded and re-timed; after the planned
-    /// passes, timings off the final level are dropped and re-timed at it (`LevelSettling`).
+    /// passes, timings off the final level are dropped wherever an entry keeps 3 at it, and
+    /// entries left with fewer are timed again at it (`LevelSettling`).
     /// Then entries whose median's 95% interval is wider than `settings.targetIntervalPct` get
     /// more contexts, up to `settings.maxContexts`. All re-timing together is bounded by
     /// `settings.retimeBudget` times the useful networks; past it off-level timings are kept and
