@@ -76,15 +76,15 @@ struct ValidateCommand: ParsableCommand {
         if let r = reference {
             print(String(format: "reference network: %.3f ms when profiled, %.3f ms now (%+.1f%%)%@", r.profileMs, r.nowMs, r.driftPct,
                          abs(r.driftPct) > 5 ? ": the machine runs at another speed than when the table was made, which shifts every prediction about as much; re-profile if it stays so" as NSString : ""))
-            print(String(format: "with that speed change taken out: median error %.2f%%, within ±10%%: %.0f%%",
+            print(String(format: "with the machine's speed around each network taken out: median error %.2f%%, within ±10%%: %.0f%%",
                          summary.speedCorrectedMedianAbsErrorPct ?? 0, 100 * (summary.speedCorrectedWithin10pct ?? 0)))
         }
         if let r = summary.retiming, r.driftedFirst > 0 {
-            print(String(format: "%d of %d groups were measured at another speed than the profile's and re-measured (%d re-timings); %d still drifted. First measurements: median error %.2f%%, within ±10%%: %.0f%%",
-                         r.driftedFirst, r.groups, r.retimings, r.driftedKept, summary.firstMedianAbsErrorPct ?? 0, 100 * (summary.firstWithin10pct ?? 0)))
+            print(String(format: "%d of %d networks were measured at another speed than the profile's and re-measured (%d re-timings); %d still drifted. First measurements: median error %.2f%%, within ±10%%: %.0f%%",
+                         r.driftedFirst, r.networks, r.retimings, r.driftedKept, summary.firstMedianAbsErrorPct ?? 0, 100 * (summary.firstWithin10pct ?? 0)))
         }
         if let off = summary.offLevelRoundsPct, off > 0 {
-            print(String(format: "%.0f%% of the rounds ran at another speed than the table's level (by the reference passes around them); they were left out of each network's median where at least half its rounds remained", off))
+            print(String(format: "%.0f%% of the rounds ran at another speed than the table's level (by the reference passes around them); they were left out of each network's median where at least half its planned rounds were at the level, %d extra rounds included", off, summary.extraRounds ?? 0))
         }
     }
 }

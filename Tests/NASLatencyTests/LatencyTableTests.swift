@@ -257,13 +257,15 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
                                                 retimePasses: 0)
         let samples = outcome.samples
         #expect(samples.count == 2 && samples.allSatisfy { $0.measuredMs > 0 })
-        #expect(outcome.retiming?.groups == 1 && outcome.retiming?.retimings == 0)
+        #expect(outcome.retiming?.networks == 2 && outcome.retiming?.retimings == 0)
+        // Every network timed its planned rounds at least, with at most as many extra ones.
+        #expect(samples.allSatisfy { $0.rounds >= 4 && $0.rounds <= 8 })
         // The table's reference network is re-timed against its profile-time median.
         let check = try #require(outcome.reference)
         #expect(check.profileMs == table.noise?.referenceLevelMs && check.nowMs > 0)
-        // Timed interleaved with the one group; `now` is its median there.
-        #expect(check.checksMs.count == 1 && check.checksMs.allSatisfy { $0 > 0 })
-        #expect(check.nowMs == check.checksMs[0])
+        // Timed interleaved with the one group; a median around each network's rounds, `now` theirs.
+        #expect(check.checksMs.count == 2 && check.checksMs.allSatisfy { $0 > 0 })
+        #expect(check.nowMs == (check.checksMs[0] + check.checksMs[1]) / 2)
     }
 
     @Test func categoricalSpacesCannotBeProfiled() throws {
@@ -291,11 +293,19 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         #expect(s.within5pct == 0.5 && s.within10pct == 0.75)
         #expect(abs(s.noiseFloorPct - 2.5) < 1e-9)  // median of 1, 2, 3, 10
         #expect(abs(s.noiseP90Pct - 7.9) < 1e-9)    // 3 + 0.7 · (10 − 3)
-        #expect(Validation.csv(samples).hasPrefix("key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds\n"))
+        #expect(Validation.csv(samples).hasPrefix("key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds,rounds,reference_drift_pct\n"))
         // The machine 10% faster now than when profiled: predictions scaled by 0.9 first.
         let faster = Validation.Summary(samples, reference: .init(profileMs: 10, nowMs: 9, driftPct: -10))
         #expect(abs((faster.speedCorrectedMedianAbsErrorPct ?? 0) - 11.35) < 1e-9)  // errors 1, 12.7, 10, 28: median (10 + 12.7) / 2
         #expect(faster.speedCorrectedWithin10pct == 0.5 && s.speedCorrectedWithin10pct == nil)
+        // With each sample's own speed the scale is per sample: the first measured 10% slow
+        // (110 predicted becomes 121: error 21), the last 25% fast (80 becomes 60: error 40).
+        var own = samples
+        own[0].referenceDriftPct = 10; own[1].referenceDriftPct = 0; own[2].referenceDriftPct = 0; own[3].referenceDriftPct = -25
+        let perSample = Validation.Summary(own, reference: .init(profileMs: 10, nowMs: 9, driftPct: -10))
+        #expect(abs((perSample.speedCorrectedMedianAbsErrorPct ?? 0) - 12) < 1e-9)  // errors 21, 3, 0, 40: median (3 + 21) / 2
+        #expect(perSample.speedCorrectedWithin10pct == 0.5)
+        #expect(Validation.csv(own).contains(",1.00,0,0,10.00\n") && Validation.csv(samples).hasSuffix(",10.00,0,0,\n"))
     }
 }
 

@@ -15,6 +15,13 @@ public enum Validation {
         /// Rounds of its repeats whose surrounding reference passes were off the table's level
         /// (another speed of the machine; left out unless fewer than half remain: `measureGroup`).
         public var offLevelRounds: Int = 0
+        /// Rounds it was timed in: the planned ones and any extra ones while the machine was off
+        /// its level (0: not recorded).
+        public var rounds: Int = 0
+        /// The machine's speed around its counted rounds: the reference passes' median against
+        /// the table's level, `100 · (median / level − 1)` (percent, positive slower; nil
+        /// without a reference network).
+        public var referenceDriftPct: Double?
         /// `100 · (predicted − measured) / measured`.
         public var errorPct: Double { 100 * (predictedMs - measuredMs) / measuredMs }
     }
@@ -37,18 +44,24 @@ public enum Validation {
         public var noiseP90Pct: Double
         /// The table's reference network re-timed now against its time when profiled.
         public var reference: ReferenceCheck.Summary?
-        /// With a reference: the errors once every prediction is scaled by the reference's
-        /// speed change (now / profile), i.e. what is left when the machine's speed is taken out.
+        /// With a reference: the errors once every prediction is scaled by the machine's speed
+        /// around its own measurement (`Sample.referenceDriftPct`; without it, by the
+        /// reference's overall change now / profile), i.e. what is left when the machine's speed
+        /// is taken out.
         public var speedCorrectedMedianAbsErrorPct: Double?
         public var speedCorrectedWithin10pct: Double?
-        /// Drifted groups measured again (nil without a reference network in the table).
+        /// Drifted networks measured again (nil without a reference network in the table).
         public var retiming: DriftRetiming.Report?
-        /// The errors of every architecture's first measurement, drifted groups included.
+        /// The errors of every architecture's first measurement, drifted ones included.
         public var firstMedianAbsErrorPct: Double?
         public var firstWithin10pct: Double?
         /// Rounds that ran off the table's level, as a share of all rounds of the kept samples
-        /// (percent; left out of a network's median where at least half its rounds remained).
+        /// (percent; left out of a network's median where at least half its planned rounds
+        /// were steady, counting extra rounds).
         public var offLevelRoundsPct: Double?
+        /// Rounds timed beyond the planned ones, over the kept samples, for networks left with
+        /// fewer than half their rounds at the level.
+        public var extraRounds: Int?
 
         enum CodingKeys: String, CodingKey {
             case samples, meanAbsErrorPct = "mean_abs_error_pct", medianAbsErrorPct = "median_abs_error_pct",
@@ -58,7 +71,7 @@ public enum Validation {
                  speedCorrectedMedianAbsErrorPct = "speed_corrected_median_abs_error_pct",
                  speedCorrectedWithin10pct = "speed_corrected_within_10pct", retiming,
                  firstMedianAbsErrorPct = "first_median_abs_error_pct", firstWithin10pct = "first_within_10pct",
-                 offLevelRoundsPct = "off_level_rounds_pct"
+                 offLevelRoundsPct = "off_level_rounds_pct", extraRounds = "extra_rounds"
         }
 
         /// The summary of a validation's kept samples, with its reference, re-timing and the
@@ -67,8 +80,9 @@ public enum Validation {
             self.init(outcome.samples, reference: outcome.reference)
             retiming = outcome.retiming
             guard outcome.retiming != nil else { return }
-            offLevelRoundsPct = 100 * Double(outcome.samples.reduce(0) { $0 + $1.offLevelRounds })
-                / Double(max(1, outcome.samples.count * outcome.rounds))
+            let timed = outcome.samples.reduce(0) { $0 + max($1.rounds, outcome.rounds) }
+            offLevelRoundsPct = 100 * Double(outcome.samples.reduce(0) { $0 + $1.offLevelRounds }) / Double(max(1, timed))
+            extraRounds = timed - outcome.samples.count * outcome.rounds
             let first = Summary(outcome.firstSamples)
             firstMedianAbsErrorPct = first.medianAbsErrorPct
             firstWithin10pct = first.within10pct
@@ -80,7 +94,7 @@ public enum Validation {
             guard let reference, reference.profileMs > 0 else { return }
             self.reference = reference
             let scale = reference.nowMs / reference.profileMs
-            let corrected = Summary(samples.map { var c = $0; c.predictedMs *= scale; return c })
+            let corrected = Summary(samples.map { var c = $0; c.predictedMs *= c.referenceDriftPct.map { 1 + $0 / 100 } ?? scale; return c })
             speedCorrectedMedianAbsErrorPct = corrected.medianAbsErrorPct
             speedCorrectedWithin10pct = corrected.within10pct
         }
@@ -110,7 +124,7 @@ public enum Validation {
     /// together and timed in `rounds` rounds of `runsPerRound` passes each, network after
     /// network, so a slow moment of the machine spreads over all of them instead of spoiling
     /// one; an architecture's time is the median of its passes, and its `noisePct` compares
-    /// the medians of its even and odd rounds. `progress(done, total)` after each group.
+    /// the medians of its alternate rounds. `progress(done, total)` after each group.
     /// - Complexity: `count · (warmup + rounds · runsPerRound)` forward passes.
     public static func run(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
                            settings: MeasurementSettings, rounds: Int = 4,
@@ -123,22 +137,25 @@ public enum Validation {
     public struct Outcome {
         /// Every architecture's kept measurement, in sampling order.
         public var samples: [Sample]
-        /// Every architecture's first measurement (before drifted groups were measured again).
+        /// Every architecture's first measurement (before drifted ones were measured again).
         public var firstSamples: [Sample]
-        /// The table's reference network re-timed between groups (nil for a table without one).
+        /// The table's reference network timed between the networks' rounds (nil for a table without one).
         public var reference: ReferenceCheck.Summary?
-        /// The re-timing of drifted groups (nil without a reference).
+        /// The re-timing of drifted networks (nil without a reference).
         public var retiming: DriftRetiming.Report?
-        /// Rounds each architecture was timed in.
+        /// Rounds planned for each architecture (some got extra ones: `Sample.rounds`).
         public var rounds: Int = 0
     }
 
     /// `run`, also timing the table's reference network interleaved with every group's
     /// networks: the machine's speed while that group was measured, against the table's level.
-    /// A group whose reference median is more than the table's drift tolerance away from it is
-    /// measured again later, in up to `retimePasses` passes (`DriftRetiming`), as the profile
-    /// re-timed what it measured during a drift.
-    /// - Complexity: at most `(1 + retimePasses)` times `run`'s passes, plus the reference's.
+    /// Rounds off the level are left out or timed again within the group (`measureGroup`); a
+    /// network whose reference median over its rounds that counted is still more than the
+    /// table's drift tolerance away from the level is measured again later, with the other
+    /// such networks, in up to `retimePasses` passes (`DriftRetiming`), as the profile re-timed
+    /// what it measured during a drift.
+    /// - Complexity: at most `2 · (1 + retimePasses)` times `run`'s planned passes, plus the
+    ///   reference's.
     public static func runChecked(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
                                   settings: MeasurementSettings, rounds: Int = 4, retimePasses: Int = 3,
                                   progress: (Int, Int) -> Void = { _, _ in }) throws -> Outcome {
@@ -147,16 +164,14 @@ public enum Validation {
         var rng = SplitMix64(seed: seed)
         ExecutionContext.setOpenBLASThreads(threads)
         let archs = (0..<count).map { _ in Architecture.random(in: space, using: &rng) }
-        let groups = (count + interleavedGroup - 1) / interleavedGroup
-        func measure(_ g: Int) throws -> (samples: [Sample], referenceMs: Double?) {
-            try measureGroup(archs: archs, range: g * interleavedGroup..<min(count, (g + 1) * interleavedGroup), space: space,
-                             predictor: predictor, seed: seed, threads: threads, settings: settings, rounds: rounds,
-                             reference: reference)
+        func measure(_ indices: [Int]) throws -> (samples: [Sample], referenceMs: [Double]?) {
+            try measureGroup(archs: archs, indices: indices, space: space, predictor: predictor, seed: seed, threads: threads,
+                             settings: settings, rounds: rounds, reference: reference)
         }
         guard let reference else {
             var samples: [Sample] = []
-            for g in 0..<groups {
-                samples += try measure(g).samples
+            for start in stride(from: 0, to: count, by: interleavedGroup) {
+                samples += try measure(Array(start..<min(count, start + interleavedGroup))).samples
                 progress(samples.count, count)
             }
             return Outcome(samples: samples, firstSamples: samples, reference: nil, retiming: nil, rounds: rounds)
@@ -165,34 +180,40 @@ public enum Validation {
                                      passes: retimePasses)
         var measured = 0
         let (kept, first, report) = try retiming.run(
-            groups: groups,
-            measure: { g in
-                let (samples, referenceMs) = try measure(g)
+            count: count, batch: interleavedGroup,
+            measure: { indices in
+                let (samples, referenceMs) = try measure(indices)
                 measured += samples.count
                 if measured <= count { progress(measured, count) }
-                reference.times.append(referenceMs!)
-                return (samples, referenceMs!)
+                reference.times += referenceMs!
+                return zip(samples, referenceMs!).map { sample, ms in
+                    var sample = sample
+                    sample.referenceDriftPct = retiming.driftPct(ms)
+                    return (result: sample, referenceMs: ms)
+                }
             },
-            progress: { retimed, queued in
-                progress(count + retimed * interleavedGroup, count + (retimed + queued) * interleavedGroup)
-            })
-        return Outcome(samples: kept.flatMap { $0 }, firstSamples: first.flatMap { $0 }, reference: reference.summary, retiming: report,
-                       rounds: rounds)
+            progress: { retimed, queued in progress(count + retimed, count + retimed + queued) })
+        return Outcome(samples: kept, firstSamples: first, reference: reference.summary, retiming: report, rounds: rounds)
     }
 
-    /// Builds the networks of `archs[range]` as the table describes the engine and measures
+    /// Builds the networks `archs[indices]` as the table describes the engine and measures
     /// them interleaved (see `run`). With `reference`, one pass of the table's reference network
     /// is timed before every network's passes of a round and after the last, as the profile
     /// timed it after every network: a round of a network whose two surrounding reference passes
     /// are more than the tolerance from the table's level ran at another speed than the table
-    /// describes and is left out of that network's median (unless fewer than half its rounds
-    /// remain: then all count). Returns the samples and the median of the reference passes (ms).
-    static func measureGroup(archs: [Architecture], range: Range<Int>, space: SearchSpace, predictor: LatencyPredictor, seed: UInt64,
+    /// describes and is left out of that network's median. A network left with fewer than half
+    /// its `rounds` steady gets extra rounds, one after another over such networks, up to
+    /// `rounds` more, until it has them; if it still has not, all its rounds count. Returns the
+    /// samples and, with `reference`, each network's median of the reference passes around its
+    /// rounds that counted (ms; `DriftRetiming` judges the network by it).
+    /// - Complexity: `indices.count · (warmup + rounds · runsPerRound)` passes, at most twice the
+    ///   rounds when the machine is off its level, plus one reference pass per round.
+    static func measureGroup(archs: [Architecture], indices: [Int], space: SearchSpace, predictor: LatencyPredictor, seed: UInt64,
                              threads: Int, settings: MeasurementSettings, rounds: Int,
-                             reference: ReferenceCheck? = nil) throws -> (samples: [Sample], referenceMs: Double?) {
+                             reference: ReferenceCheck? = nil) throws -> (samples: [Sample], referenceMs: [Double]?) {
         let runsPerRound = max(1, (settings.minRuns + rounds - 1) / rounds)
         var built: [(arch: Architecture, predicted: Double, runner: any NetworkRunner, macs: Int)] = []
-        for i in range {
+        for i in indices {
             let arch = archs[i]
             let layers = try NetworkBuilder.layers(for: arch, in: space)
             let network = try NetworkBuilder.network(for: arch, in: space, seed: seed &+ UInt64(i))
@@ -208,56 +229,80 @@ public enum Validation {
             return Double(MonotonicClock.nanoseconds() - t) / 1e6
         }
         var passes: [Double] = []
-        var last: Double? = reference.map { r in r.runner.run(); return timedPass(r.runner) }
-        if let last { passes.append(last) }
-        var times = Array(repeating: [[Double]](repeating: [], count: rounds), count: built.count)
-        var steady = Array(repeating: [Bool](repeating: true, count: rounds), count: built.count)
-        for round in 0..<rounds {
-            for (n, b) in built.enumerated() {
-                for _ in 0..<runsPerRound { times[n][round].append(timedPass(b.runner)) }
-                if let r = reference, let before = last {
-                    let after = timedPass(r.runner)
-                    passes.append(after)
-                    steady[n][round] = !r.settling.isOffLevel(before: before, after: after)
-                    last = after
-                }
-            }
+        if let r = reference { r.runner.run(); passes.append(timedPass(r.runner)) }
+        var times = Array(repeating: [[Double]](), count: built.count)
+        /// Per network and round, the index in `passes` of the reference pass after it.
+        var after = Array(repeating: [Int](), count: built.count)
+        let steady = timeRounds(networks: built.count, rounds: rounds) { n in
+            times[n].append((0..<runsPerRound).map { _ in timedPass(built[n].runner) })
+            guard let r = reference else { return true }
+            passes.append(timedPass(r.runner))
+            after[n].append(passes.count - 1)
+            return !r.settling.isOffLevel(before: passes[passes.count - 2], after: passes[passes.count - 1])
         }
+        let minimumSteady = minimumSteadyRounds(rounds)
+        var around: [[Double]] = []
         let samples = built.enumerated().map { n, b -> Sample in
-            let (measured, noise) = measuredOverRounds(times[n], steady: steady[n])
+            let (measured, noise, kept) = measuredOverRounds(times[n], steady: steady[n], minimumSteady: minimumSteady)
+            around.append(after[n].indices.filter { kept[$0] }.flatMap { [passes[after[n][$0] - 1], passes[after[n][$0]]] })
             return Sample(key: b.arch.key(in: space), predictedMs: b.predicted, measuredMs: measured, macs: b.macs,
-                          noisePct: noise, offLevelRounds: steady[n].filter { !$0 }.count)
+                          noisePct: noise, offLevelRounds: steady[n].filter { !$0 }.count, rounds: times[n].count)
         }
-        return (samples, passes.isEmpty ? nil : LatencyStatistics(samples: passes).medianMs)
+        guard reference != nil else { return (samples, nil) }
+        return (samples, around.map { LatencyStatistics(samples: $0).medianMs })
+    }
+
+    /// Steady rounds a network needs of its `rounds` planned ones for the off-level ones to be
+    /// left out: half, rounded up.
+    static func minimumSteadyRounds(_ rounds: Int) -> Int { (rounds + 1) / 2 }
+
+    /// The order of a group's rounds: `rounds` rounds over the `networks` networks in turn, then
+    /// extra rounds, up to `rounds` more, over the networks with fewer than half of `rounds`
+    /// steady so far. `timeRound(n)` times one round of network `n` and says whether the machine
+    /// was at its level. Returns every network's rounds, steady or not, in order.
+    /// - Complexity: between `networks · rounds` and twice that calls of `timeRound`.
+    static func timeRounds(networks: Int, rounds: Int, timeRound: (Int) -> Bool) -> [[Bool]] {
+        var steady = Array(repeating: [Bool](), count: networks)
+        for _ in 0..<rounds { for n in 0..<networks { steady[n].append(timeRound(n)) } }
+        let minimumSteady = minimumSteadyRounds(rounds)
+        for _ in 0..<rounds {
+            let short = (0..<networks).filter { n in steady[n].filter { $0 }.count < minimumSteady }
+            if short.isEmpty { break }
+            for n in short { steady[n].append(timeRound(n)) }
+        }
+        return steady
     }
 
     /// One network's time from its rounds of passes (`times[round]`, ms): the median of the
-    /// passes of its `steady` rounds, or of all when fewer than half are steady; and its noise,
-    /// the medians of the kept even and odd rounds apart, as a percent of the time (0 when a
-    /// half has no kept round).
+    /// passes of its `steady` rounds if there are at least `minimumSteady` (by default half the
+    /// rounds), else of all; and its noise, the medians of the kept rounds taken alternately
+    /// (first, third, ... against second, fourth, ...) apart, as a percent of the time (0 with
+    /// a single kept round). `kept` says which rounds counted.
     /// - Complexity: O(passes · log passes).
-    static func measuredOverRounds(_ times: [[Double]], steady: [Bool]) -> (ms: Double, noisePct: Double) {
+    static func measuredOverRounds(_ times: [[Double]], steady: [Bool], minimumSteady: Int? = nil)
+        -> (ms: Double, noisePct: Double, kept: [Bool]) {
         precondition(times.count == steady.count && !times.isEmpty)
-        let kept = steady.filter { $0 }.count * 2 >= steady.count ? steady : steady.map { _ in true }
+        let kept = steady.filter { $0 }.count >= (minimumSteady ?? minimumSteadyRounds(steady.count)) ? steady : steady.map { _ in true }
+        let rounds = times.indices.filter { kept[$0] }
         func median(_ parity: Int?) -> Double {
-            let xs = times.indices.filter { kept[$0] && (parity == nil || $0 % 2 == parity) }.flatMap { times[$0] }
+            let xs = rounds.indices.filter { parity == nil || $0 % 2 == parity }.flatMap { times[rounds[$0]] }
             return xs.isEmpty ? 0 : LatencyStatistics(samples: xs).medianMs
         }
         let measured = median(nil), even = median(0), odd = median(1)
-        return (measured, measured > 0 && even > 0 && odd > 0 ? 100 * abs(even - odd) / measured : 0)
+        return (measured, measured > 0 && even > 0 && odd > 0 ? 100 * abs(even - odd) / measured : 0, kept)
     }
 
     /// The table's reference network (`Profiler.referenceNetwork`), timed during a validation
     /// interleaved with every group it measures.
     public final class ReferenceCheck {
         public struct Summary: Sendable, Encodable {
-            /// Reference network at the table's level and now (median of the groups' medians), milliseconds.
+            /// Reference network at the table's level and now (median of the networks' medians), milliseconds.
             public var profileMs: Double
             public var nowMs: Double
             /// `100 · (now / profile − 1)`: positive when the machine is slower than when profiled.
             public var driftPct: Double
-            /// The reference's median over each group measurement, in order (ms; re-timed groups
-            /// after the first pass). (Scaling each group by its own reference instead of their
+            /// The reference's median around each network measurement's counted rounds, in order (ms;
+            /// re-timed networks after the first pass). (Scaling each group by its own reference instead of their
             /// median was tried with single checks between groups: too noisy, it raised the
             /// median error; Benchmarks/README.md.)
             public var checksMs: [Double] = []
@@ -317,11 +362,12 @@ public enum Validation {
         return denominator > 0 ? Double(concordant - discordant) / denominator : 0
     }
 
-    /// Per-architecture CSV: `key,predicted_ms,measured_ms,error_pct,macs,noise_pct`, header first.
+    /// Per-architecture CSV: `key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds,rounds,reference_drift_pct`
+    /// (the last empty without a reference), header first.
     public static func csv(_ samples: [Sample]) -> String {
-        var lines = ["key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds"]
+        var lines = ["key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds,rounds,reference_drift_pct"]
         for s in samples {
-            lines.append("\"\(s.key)\",\(String(format: "%.4f", s.predictedMs)),\(String(format: "%.4f", s.measuredMs)),\(String(format: "%.2f", s.errorPct)),\(s.macs),\(String(format: "%.2f", s.noisePct)),\(s.offLevelRounds)")
+            lines.append("\"\(s.key)\",\(String(format: "%.4f", s.predictedMs)),\(String(format: "%.4f", s.measuredMs)),\(String(format: "%.2f", s.errorPct)),\(s.macs),\(String(format: "%.2f", s.noisePct)),\(s.offLevelRounds),\(s.rounds),\(s.referenceDriftPct.map { String(format: "%.2f", $0) } ?? "")")
         }
         return lines.joined(separator: "\n") + "\n"
     }
