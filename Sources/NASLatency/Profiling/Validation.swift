@@ -133,6 +133,12 @@ public enum Validation {
                        rounds: rounds, retimePasses: 0, progress: progress).samples
     }
 
+    /// A network is measured again when the machine's speed around its counted rounds (their
+    /// reference passes' median) is further from the table's level than this share of the
+    /// table's drift tolerance. Each round is judged at the full tolerance, so a network's kept
+    /// rounds can all lie near the tolerance's edge; the median of its passes is held closer.
+    public static let networkToleranceShare = 0.5
+
     /// A validation's measurements.
     public struct Outcome {
         /// Every architecture's kept measurement, in sampling order.
@@ -176,7 +182,8 @@ public enum Validation {
             }
             return Outcome(samples: samples, firstSamples: samples, reference: nil, retiming: nil, rounds: rounds)
         }
-        let retiming = DriftRetiming(profileMs: reference.profileMs, tolerancePct: predictor.table.engine.measurement.driftTolerancePct,
+        let retiming = DriftRetiming(profileMs: reference.profileMs,
+                                     tolerancePct: predictor.table.engine.measurement.driftTolerancePct * networkToleranceShare,
                                      passes: retimePasses)
         var measured = 0
         let (kept, first, report) = try retiming.run(
