@@ -11,8 +11,9 @@ struct ValidateCommand: ParsableCommand {
         discussion: """
         Samples --samples architectures (seeded), measures each whole network in nasctl's \
         engine and predicts it from the table. Prints mean, median and max absolute error (%), \
-        the share within ±5% and ±10%, Kendall's tau between predicted and measured, and writes \
-        a per-architecture CSV.
+        the share within ±5% and ±10%, Kendall's tau between predicted and measured, the \
+        measurement's own noise floor and, for a table with a reference network, how the \
+        machine's speed compared with the table's, and writes a per-architecture CSV.
         """
     )
 
@@ -22,15 +23,15 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Seed for sampling and weights.")
     var seed: UInt64 = 1
 
-    @Option(help: "Per-architecture CSV (key, predicted, measured, error).")
+    @Option(help: "Per-architecture CSV (key, predicted, measured, error, noise, rounds, the machine's speed around it).")
     var csv: String = "validate.csv"
 
     @OptionGroup var spaceOptions: SpaceOptions
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var tableOptions: TableOptions
 
-    @Option(help: ArgumentHelp("Passes re-measuring the groups of architectures timed while the machine ran at another speed than when profiled.",
-                               discussion: "The table's reference network is timed in the rounds of every group of 10 architectures; a group during which it ran more than the table's drift tolerance (10%) from the table's level is measured again later, as the profile re-times what it measured during a drift. 0 keeps every first measurement."))
+    @Option(help: ArgumentHelp("Passes re-measuring the architectures timed while the machine ran at another speed than when profiled.",
+                               discussion: "One pass of the table's reference network is timed after every architecture's round; rounds whose passes ran more than the table's drift tolerance (10%) from the table's level are left out, and an architecture short of rounds at the level gets extra ones. An architecture whose reference passes around its counted rounds are still more than half that tolerance from the level is measured again later, with the others like it, as the profile re-times what it measured during a drift. 0 keeps every first measurement."))
     var retimePasses: Int = 3
 
     @Flag(help: "Print one JSON object instead of text.")
