@@ -85,7 +85,9 @@ struct ValidateCommand: ParsableCommand {
                          r.driftedFirst, r.networks, r.retimings, r.driftedKept, summary.firstMedianAbsErrorPct ?? 0, 100 * (summary.firstWithin10pct ?? 0)))
         }
         if let off = summary.offLevelRoundsPct, off > 0 {
-            print(String(format: "%.0f%% of the rounds ran at another speed than the table's level (by the reference passes around them); they were left out of each network's median where at least half its planned rounds were at the level, %d extra rounds included", off, summary.extraRounds ?? 0))
+            let extra = summary.extraRounds ?? 0
+            print(String(format: "%.0f%% of the rounds ran at another speed than the table's level (by the reference passes around them); they were left out of each network's median where at least half its planned rounds were at the level%@", off,
+                         (extra > 0 ? "; \(extra) extra rounds were timed for networks short of them" : "") as NSString))
         }
     }
 }
