@@ -156,10 +156,10 @@ public enum Validation {
     /// `run`, also timing the table's reference network interleaved with every group's
     /// networks: the machine's speed while that group was measured, against the table's level.
     /// Rounds off the level are left out or timed again within the group (`measureGroup`); a
-    /// network whose reference median over its rounds that counted is still more than the
-    /// table's drift tolerance away from the level is measured again later, with the other
-    /// such networks, in up to `retimePasses` passes (`DriftRetiming`), as the profile re-timed
-    /// what it measured during a drift.
+    /// network whose reference median over its rounds that counted is still more than
+    /// `networkToleranceShare` of the table's drift tolerance away from the level is measured
+    /// again later, with the other such networks, in up to `retimePasses` passes
+    /// (`DriftRetiming`), as the profile re-timed what it measured during a drift.
     /// - Complexity: at most `2 · (1 + retimePasses)` times `run`'s planned passes, plus the
     ///   reference's.
     public static func runChecked(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
