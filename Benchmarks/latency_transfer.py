@@ -2,7 +2,7 @@
 """Does nasctl's latency ordering hold in the runtime a user deploys with? Kendall tau between
 nasctl's predicted latency and ONNX Runtime's measured latency of the same networks.
 
-  python3 Benchmarks/latency_transfer.py [--count 20] [--study DIR [--front]] [--table T] [--threads 1] [--rounds 3] [--runs 30]
+  python3 Benchmarks/latency_transfer.py [--count 20] [--study DIR [--front]] [--table T] [--threads 1] [--rounds 3] [--runs 30] [--tolerance 10]
 
 Architectures: --count seeded uniform samples of the space, or with --study the study's
 evaluated trials spread over its latency range (a search's candidates cluster, which is the
@@ -10,7 +10,18 @@ harder case), or with --front every model of the study's Pareto front (its paret
 on them) and timed in ONNX Runtime (1 thread, all graph optimisations) and in nasctl
 (`nasctl measure --table T`, the engine as the table describes it), rounds interleaved. With a
 table profiled by `--backend xnnpack`, nasctl's figures are XNNPACK's. Prints per-network
-figures and tau for predicted vs ONNX Runtime, measured vs ONNX Runtime, predicted vs measured.
+figures and tau for predicted vs ONNX Runtime, measured vs ONNX Runtime, predicted vs measured,
+and writes them to OUT/transfer.json.
+
+On a noisy host the machine's speed shifts by 10-35% for a second to tens of seconds at a time,
+which reorders networks of similar latency. So every ONNX Runtime pass of a network is followed
+by one pass of a reference network (the set's median by prediction, in its own open session);
+a pass counts only when the reference passes on both sides lie within --tolerance (10%) of
+their lower quartile (the machine's unimpeded speed, as `nasctl profile` and `validate` settle
+it), networks left with fewer than --runs counted passes get extra rounds (up to
+--extra-rounds), and a network's latency is the median of its counted passes. The tau over all
+passes, unfiltered, is printed beside it. nasctl's measured latency (a diagnostic: the target
+is predicted vs ONNX Runtime) is the median of `nasctl measure` over the rounds.
 
 Needs `pip install onnx onnxruntime pyyaml` (benchmark only) and a release build.
 """
@@ -74,7 +85,7 @@ def front_architectures(study):
     return [{"space": settings["space"], "decisions": {n: r[n] for n in names}} for r in rows]
 
 
-def ort_ms(path, threads, runs):
+def ort_session(path, threads):
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
@@ -84,12 +95,93 @@ def ort_ms(path, threads, runs):
     x = np.random.default_rng(0).uniform(0, 1, size=shape).astype(np.float32)
     for _ in range(5):
         session.run(None, {"input": x})
+    return session, x
+
+
+def session_ms(session, x, runs):
+    """Median of `runs` timed passes of an open session, ms."""
     times = []
     for _ in range(runs):
         t = time.perf_counter_ns()
         session.run(None, {"input": x})
         times.append((time.perf_counter_ns() - t) / 1e6)
     return statistics.median(times)
+
+
+def ort_ms(path, threads, runs):
+    session, x = ort_session(path, threads)
+    return session_ms(session, x, runs)
+
+
+class Reference:
+    """A reference network in its own open ONNX Runtime session, timed one pass at a time
+    between the passes of the network being measured, so that every pass of a network lies
+    between two reference passes a few milliseconds apart. A network's pass counts when both
+    lie within `tolerance` of the level, the lower quartile of all reference passes: the
+    machine's unimpeded speed, as `nasctl profile` and `validate` settle it (`LevelSettling`).
+    A busy neighbour only ever slows the machine, for a second to tens of seconds at a time,
+    so passes made while it did are left out instead of reordering networks of similar
+    latency."""
+
+    def __init__(self, model, threads, tolerance):
+        self.session, self.x = ort_session(model, threads)
+        self.tolerance, self.passes = tolerance, []
+
+    def time(self):
+        """One pass now (ms), recorded."""
+        t = time.perf_counter_ns()
+        self.session.run(None, {"input": self.x})
+        self.passes.append((time.perf_counter_ns() - t) / 1e6)
+        return self.passes[-1]
+
+    def level(self):
+        return float(np.quantile(self.passes, 0.25))
+
+    def counted(self, passes):
+        """The network's pass times (ms) whose bracketing reference passes lie at the level."""
+        level = self.level()
+        return [ms for ms, before, after in passes
+                if abs(before / level - 1) <= self.tolerance and abs(after / level - 1) <= self.tolerance]
+
+
+def ort_passes(path, threads, runs, reference):
+    """`runs` passes of a model in a fresh ONNX Runtime session, each bracketed by reference
+    passes: [(ms, reference ms before, reference ms after)]."""
+    session, x = ort_session(path, threads)
+    before = reference.time()
+    passes = []
+    for _ in range(runs):
+        t = time.perf_counter_ns()
+        session.run(None, {"input": x})
+        ms = (time.perf_counter_ns() - t) / 1e6
+        after = reference.time()
+        passes.append((ms, before, after))
+        before = after
+    return passes
+
+
+def time_round(rows, reference, args, resolved, engine=True):
+    """One interleaved round over `rows`: nasctl's engine (`nasctl measure`, its median; left
+    out with `engine` false), then ONNX Runtime's passes with the reference between them."""
+    for r in rows:
+        if engine:
+            r["nasctl"].append(json.loads(subprocess.run([NASCTL, "measure", "--arch", r["arch"], "--space", args.space, "--threads", str(args.threads),
+                                                          "--runs", str(args.runs), "--warmup", "5", "--json"] + resolved,
+                                                         check=True, capture_output=True, text=True).stdout)["median_ms"])
+        r["ort"] += ort_passes(r["model"], args.threads, args.runs, reference)
+
+
+def figures(rows, key):
+    """Kendall tau of predicted, nasctl-measured and ORT-measured latency over `rows`, from the
+    medians under `key` (rounds at the level, or all rounds)."""
+    p, m, o = [r["predicted"] for r in rows], [r[key][0] for r in rows], [r[key][1] for r in rows]
+    return {"tau_predicted_vs_ort": kendall_tau(p, o), "tau_measured_vs_ort": kendall_tau(m, o), "tau_predicted_vs_measured": kendall_tau(p, m),
+            "median_nasctl_over_ort": statistics.median(a / b for a, b in zip(m, o))}
+
+
+def tau_line(f):
+    return (f"predicted vs onnxruntime {f['tau_predicted_vs_ort']:.3f}, measured vs onnxruntime {f['tau_measured_vs_ort']:.3f}, "
+            f"predicted vs measured {f['tau_predicted_vs_measured']:.3f}; median nasctl/ort {f['median_nasctl_over_ort']:.2f}x")
 
 
 def main():
@@ -103,6 +195,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tolerance", type=float, default=10.0,
+                    help="percent: an onnxruntime pass counts when the reference passes around it are within this of their lower quartile")
+    ap.add_argument("--extra-rounds", type=int, default=6,
+                    help="most extra onnxruntime rounds for networks with fewer than --runs passes counted")
     ap.add_argument("--out", default="runs/latency-transfer")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -126,20 +222,47 @@ def main():
         first = json.loads(subprocess.run([NASCTL, "predict", "--arch", rows[0]["arch"], "--space", args.space, "--json"],
                                           check=True, capture_output=True, text=True).stdout)
         resolved = ["--table", first["table"]] if "table" in first else []
+    # The reference: the set's network of median predicted latency, in its own open session.
+    reference_row = sorted(rows, key=lambda r: r["predicted"])[len(rows) // 2]
+    reference = Reference(reference_row["model"], args.threads, args.tolerance / 100)
     for _ in range(args.rounds):
-        for r in rows:
-            r["nasctl"].append(json.loads(subprocess.run([NASCTL, "measure", "--arch", r["arch"], "--space", args.space, "--threads", str(args.threads),
-                                                          "--runs", str(args.runs), "--warmup", "5", "--json"] + resolved,
-                                                         check=True, capture_output=True, text=True).stdout)["median_ms"])
-            r["ort"].append(ort_ms(r["model"], args.threads, args.runs))
-    print(f"onnxruntime {ort.__version__}, threads {args.threads}, {len(rows)} {('front models' if args.front else 'study trials') if args.study else 'random architectures'}, {args.rounds} rounds x {args.runs} runs")
-    print(f"{'#':>3} {'predicted ms':>13} {'nasctl ms':>10} {'ort ms':>8} {'nasctl/ort':>10}")
+        time_round(rows, reference, args, resolved)
+    extra = 0
+    while extra < args.extra_rounds:  # ONNX Runtime only: networks short of one round's worth of counted passes
+        short = [r for r in rows if len(reference.counted(r["ort"])) < args.runs]
+        if not short:
+            break
+        time_round(short, reference, args, resolved, engine=False)
+        extra += 1
+    for r in rows:
+        counted = reference.counted(r["ort"])
+        r["kept"] = len(counted)
+        nasctl = statistics.median(r["nasctl"])
+        r["level"] = (nasctl, statistics.median(counted or [ms for ms, _, _ in r["ort"]]))
+        r["all"] = (nasctl, statistics.median(ms for ms, _, _ in r["ort"]))
+    kind = ("front models" if args.front else "study trials") if args.study else "random architectures"
+    print(f"onnxruntime {ort.__version__}, threads {args.threads}, {len(rows)} {kind}, {args.rounds} rounds x {args.runs} runs, "
+          f"{extra} extra round(s) in onnxruntime")
+    print(f"{'#':>3} {'predicted ms':>13} {'nasctl ms':>10} {'ort ms':>8} {'nasctl/ort':>10} {'ort passes counted':>19}")
     for i, r in enumerate(rows):
-        r["nasctl_ms"], r["ort_ms"] = statistics.median(r["nasctl"]), statistics.median(r["ort"])
-        print(f"{i:3d} {r['predicted']:13.3f} {r['nasctl_ms']:10.3f} {r['ort_ms']:8.3f} {r['nasctl_ms'] / r['ort_ms']:10.2f}")
-    p, m, o = [r["predicted"] for r in rows], [r["nasctl_ms"] for r in rows], [r["ort_ms"] for r in rows]
-    print(f"Kendall tau: predicted vs onnxruntime {kendall_tau(p, o):.3f}, measured vs onnxruntime {kendall_tau(m, o):.3f}, "
-          f"predicted vs measured {kendall_tau(p, m):.3f}; median nasctl/ort {statistics.median(a / b for a, b in zip(m, o)):.2f}x")
+        m, o = r["level"]
+        print(f"{i:3d} {r['predicted']:13.3f} {m:10.3f} {o:8.3f} {m / o:10.2f} {r['kept']:>12d} of {len(r['ort'])}")
+    level = reference.level()
+    spread = statistics.pstdev(reference.passes) / statistics.mean(reference.passes) * 100
+    total = sum(len(r["ort"]) for r in rows)
+    kept_total = sum(r["kept"] for r in rows)
+    print(f"reference (network {rows.index(reference_row)} in onnxruntime): level {level:.3f} ms, CV {spread:.1f}% over "
+          f"{len(reference.passes)} passes; {kept_total} of {total} onnxruntime passes counted (both reference passes around "
+          f"them within ±{args.tolerance:g}% of the level); {sum(1 for r in rows if r['kept'] == 0)} network(s) with none (all their passes used)")
+    at_level, everything = figures(rows, "level"), figures(rows, "all")
+    print("Kendall tau: " + tau_line(at_level))
+    print("Over all rounds, no reference filter: " + tau_line(everything))
+    with open(os.path.join(args.out, "transfer.json"), "w") as f:
+        json.dump({"networks": len(rows), "kind": kind, "rounds": args.rounds, "extra_rounds": extra, "runs": args.runs,
+                   "tolerance_pct": args.tolerance, "reference_level_ms": level, "reference_cv_pct": spread,
+                   "ort_passes_total": total, "ort_passes_counted": kept_total, "at_level": at_level, "all_rounds": everything,
+                   "per_network": [{"arch": r["arch"], "predicted_ms": r["predicted"], "nasctl_ms": r["level"][0], "ort_ms": r["level"][1],
+                                    "ort_passes_counted": r["kept"], "ort_passes": len(r["ort"])} for r in rows]}, f, indent=2)
 
 
 if __name__ == "__main__":
