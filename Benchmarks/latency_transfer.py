@@ -21,7 +21,11 @@ their lower quartile (the machine's unimpeded speed, as `nasctl profile` and `va
 it), networks left with fewer than --runs counted passes get extra rounds (up to
 --extra-rounds), and a network's latency is the median of its counted passes. The tau over all
 passes, unfiltered, is printed beside it. nasctl's measured latency (a diagnostic: the target
-is predicted vs ONNX Runtime) is the median of `nasctl measure` over the rounds.
+is predicted vs ONNX Runtime) is the median of `nasctl measure` over the rounds, unfiltered:
+a `measure` process runs for about a second, too long to bracket this way (judged by reference
+passes on each side, 10-25% of its rounds counted on a noisy host), so on such a host the
+measured-vs-ONNX-Runtime figures carry the machine's noise; `nasctl validate` is the engine's
+own noise-robust check.
 
 Needs `pip install onnx onnxruntime pyyaml` (benchmark only) and a release build.
 """
@@ -228,7 +232,7 @@ def main():
     for _ in range(args.rounds):
         time_round(rows, reference, args, resolved)
     extra = 0
-    while extra < args.extra_rounds:  # ONNX Runtime only: networks short of one round's worth of counted passes
+    while extra < args.extra_rounds:  # ONNX Runtime only: networks short of --runs counted passes
         short = [r for r in rows if len(reference.counted(r["ort"])) < args.runs]
         if not short:
             break
