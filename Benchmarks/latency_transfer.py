@@ -102,19 +102,11 @@ def ort_session(path, threads):
     return session, x
 
 
-def session_ms(session, x, runs):
-    """Median of `runs` timed passes of an open session, ms."""
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter_ns()
-        session.run(None, {"input": x})
-        times.append((time.perf_counter_ns() - t) / 1e6)
-    return statistics.median(times)
-
-
-def ort_ms(path, threads, runs):
-    session, x = ort_session(path, threads)
-    return session_ms(session, x, runs)
+def timed_pass(session, x):
+    """One pass of an open session, ms."""
+    t = time.perf_counter_ns()
+    session.run(None, {"input": x})
+    return (time.perf_counter_ns() - t) / 1e6
 
 
 class Reference:
@@ -133,9 +125,7 @@ class Reference:
 
     def time(self):
         """One pass now (ms), recorded."""
-        t = time.perf_counter_ns()
-        self.session.run(None, {"input": self.x})
-        self.passes.append((time.perf_counter_ns() - t) / 1e6)
+        self.passes.append(timed_pass(self.session, self.x))
         return self.passes[-1]
 
     def level(self):
@@ -155,9 +145,7 @@ def ort_passes(path, threads, runs, reference):
     before = reference.time()
     passes = []
     for _ in range(runs):
-        t = time.perf_counter_ns()
-        session.run(None, {"input": x})
-        ms = (time.perf_counter_ns() - t) / 1e6
+        ms = timed_pass(session, x)
         after = reference.time()
         passes.append((ms, before, after))
         before = after
@@ -177,7 +165,7 @@ def time_round(rows, reference, args, resolved, engine=True):
 
 def figures(rows, key):
     """Kendall tau of predicted, nasctl-measured and ORT-measured latency over `rows`, from the
-    medians under `key` (rounds at the level, or all rounds)."""
+    medians under `key` (ORT passes at the level, or all passes)."""
     p, m, o = [r["predicted"] for r in rows], [r[key][0] for r in rows], [r[key][1] for r in rows]
     return {"tau_predicted_vs_ort": kendall_tau(p, o), "tau_measured_vs_ort": kendall_tau(m, o), "tau_predicted_vs_measured": kendall_tau(p, m),
             "median_nasctl_over_ort": statistics.median(a / b for a, b in zip(m, o))}
@@ -260,7 +248,7 @@ def main():
           f"them within ±{args.tolerance:g}% of the level); {sum(1 for r in rows if r['kept'] == 0)} network(s) with none (all their passes used)")
     at_level, everything = figures(rows, "level"), figures(rows, "all")
     print("Kendall tau: " + tau_line(at_level))
-    print("Over all rounds, no reference filter: " + tau_line(everything))
+    print("Over all passes, no reference filter: " + tau_line(everything))
     with open(os.path.join(args.out, "transfer.json"), "w") as f:
         json.dump({"networks": len(rows), "kind": kind, "rounds": args.rounds, "extra_rounds": extra, "runs": args.runs,
                    "tolerance_pct": args.tolerance, "reference_level_ms": level, "reference_cv_pct": spread,
