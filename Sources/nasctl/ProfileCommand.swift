@@ -51,6 +51,9 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Most networks an entry is timed in when its interval stays wide (default: --contexts + 4).")
     var maxContexts: Int?
 
+    @Option(help: "Re-timing (networks timed at another speed of the machine, entries with a wide interval) may cost at most this share of the useful networks; past it, an entry keeps only its timings made at the machine's usual speed when it has any; entries with none keep theirs and flag the table too_noisy.")
+    var retimeBudget: Double = ProfileSettings().retimeBudget
+
     @Option(help: "Seed for the context networks.")
     var seed: UInt64 = 1
 
@@ -62,6 +65,7 @@ struct ProfileCommand: ParsableCommand {
         guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more (got \(warmup)).") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1 (got \(runs)).") }
         guard targetInterval > 0 && targetInterval.isFinite else { throw ValidationError("--target-interval must be a positive percentage (got \(targetInterval)).") }
+        guard retimeBudget >= 0 && retimeBudget.isFinite else { throw ValidationError("--retime-budget must be 0 or more (got \(retimeBudget)).") }
         if let maxContexts, maxContexts < contexts {
             throw ValidationError("--max-contexts (\(maxContexts)) must be at least --contexts (\(contexts)).")
         }
@@ -96,7 +100,8 @@ struct ProfileCommand: ParsableCommand {
         let total = try NetworkBuilder.allLayers(in: space).count
         FileHandle.standardError.write(Data("profiling \(total) layers of '\(space.name)' on \(device.id) at \(threadOptions.threads) thread(s) with \(inference.rawValue)\n".utf8))
         var bar = ProgressLine(label: "profile", total: total)
-        let settings = ProfileSettings(contexts: contexts, warmup: warmup, runs: runs, seed: seed, targetIntervalPct: targetInterval, maxContexts: maxContexts)
+        let settings = ProfileSettings(contexts: contexts, warmup: warmup, runs: runs, seed: seed, targetIntervalPct: targetInterval, maxContexts: maxContexts,
+                                       retimeBudget: retimeBudget)
         let table = try Profiler.profile(space: space, device: device, threads: threadOptions.threads, backend: inference,
                                          gemm: try parseGEMM(gemm, allowAuto: true), family: try kernelOptions.family(),
                                          settings: settings) { p in
@@ -115,7 +120,7 @@ struct ProfileCommand: ParsableCommand {
                              n.referenceMedianMs, n.referenceCVPct, n.referenceChecks, n.driftedChecks, n.discardedNetworks,
                              n.keptDriftedNetworks ?? 0, n.shifts, n.retimedEntries, n.wideEntries, settings.targetIntervalPct))
                 if let level = n.levelMs {
-                    print(String(format: "level: settled at the reference's %.3f ms; %d timings made at another speed dropped, %d networks timed for entries left with fewer than 3; %d off-level timings kept (the budget spent)",
+                    print(String(format: "level: settled at the reference's %.3f ms; %d timings made at another speed dropped, %d networks timed for entries left with fewer than 3; %d off-level timings kept (entries with none at the level, the budget spent)",
                                  level, n.offLevelDropped ?? 0, n.resettledNetworks ?? 0, n.offLevelKept ?? 0))
                 }
                 if let built = n.networks, let build = n.buildSeconds, let reference = n.referenceSeconds {

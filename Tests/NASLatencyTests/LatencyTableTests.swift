@@ -166,11 +166,14 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         // machine's speed per 10 networks.
         #expect(noise.referencePasses == (noise.networks ?? 0) + 1 && noise.referenceChecks == (noise.networks ?? 0) / 10)
         #expect(noise.referenceMedianMs > 0 && (noise.levelMs ?? 0) > 0)
-        #expect(table.entries.allSatisfy { $0.contexts >= 3 && $0.intervalPct != nil })
+        // At least 3 contexts (so an interval), or fewer where the rest were made at another
+        // speed and dropped (the budget spent); never timings at two speeds.
+        #expect(table.entries.allSatisfy { $0.contexts >= 3 && $0.intervalPct != nil || $0.contexts >= 1 && (noise.offLevelDropped ?? 0) > 0 })
+        #expect(table.entries.allSatisfy { keepsOneSpeed($0, of: table) })
         // --gemm auto: both backends timed, one kept per layer, the other's time kept beside it.
         #expect(table.engine.gemm == "auto" && table.engine.family == KernelFamily.host.rawValue)
         #expect(table.entries.allSatisfy { $0.gemm != nil && ($0.alternativeMs ?? 0) > 0 })
-        #expect(table.entries.allSatisfy { $0.contexts >= 2 && $0.medianMs > 0 })
+        #expect(table.entries.allSatisfy { $0.contexts >= 1 && $0.medianMs > 0 })
         #expect(table.space.digest == space.digest && table.deviceID == device.id)
         #expect(reports > 0)
         // The table predicts every architecture of its space.
@@ -195,7 +198,7 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         #expect((noise.offLevelDropped ?? 0) > 0 && (noise.resettledNetworks ?? 0) > 0 && noise.levelMs != nil)
         #expect((noise.offLevelKept ?? 0) > 0 && noise.referencePasses ?? 0 > noise.networks ?? 0)
         #expect(table.entries.allSatisfy { $0.gemm != nil && ($0.alternativeMs ?? 0) > 0 })
-        #expect(table.entries.allSatisfy { $0.contexts >= 3 && $0.medianMs > 0 })
+        #expect(table.entries.allSatisfy { $0.contexts >= 3 && $0.medianMs > 0 && keepsOneSpeed($0, of: table) })
     }
 
     /// A profile shorter than one check of the machine's speed (fewer networks than
@@ -217,7 +220,18 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         let noise = try #require(table.noise)
         #expect(noise.discardedNetworks == 0 && noise.retimedEntries == 0)
         #expect(noise.resettledNetworks == 0)  // off-level timings are only dropped where enough remain
-        #expect(table.entries.allSatisfy { $0.contexts >= 2 })
+        // Every entry keeps its 2 contexts, or those of them made at the level when it has any.
+        #expect(table.entries.allSatisfy { keepsOneSpeed($0, of: table) && ($0.contexts >= 2 || $0.contexts == 1 && (table.noise?.offLevelDropped ?? 0) > 0) })
+    }
+
+    /// Whether an entry's timings were all made at the table's level or all at another speed
+    /// (never a mixture), one pair of bracketing reference passes per timing.
+    func keepsOneSpeed(_ entry: LatencyTable.Entry, of table: LatencyTable) -> Bool {
+        guard let references = entry.contextReferenceMs, references.count == entry.samplesMs.count,
+              let level = table.noise?.levelMs else { return false }
+        let settling = LevelSettling(levelMs: level, tolerancePct: table.engine.measurement.driftTolerancePct)
+        let off = settling.offLevel(references.map { (before: $0[0], after: $0[1]) })
+        return off.isEmpty || off.count == references.count
     }
 
     @Test func openBLASIsChosenOnlyWhenClearlyFaster() {

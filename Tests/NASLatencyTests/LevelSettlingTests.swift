@@ -32,6 +32,16 @@ import Testing
         #expect(settling.offLevel([(2.0, 2.0), (2.0, 2.6), (2.6, 2.6), (2.6, 2.7)]) == [0, 1])
     }
 
+    /// Once nothing more can be timed an entry keeps its timings at the level when it has any,
+    /// else all of them: never a mixture of two speeds.
+    @Test func anEntryKeepsItsTimingsAtTheLevelWhenItHasAny() {
+        let settling = LevelSettling(checksMs: [2.0], tolerancePct: 10)
+        #expect(settling.kept([(2.0, 2.0), (2.6, 2.6), (2.05, 1.95), (2.0, 2.5)]) == [0, 2])
+        #expect(settling.kept([(2.6, 2.6), (2.5, 2.0)]) == [0, 1])
+        #expect(settling.kept([(2.6, 2.6), (2.1, 2.0)]) == [1])
+        #expect(settling.kept([]).isEmpty)
+    }
+
     /// The tolerance is the edge, on both sides of the level.
     @Test func theToleranceIsTheEdge() {
         let settling = LevelSettling(checksMs: [2.0], tolerancePct: 10)

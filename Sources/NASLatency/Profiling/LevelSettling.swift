@@ -53,4 +53,17 @@ public struct LevelSettling: Sendable, Equatable {
     public func offLevel(_ brackets: [(before: Double, after: Double)]) -> [Int] {
         brackets.indices.filter { isOffLevel(before: brackets[$0].before, after: brackets[$0].after) }
     }
+
+    /// The indices of an entry's timings its table keeps once no more can be timed: those at the
+    /// level when it has any, else all (off-level timings are then counted and the table flagged).
+    ///
+    /// A timing made at another speed is not corrected by the reference's speed around it: on
+    /// the Zen 3 a busy neighbour slowed layers by a median 7% while the reference, a whole
+    /// network, slowed by 18%, so scaling overshot to -9% (Benchmarks/README.md, 2026-12-07).
+    /// One timing at the level is worth more than several biased ones.
+    /// - Complexity: O(timings).
+    public func kept(_ brackets: [(before: Double, after: Double)]) -> [Int] {
+        let steady = brackets.indices.filter { !isOffLevel(before: brackets[$0].before, after: brackets[$0].after) }
+        return steady.isEmpty ? Array(brackets.indices) : steady
+    }
 }

@@ -35,8 +35,10 @@ public enum Profiler {
     /// entries left with fewer are timed again at it (`LevelSettling`).
     /// Then entries whose median's 95% interval is wider than `settings.targetIntervalPct` get
     /// more contexts, up to `settings.maxContexts`. All re-timing together is bounded by
-    /// `settings.retimeBudget` times the useful networks; past it off-level timings are kept and
-    /// the table flagged, so a very noisy machine costs at most that much more time. The median
+    /// `settings.retimeBudget` times the useful networks, so a very noisy machine costs at most
+    /// that much more time; past it an entry keeps only its timings at the level when it has
+    /// any (fewer contexts), and off-level timings are kept, counted and the table flagged only
+    /// for entries with none (`LevelSettling.kept`). The median
     /// of every `settings.referenceEvery` passes is a check (`NoiseMonitor`) that summarises
     /// how the machine's speed moved. The table's `noise` says what happened and whether the
     /// machine was too noisy.
@@ -216,20 +218,26 @@ public enum Profiler {
         // are kept, counted and the table flagged).
         let settling = LevelSettling(checksMs: passesMs, tolerancePct: settings.driftTolerancePct)
         let minimumSteady = min(minimumSteadyContexts, settings.contexts)
-        var refill = 0
-        for j in items.indices {
+        /// Keeps only the timings at `keep` of entry `j` (on its chosen backend).
+        func retain(_ keep: [Int], of j: Int) {
             let b = chosen[j]
-            let off = settling.offLevel(timingBrackets[b]![j])
-            if off.isEmpty { continue }
-            let missing = max(0, minimumSteady - (timings[b]![j].count - off.count))
-            guard missing == 0 || affordable(adding: refill + missing) else { continue }
-            refill += missing
-            let drop = Set(off)
-            let keep = timings[b]![j].indices.filter { !drop.contains($0) }
+            offLevelDropped += timings[b]![j].count - keep.count
             timings[b]![j] = keep.map { timings[b]![j][$0] }
             timingMacs[b]![j] = keep.map { timingMacs[b]![j][$0] }
             timingBrackets[b]![j] = keep.map { timingBrackets[b]![j][$0] }
-            offLevelDropped += off.count
+        }
+        // Entries with the fewest timings at the level first: the budget goes where it buys most.
+        var refill = 0
+        let settle = items.indices.compactMap { j -> (entry: Int, off: [Int], steady: Int)? in
+            let off = settling.offLevel(timingBrackets[chosen[j]]![j])
+            return off.isEmpty ? nil : (j, off, timings[chosen[j]]![j].count - off.count)
+        }.sorted { ($0.steady, $0.entry) < ($1.steady, $1.entry) }
+        for (j, off, steady) in settle {
+            let missing = max(0, minimumSteady - steady)
+            guard missing == 0 || affordable(adding: refill + missing) else { continue }
+            refill += missing
+            let drop = Set(off)
+            retain(timings[chosen[j]]![j].indices.filter { !drop.contains($0) }, of: j)
         }
         heldLevel = settling.levelMs
         if refill > 0 {
@@ -253,7 +261,13 @@ public enum Profiler {
             }
             if Double(discarded + retimed + resettled) >= settings.retimeBudget * Double(useful) { break }
         }
-        // Off-level timings in the table: kept once the budget was spent, or by the last passes.
+        // What no more networks can be timed for (the budget spent, or kept by the last passes):
+        // an entry keeps only its timings at the level when it has any (`LevelSettling.kept`);
+        // the off-level timings of entries with none stay, counted, and flag the table.
+        for j in items.indices {
+            let keep = settling.kept(timingBrackets[chosen[j]]![j])
+            if keep.count < timings[chosen[j]]![j].count { retain(keep, of: j) }
+        }
         offLevelKept = items.indices.reduce(0) { $0 + settling.offLevel(timingBrackets[chosen[$1]]![$1]).count }
         let entries = items.enumerated().map { i, item -> LatencyTable.Entry in
             let samples = timings[chosen[i]]![i]
@@ -268,7 +282,8 @@ public enum Profiler {
                                       samplesMs: samples, contextMacs: timingMacs[chosen[i]]![i],
                                       gemm: perLayer ? chosen[i].rawValue : nil,
                                       alternativeMs: perLayer && !timings[other]![i].isEmpty ? LatencyStatistics(samples: timings[other]![i]).medianMs : nil,
-                                      intervalPct: interval.isFinite ? interval : nil)
+                                      intervalPct: interval.isFinite ? interval : nil,
+                                      contextReferenceMs: timingBrackets[chosen[i]]![i].map { [$0.before, $0.after] })
         }
         let wideEntries = entries.filter { ($0.intervalPct ?? .infinity) > settings.targetIntervalPct }.count
         let noise = LatencyTable.Noise(

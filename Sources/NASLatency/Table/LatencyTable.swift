@@ -75,19 +75,24 @@ public struct LatencyTable: Codable, Sendable {
         public var alternativeMs: Double?
         /// Half-width of the median's approximate 95% interval over the contexts (percent).
         public var intervalPct: Double?
+        /// Each sample's bracketing reference passes `[before, after]` (ms), in the order of
+        /// `samplesMs`: the machine's speed when that context was timed, against `noise.level_ms`
+        /// (tables before 2026-12-07: nil).
+        public var contextReferenceMs: [[Double]]?
 
         public init(signature: String, role: String, medianMs: Double, spreadPct: Double, contexts: Int, noisy: Bool, macs: Int,
                     samplesMs: [Double], contextMacs: [Int], gemm: String? = nil, alternativeMs: Double? = nil,
-                    intervalPct: Double? = nil) {
+                    intervalPct: Double? = nil, contextReferenceMs: [[Double]]? = nil) {
             self.signature = signature; self.role = role; self.medianMs = medianMs; self.spreadPct = spreadPct
             self.contexts = contexts; self.noisy = noisy; self.macs = macs; self.samplesMs = samplesMs
             self.contextMacs = contextMacs; self.gemm = gemm; self.alternativeMs = alternativeMs; self.intervalPct = intervalPct
+            self.contextReferenceMs = contextReferenceMs
         }
 
         enum CodingKeys: String, CodingKey {
             case signature, role, medianMs = "median_ms", spreadPct = "spread_pct", contexts, noisy, macs,
                  samplesMs = "samples_ms", contextMacs = "context_macs", gemm, alternativeMs = "alternative_ms",
-                 intervalPct = "interval_pct"
+                 intervalPct = "interval_pct", contextReferenceMs = "context_reference_ms"
         }
     }
 
@@ -128,7 +133,7 @@ public struct LatencyTable: Codable, Sendable {
         public var levelMs: Double? = nil
         /// Timings dropped because they were made at another speed than the level, and the
         /// networks timed for entries left with too few; off-level timings kept once the budget
-        /// was spent.
+        /// was spent (since 2026-12-07 only by entries with no timing at the level).
         public var offLevelDropped: Int? = nil
         public var offLevelKept: Int? = nil
         public var resettledNetworks: Int? = nil
