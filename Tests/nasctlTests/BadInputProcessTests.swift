@@ -84,6 +84,8 @@ import Testing
         (["profile", "--runs", "0"], "--runs must be at least 1 (got 0)"),
         (["profile", "--contexts", "0"], "--contexts must be at least 1 (got 0)"),
         (["profile", "--max-contexts", "5"], "--max-contexts (5) must be at least --contexts (7)"),
+        (["profile", "--retime-budget=-0.5"], "--retime-budget must be 0 or more (got -0.5)"),
+        (["profile", "--retime-budget", "nan"], "--retime-budget must be 0 or more (got nan)"),
         (["measure", "--table", "t.json"], "--table needs --arch"),
     ])
     func infiniteOrHugeFlags(arguments: [String], message: String) throws {
