@@ -120,8 +120,9 @@ struct ProfileCommand: ParsableCommand {
                              n.referenceMedianMs, n.referenceCVPct, n.referenceChecks, n.driftedChecks, n.discardedNetworks,
                              n.keptDriftedNetworks ?? 0, n.shifts, n.retimedEntries, n.wideEntries, settings.targetIntervalPct))
                 if let level = n.levelMs {
-                    print(String(format: "level: settled at the reference's %.3f ms; %d timings made at another speed dropped, %d networks timed for entries left with fewer than 3; %d off-level timings kept (entries with none at the level, the budget spent)",
-                                 level, n.offLevelDropped ?? 0, n.resettledNetworks ?? 0, n.offLevelKept ?? 0))
+                    let steady = min(Profiler.minimumSteadyContexts, contexts), thin = table.entries.filter { $0.contexts < steady }.count
+                    print(String(format: "level: settled at the reference's %.3f ms; %d timings made at another speed dropped, %d networks timed for entries left with fewer than %d (%d entries keep fewer, the budget spent); %d off-level timings kept (entries with none at the level)",
+                                 level, n.offLevelDropped ?? 0, n.resettledNetworks ?? 0, steady, thin, n.offLevelKept ?? 0))
                 }
                 if let built = n.networks, let build = n.buildSeconds, let reference = n.referenceSeconds {
                     print(String(format: "time: %d networks; building them %.0f s, reference passes %.0f s, timing layers %.0f s",

@@ -325,7 +325,7 @@ public enum Profiler {
 
     /// Timings at the settled level an entry needs after its off-level ones are dropped; with
     /// fewer it is timed again (`LevelSettling`).
-    static let minimumSteadyContexts = 3
+    public static let minimumSteadyContexts = 3
 
     /// OpenBLAS must beat the native kernels by this share to be chosen for a layer: below it
     /// the two are within the first pass's noise, and the native kernels fuse the epilogue.
