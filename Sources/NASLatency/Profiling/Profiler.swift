@@ -214,8 +214,8 @@ public enum Profiler {
         // Settle on the machine's unimpeded speed over the whole profile: drop the timings made
         // at another speed than the final level (judged against the level so far when made).
         // An entry left with `minimumSteady` timings or more is done; one left with fewer is
-        // timed again at that level, while the budget affords it (else its off-level timings
-        // are kept, counted and the table flagged).
+        // timed again at that level, while the budget affords it (else it is left as it is
+        // until the end, where it keeps only its timings at the level if it has any).
         let settling = LevelSettling(checksMs: passesMs, tolerancePct: settings.driftTolerancePct)
         let minimumSteady = min(minimumSteadyContexts, settings.contexts)
         /// Keeps only the timings at `keep` of entry `j` (on its chosen backend).
