@@ -25,6 +25,8 @@ struct PredictCommand: ParsableCommand {
         var arch: String
         var key: String
         var predicted_ms: Double
+        /// 95% half-width of the prediction (percent) from the table's entry intervals; null for tables without them.
+        var interval_pct: Double?
         var macs: Int
         var parameters: Int
         var table: String
@@ -39,12 +41,14 @@ struct PredictCommand: ParsableCommand {
         let breakdown = try predictor.breakdown(layers)
         let total = breakdown.reduce(0) { $0 + $1.ms }
         let cost = NetworkBuilder.cost(of: layers)
+        let interval = try predictor.intervalPct(layers)
         if json {
-            try printJSON(Report(arch: arch, key: architecture.key(in: space), predicted_ms: total, macs: cost.macs,
+            try printJSON(Report(arch: arch, key: architecture.key(in: space), predicted_ms: total, interval_pct: interval, macs: cost.macs,
                                  parameters: cost.parameters, table: predictor.tablePath, layers: breakdown))
             return
         }
-        print("\(arch): predicted \(String(format: "%.3f", total)) ms (\(formatCount(cost.macs)) MACs, \(formatCount(cost.parameters)) parameters)")
+        let within = interval.map { String(format: " ± %.3f ms (95%%, the table's precision)", total * $0 / 100) } ?? ""
+        print("\(arch): predicted \(String(format: "%.3f", total)) ms\(within) (\(formatCount(cost.macs)) MACs, \(formatCount(cost.parameters)) parameters)")
         print("table \(predictor.tablePath)\n")
         print("  #  \(padded("layer", 15)) \(padded("ms", 7))      %    cum%  signature")
         var cumulative = 0.0

@@ -45,7 +45,7 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Timed passes per network (a layer's time in a network is the median over them).")
     var runs: Int = ProfileSettings().runs
 
-    @Option(help: "Entries whose median's 95% interval is wider than this (percent) are timed in more networks, up to --max-contexts.")
+    @Option(help: "Entries whose median's 95% interval is wider than this (percent) are timed in more networks, up to --max-contexts; a table that predicts whole networks less precisely than this is flagged too_noisy.")
     var targetInterval: Double = 5
 
     @Option(help: "Most networks an entry is timed in when its interval stays wide (default: --contexts + 4).")
@@ -99,13 +99,13 @@ struct ProfileCommand: ParsableCommand {
                                                        threads: threadOptions.threads, backend: inference)
         let total = try NetworkBuilder.allLayers(in: space).count
         FileHandle.standardError.write(Data("profiling \(total) layers of '\(space.name)' on \(device.id) at \(threadOptions.threads) thread(s) with \(inference.rawValue)\n".utf8))
-        var bar = ProgressLine(label: "profile", total: total)
+        var bar = ProfileProgress(layers: total)
         let settings = ProfileSettings(contexts: contexts, warmup: warmup, runs: runs, seed: seed, targetIntervalPct: targetInterval, maxContexts: maxContexts,
                                        retimeBudget: retimeBudget)
         let table = try Profiler.profile(space: space, device: device, threads: threadOptions.threads, backend: inference,
                                          gemm: try parseGEMM(gemm, allowAuto: true), family: try kernelOptions.family(),
                                          settings: settings) { p in
-            bar.update(done: p.done, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.networks) networks")
+            bar.update(p)
         }
         try table.write(file: path)
         let noisy = table.entries.filter(\.noisy).count
@@ -124,9 +124,14 @@ struct ProfileCommand: ParsableCommand {
                     print(String(format: "level: settled at the reference's %.3f ms; %d timings made at another speed dropped, %d networks timed for entries left with fewer than %d (%d entries keep fewer, the budget spent); %d off-level timings kept (entries with none at the level)",
                                  level, n.offLevelDropped ?? 0, n.resettledNetworks ?? 0, steady, thin, n.offLevelKept ?? 0))
                 }
+                if let network = n.networkIntervalPct {
+                    print(String(format: "precision: a whole network is predicted within ±%.1f%% (median 95%% interval over random architectures; target ±%.0f%%)",
+                                 network, settings.targetIntervalPct))
+                }
                 if let built = n.networks, let build = n.buildSeconds, let reference = n.referenceSeconds {
-                    print(String(format: "time: %d networks; building them %.0f s, reference passes %.0f s, timing layers %.0f s",
-                                 built, build, reference, max(0, table.seconds - build - reference)))
+                    let setup = n.setupSeconds ?? 0
+                    print(String(format: "time: %d networks; building them %.0f s, their executors %.0f s, reference passes %.0f s, timing layers %.0f s",
+                                 built, build, setup, reference, max(0, table.seconds - build - setup - reference)))
                 }
                 if n.tooNoisy {
                     FileHandle.standardError.write(Data("warning: this machine was too noisy for a trustworthy table (the table says so in noise.too_noisy); re-profile when it is quieter\n".utf8))

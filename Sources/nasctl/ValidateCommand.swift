@@ -74,6 +74,9 @@ struct ValidateCommand: ParsableCommand {
                      summary.kendallTau, summary.noiseFloorPct, summary.noiseP90Pct,
                      (summary.noiseFloorPct * 2 >= summary.medianAbsErrorPct ? " — the error is mostly this machine's noise" : "") as NSString,
                      summary.predictMicroseconds ?? 0, csv as NSString))
+        if let interval = summary.tableIntervalPct {
+            print(String(format: "the table's own precision for these networks (its entries' 95%% intervals carried through each sum): median ±%.2f%%", interval))
+        }
         if let r = reference {
             print(String(format: "reference network: %.3f ms when profiled, %.3f ms now (%+.1f%%)%@", r.profileMs, r.nowMs, r.driftPct,
                          abs(r.driftPct) > 5 ? ": the machine runs at another speed than when the table was made, which shifts every prediction about as much; re-profile if it stays so" as NSString : ""))

@@ -152,11 +152,15 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         let space = try SearchSpace.parse(yaml: microSpaceYAML)
         let device = try DeviceIdentity.current()
         var reports = 0
+        var phases: [Profiler.Progress.Phase] = []
         let table = try Profiler.profile(space: space, device: device, threads: 1,
                                          settings: ProfileSettings(contexts: 2, warmup: 0, runs: 1, retimeBudget: 100)) { p in
             reports += 1
-            #expect(p.done <= p.total)
+            #expect(p.done <= p.total && p.done >= 0)
+            if phases.last != p.phase { phases.append(p.phase) }
         }
+        // The planned passes, then re-timing (2 contexts leave every interval unknown): never back.
+        #expect(phases == [.planned, .retiming])
         let expected = try NetworkBuilder.allLayers(in: space).map(\.signature)
         #expect(table.entries.map(\.signature) == expected)
         // The reference network was watched and the noise summarised; every entry's interval
@@ -176,10 +180,20 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         #expect(table.entries.allSatisfy { $0.contexts >= 1 && $0.medianMs > 0 })
         #expect(table.space.digest == space.digest && table.deviceID == device.id)
         #expect(reports > 0)
-        // The table predicts every architecture of its space.
+        // Where the time went, and how precisely whole networks are predicted.
+        #expect((noise.setupSeconds ?? 0) > 0 && (noise.buildSeconds ?? 0) > 0)
+        let networkInterval = try #require(noise.networkIntervalPct)
+        #expect(networkInterval > 0 && networkInterval <= table.entries.compactMap(\.intervalPct).max()!)
+        // The table predicts every architecture of its space, each with its precision, no
+        // wider than its widest entry.
         let predictor = LatencyPredictor(table: table, path: "profiled")
         var rng = SplitMix64(seed: 5)
-        for _ in 0..<10 { #expect(try predictor.predictMs(NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space)) > 0) }
+        for _ in 0..<10 {
+            let layers = try NetworkBuilder.layers(for: Architecture.random(in: space, using: &rng), in: space)
+            #expect(try predictor.predictMs(layers) > 0)
+            let interval = try #require(try predictor.intervalPct(layers))
+            #expect(interval > 0 && interval <= table.entries.compactMap(\.intervalPct).max()! + 1e-9)
+        }
     }
 
     /// The worst machine, made deterministic: a drift tolerance so small that every reference
@@ -307,7 +321,12 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         #expect(s.within5pct == 0.5 && s.within10pct == 0.75)
         #expect(abs(s.noiseFloorPct - 2.5) < 1e-9)  // median of 1, 2, 3, 10
         #expect(abs(s.noiseP90Pct - 7.9) < 1e-9)    // 3 + 0.7 · (10 − 3)
-        #expect(Validation.csv(samples).hasPrefix("key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds,rounds,reference_drift_pct\n"))
+        #expect(Validation.csv(samples).hasPrefix("key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds,rounds,reference_drift_pct,table_interval_pct\n"))
+        #expect(s.tableIntervalPct == nil)
+        var precise = samples
+        for i in precise.indices { precise[i].tableIntervalPct = [1.0, 2, 4, 3][i] }
+        #expect(Validation.Summary(precise).tableIntervalPct == 2.5)
+        #expect(Validation.csv(precise).split(separator: "\n")[1].hasSuffix(",1.00"))
         // The machine 10% faster now than when profiled: predictions scaled by 0.9 first.
         let faster = Validation.Summary(samples, reference: .init(profileMs: 10, nowMs: 9, driftPct: -10))
         #expect(abs((faster.speedCorrectedMedianAbsErrorPct ?? 0) - 11.35) < 1e-9)  // errors 1, 12.7, 10, 28: median (10 + 12.7) / 2
@@ -319,7 +338,7 @@ func handBuiltTable(space: SearchSpace, device: DeviceIdentity, threads: Int = 1
         let perSample = Validation.Summary(own, reference: .init(profileMs: 10, nowMs: 9, driftPct: -10))
         #expect(abs((perSample.speedCorrectedMedianAbsErrorPct ?? 0) - 12) < 1e-9)  // errors 21, 3, 0, 40: median (3 + 21) / 2
         #expect(perSample.speedCorrectedWithin10pct == 0.5)
-        #expect(Validation.csv(own).contains(",1.00,0,0,10.00\n") && Validation.csv(samples).hasSuffix(",10.00,0,0,\n"))
+        #expect(Validation.csv(own).contains(",1.00,0,0,10.00,\n") && Validation.csv(samples).hasSuffix(",10.00,0,0,,\n"))
     }
 }
 

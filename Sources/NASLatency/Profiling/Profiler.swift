@@ -5,11 +5,16 @@ import NASSpace
 /// `nasctl profile`: measures every layer a space can produce on this device, inside networks.
 public enum Profiler {
     public struct Progress: Sendable {
-        /// Layers with all their contexts measured.
+        /// The planned passes (`done`: layers with all their contexts), then re-timing
+        /// (`done`: networks timed again so far, out of `total` planned for it: entries left
+        /// with too few timings at the settled level, then entries with a wide interval).
+        public enum Phase: String, Sendable { case planned, retiming }
+        public var phase: Phase = .planned
         public var done: Int
         public var total: Int
         public var networks: Int
         public var elapsedSeconds: Double
+        /// Of the current phase (re-timing is bounded by the budget, so it ends the profile).
         public var etaSeconds: Double?
     }
 
@@ -83,7 +88,10 @@ public enum Profiler {
             : NetworkExecutor(network: referenceNetwork, context: context)
         reference.fillInputRandomly(seed: 1)
         var monitor = NoiseMonitor(tolerancePct: settings.driftTolerancePct)
-        var buildNs: UInt64 = 0, referenceNs: UInt64 = 0
+        /// Once the planned passes are done: networks timed and time when re-timing began, and
+        /// the networks it plans (grown as its rounds find more to do).
+        var retiming: (networks: Int, ns: UInt64, total: Int)? = nil
+        var buildNs: UInt64 = 0, referenceNs: UInt64 = 0, setupNs: UInt64 = 0
         /// Set when the planned passes must finish in the guard passes left: drifted timings
         /// are then kept (and flagged), so every entry gets its contexts and its comparison.
         var mustKeep = false
@@ -149,10 +157,12 @@ public enum Profiler {
             let macs = network.macs
             networks += 1
             if comparing {
+                let setup = MonotonicClock.nanoseconds()
                 let native = NetworkExecutor(network: network, context: context.with(gemm: .native))
                 let blas = NetworkExecutor(network: network, context: context.with(gemm: .openblas))
                 native.fillInputRandomly(seed: UInt64(networks))
                 blas.fillInputRandomly(seed: UInt64(networks))
+                setupNs += MonotonicClock.nanoseconds() - setup
                 for _ in 0..<settings.warmup { native.run(); blas.run() }
                 // Interleaved halves, so a busy moment of the machine hits both backends alike.
                 var times: [GEMMBackend: [[Double]]] = [.native: Array(repeating: [], count: layers.count),
@@ -170,20 +180,34 @@ public enum Profiler {
                 }
                 commit(timed, macs: macs)
             } else {
+                let setup = MonotonicClock.nanoseconds()
                 let executor: any NetworkRunner = backend == .xnnpack
                     ? try XNNPACKExecutor(network: network, threads: threads)
                     : NetworkExecutor(network: network, context: context, layerBackends: slots.map { $0.map { chosen[$0] } ?? context.gemm })
                 executor.fillInputRandomly(seed: UInt64(networks))
+                setupNs += MonotonicClock.nanoseconds() - setup
                 for _ in 0..<settings.warmup { executor.run() }
                 let timed = zip(slots, executor.profileLayers(runs: settings.runs)).compactMap { slot, ms in
                     slot.map { (backend: chosen[$0], entry: $0, ms: ms) }
                 }
                 commit(timed, macs: macs)
             }
-            let complete = items.indices.filter { count($0) >= settings.contexts }.count
-            let elapsed = Double(MonotonicClock.nanoseconds() - start) / 1e9
-            progress(Progress(done: complete, total: items.count, networks: networks, elapsedSeconds: elapsed,
-                              etaSeconds: complete > 0 ? elapsed * Double(items.count - complete) / Double(complete) : nil))
+            let now = MonotonicClock.nanoseconds()
+            let elapsed = Double(now - start) / 1e9
+            if let phase = retiming {
+                let done = networks - phase.networks, total = max(phase.total, done)
+                let spent = Double(now - phase.ns) / 1e9
+                progress(Progress(phase: .retiming, done: done, total: total, networks: networks, elapsedSeconds: elapsed,
+                                  etaSeconds: done > 0 ? spent * Double(total - done) / Double(done) : nil))
+            } else {
+                // The ETA from the share of all planned timings made (entries complete late:
+                // most get their last contexts in the last passes).
+                let complete = items.indices.filter { count($0) >= settings.contexts }.count
+                let made = Double(items.indices.reduce(0) { $0 + min(count($1), settings.contexts) })
+                let share = made / Double(max(1, items.count * settings.contexts))
+                progress(Progress(done: complete, total: items.count, networks: networks, elapsedSeconds: elapsed,
+                                  etaSeconds: share > 0 ? elapsed * (1 - share) / share : nil))
+            }
         }
 
         // Planned passes; the first (with `auto`) on both backends until every entry has a
@@ -240,6 +264,16 @@ public enum Profiler {
             retain(timings[chosen[j]]![j].indices.filter { !drop.contains($0) }, of: j)
         }
         heldLevel = settling.levelMs
+        /// Entries whose median's interval is wider than the target, below the context cap.
+        func stillWide() -> [Int] {
+            items.indices.filter {
+                count($0) < settings.maxContexts && MedianInterval.halfWidthPct(timings[chosen[$0]]![$0]) > settings.targetIntervalPct
+            }
+        }
+        // Re-timing plans the entries to fill and, as an estimate, the entries now wide.
+        let wideNow = stillWide().count
+        let budgetLeft = Int(settings.retimeBudget * Double(max(1, networks - discarded))) - (discarded + retimed + refill)
+        retiming = (networks, MonotonicClock.nanoseconds(), refill + max(0, min(wideNow, budgetLeft)))
         if refill > 0 {
             let before = networks, discardedBefore = discarded
             try fillPasses(to: minimumSteady, guardLimit: minimumSteady + settings.contexts)
@@ -250,10 +284,13 @@ public enum Profiler {
         let useful = networks - discarded - resettled
         for round in 0..<settings.maxContexts {
             mustKeep = round == settings.maxContexts - 1
-            let wide = items.indices.filter {
-                count($0) < settings.maxContexts && MedianInterval.halfWidthPct(timings[chosen[$0]]![$0]) > settings.targetIntervalPct
-            }
+            let wide = stillWide()
             if wide.isEmpty { break }
+            if var phase = retiming {
+                let left = Int(settings.retimeBudget * Double(useful)) - (discarded + retimed + resettled)
+                phase.total = networks - phase.networks + max(0, min(wide.count, left))
+                retiming = phase
+            }
             for i in wide {
                 guard Double(discarded + retimed + resettled) < settings.retimeBudget * Double(useful) else { break }
                 try timeNetwork(around: i, comparing: false)
@@ -286,16 +323,21 @@ public enum Profiler {
                                       contextReferenceMs: timingBrackets[chosen[i]]![i].map { [$0.before, $0.after] })
         }
         let wideEntries = entries.filter { ($0.intervalPct ?? .infinity) > settings.targetIntervalPct }.count
+        var byEntry: [String: (medianMs: Double, intervalPct: Double?)] = [:]
+        for entry in entries { byEntry[entry.signature] = (entry.medianMs, entry.intervalPct) }
+        let networkInterval = PredictionInterval.medianNetworkPct(space: space, entries: byEntry)
         let noise = LatencyTable.Noise(
             // (A profile of fewer than `referenceEvery` networks has no check: its passes then.)
             referenceMedianMs: LatencyStatistics(samples: monitor.referenceMs.isEmpty ? passesMs : monitor.referenceMs).medianMs, referenceCVPct: monitor.referenceCVPct,
             referenceChecks: monitor.referenceMs.count, driftedChecks: monitor.driftedChecks, shifts: monitor.shifts,
             discardedNetworks: discarded, retimedEntries: retimed, wideEntries: wideEntries,
             keptDriftedNetworks: keptDrifted,
-            tooNoisy: wideEntries * 10 > entries.count || offLevelKept > 0,
+            tooNoisy: LatencyTable.Noise.isTooNoisy(networkIntervalPct: networkInterval, offLevelKept: offLevelKept, wideEntries: wideEntries,
+                                                    entries: entries.count, targetPct: settings.targetIntervalPct),
             networks: networks, buildSeconds: Double(buildNs) / 1e9, referenceSeconds: Double(referenceNs) / 1e9,
             levelMs: settling.levelMs, offLevelDropped: offLevelDropped, offLevelKept: offLevelKept, resettledNetworks: resettled,
-            referenceChecksMs: monitor.referenceMs, referencePasses: passesMs.count)
+            referenceChecksMs: monitor.referenceMs, referencePasses: passesMs.count, networkIntervalPct: networkInterval,
+            setupSeconds: Double(setupNs) / 1e9)
         let formatter = ISO8601DateFormatter()
         return LatencyTable(
             schema: LatencyTable.currentSchema, deviceID: device.id, device: device,

@@ -22,6 +22,9 @@ public enum Validation {
         /// the table's level, `100 · (median / level − 1)` (percent, positive slower; nil
         /// without a reference network).
         public var referenceDriftPct: Double?
+        /// The prediction's own 95% half-width (percent) from the table's entry intervals
+        /// (`LatencyPredictor.intervalPct`; nil for tables without them).
+        public var tableIntervalPct: Double? = nil
         /// `100 · (predicted − measured) / measured`.
         public var errorPct: Double { 100 * (predictedMs - measuredMs) / measuredMs }
     }
@@ -42,6 +45,9 @@ public enum Validation {
         /// `noisePct`. A prediction error near it is the machine's noise, not the table's.
         public var noiseFloorPct: Double
         public var noiseP90Pct: Double
+        /// The median of the samples' `tableIntervalPct`: how precisely the table itself
+        /// predicts such networks, beside the error and the machine's noise floor.
+        public var tableIntervalPct: Double?
         /// The table's reference network re-timed now against its time when profiled.
         public var reference: ReferenceCheck.Summary?
         /// With a reference: the errors once every prediction is scaled by the machine's speed
@@ -67,7 +73,7 @@ public enum Validation {
             case samples, meanAbsErrorPct = "mean_abs_error_pct", medianAbsErrorPct = "median_abs_error_pct",
                  maxAbsErrorPct = "max_abs_error_pct", biasPct = "bias_pct", within5pct = "within_5pct",
                  within10pct = "within_10pct", kendallTau = "kendall_tau", predictMicroseconds = "predict_us",
-                 noiseFloorPct = "noise_floor_pct", noiseP90Pct = "noise_p90_pct", reference,
+                 noiseFloorPct = "noise_floor_pct", noiseP90Pct = "noise_p90_pct", tableIntervalPct = "table_interval_pct", reference,
                  speedCorrectedMedianAbsErrorPct = "speed_corrected_median_abs_error_pct",
                  speedCorrectedWithin10pct = "speed_corrected_within_10pct", retiming,
                  firstMedianAbsErrorPct = "first_median_abs_error_pct", firstWithin10pct = "first_within_10pct",
@@ -113,6 +119,8 @@ public enum Validation {
             let noise = samples.map(\.noisePct).sorted()
             noiseFloorPct = noise.isEmpty ? 0 : LatencyStatistics(samples: noise).medianMs
             noiseP90Pct = noise.isEmpty ? 0 : MedianInterval.quantile(noise, 0.9)
+            let intervals = samples.compactMap(\.tableIntervalPct)
+            tableIntervalPct = intervals.isEmpty ? nil : LatencyStatistics(samples: intervals).medianMs
         }
     }
 
@@ -219,7 +227,7 @@ public enum Validation {
                              threads: Int, settings: MeasurementSettings, rounds: Int,
                              reference: ReferenceCheck? = nil) throws -> (samples: [Sample], referenceMs: [Double]?) {
         let runsPerRound = max(1, (settings.minRuns + rounds - 1) / rounds)
-        var built: [(arch: Architecture, predicted: Double, runner: any NetworkRunner, macs: Int)] = []
+        var built: [(arch: Architecture, predicted: Double, interval: Double?, runner: any NetworkRunner, macs: Int)] = []
         for i in indices {
             let arch = archs[i]
             let layers = try NetworkBuilder.layers(for: arch, in: space)
@@ -227,7 +235,7 @@ public enum Validation {
             // The engine as the table describes it: its backend, kernel family and per-layer GEMM.
             let runner = try predictor.table.runner(for: network, layers: layers, threads: threads)
             runner.fillInputRandomly(seed: UInt64(i))
-            built.append((arch, try predictor.predictMs(layers), runner, network.macs))
+            built.append((arch, try predictor.predictMs(layers), try predictor.intervalPct(layers), runner, network.macs))
         }
         for b in built { for _ in 0..<settings.warmup { b.runner.run() } }
         func timedPass(_ runner: any NetworkRunner) -> Double {
@@ -253,7 +261,8 @@ public enum Validation {
             let (measured, noise, kept) = measuredOverRounds(times[n], steady: steady[n], minimumSteady: minimumSteady)
             around.append(after[n].indices.filter { kept[$0] }.flatMap { [passes[after[n][$0] - 1], passes[after[n][$0]]] })
             return Sample(key: b.arch.key(in: space), predictedMs: b.predicted, measuredMs: measured, macs: b.macs,
-                          noisePct: noise, offLevelRounds: steady[n].filter { !$0 }.count, rounds: times[n].count)
+                          noisePct: noise, offLevelRounds: steady[n].filter { !$0 }.count, rounds: times[n].count,
+                          tableIntervalPct: b.interval)
         }
         guard reference != nil else { return (samples, nil) }
         return (samples, around.map { LatencyStatistics(samples: $0).medianMs })
@@ -369,12 +378,12 @@ public enum Validation {
         return denominator > 0 ? Double(concordant - discordant) / denominator : 0
     }
 
-    /// Per-architecture CSV: `key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds,rounds,reference_drift_pct`
+    /// Per-architecture CSV: `key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds,rounds,reference_drift_pct,table_interval_pct`
     /// (the last empty without a reference), header first.
     public static func csv(_ samples: [Sample]) -> String {
-        var lines = ["key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds,rounds,reference_drift_pct"]
+        var lines = ["key,predicted_ms,measured_ms,error_pct,macs,noise_pct,off_level_rounds,rounds,reference_drift_pct,table_interval_pct"]
         for s in samples {
-            lines.append("\"\(s.key)\",\(String(format: "%.4f", s.predictedMs)),\(String(format: "%.4f", s.measuredMs)),\(String(format: "%.2f", s.errorPct)),\(s.macs),\(String(format: "%.2f", s.noisePct)),\(s.offLevelRounds),\(s.rounds),\(s.referenceDriftPct.map { String(format: "%.2f", $0) } ?? "")")
+            lines.append("\"\(s.key)\",\(String(format: "%.4f", s.predictedMs)),\(String(format: "%.4f", s.measuredMs)),\(String(format: "%.2f", s.errorPct)),\(s.macs),\(String(format: "%.2f", s.noisePct)),\(s.offLevelRounds),\(s.rounds),\(s.referenceDriftPct.map { String(format: "%.2f", $0) } ?? ""),\(s.tableIntervalPct.map { String(format: "%.2f", $0) } ?? "")")
         }
         return lines.joined(separator: "\n") + "\n"
     }

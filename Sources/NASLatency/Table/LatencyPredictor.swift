@@ -16,6 +16,8 @@ public struct LatencyPredictor: Sendable {
     /// The table file's content digest (`LatencyTableFiles.contentDigest`), when read from a file.
     public let tableDigest: String?
     private let models: [String: LayerModel]
+    /// Each entry's 95% half-width (percent), the fallback filled in for entries without one.
+    private let intervals: [String: Double]
 
     /// `ms(x) = intercept + slope · clamp(x, lo, hi)` with `x = ln(network MACs)`.
     struct LayerModel: Sendable {
@@ -48,6 +50,26 @@ public struct LatencyPredictor: Sendable {
             models[entry.signature] = LayerModel(samples: entry.samplesMs, contextMacs: entry.contextMacs, median: entry.medianMs)
         }
         self.models = models
+        let fallback = PredictionInterval.fallbackPct(table.entries.map(\.intervalPct))
+        var intervals: [String: Double] = [:]
+        for entry in table.entries {
+            if let own = entry.intervalPct.flatMap({ $0.isFinite ? $0 : nil }) ?? fallback { intervals[entry.signature] = own }
+        }
+        self.intervals = intervals
+    }
+
+    /// The 95% half-width (percent) of the predicted total of `layers`, carried from their
+    /// entries' intervals (`PredictionInterval`); nil when the table has no intervals (older
+    /// tables, or fewer than 3 contexts everywhere).
+    /// - Throws: `LatencyError.missingSignatures` listing every layer the table lacks.
+    public func intervalPct(_ layers: [BuiltLayer]) throws -> Double? {
+        let parts = try breakdown(layers)
+        var weighted: [(ms: Double, halfWidthPct: Double)] = []
+        for part in parts {
+            guard let width = intervals[part.signature] else { return nil }
+            weighted.append((part.ms, width))
+        }
+        return PredictionInterval.halfWidthPct(of: weighted)
     }
 
     public struct LayerPrediction: Sendable, Encodable {

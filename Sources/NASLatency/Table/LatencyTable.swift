@@ -116,10 +116,9 @@ public struct LatencyTable: Codable, Sendable {
         /// Networks timed while the reference had drifted but kept, the re-timing budget spent
         /// (their timings off the final level are still dropped where enough remain at it).
         public var keptDriftedNetworks: Int? = nil
-        /// The machine was too noisy for a trustworthy table: timings made at another speed than
-        /// the settled level had to be kept (the budget spent), or more than a tenth of the
-        /// entries stayed wide. Re-profile on a quieter machine.
-        /// (Before `levelMs` existed, any lasting shift of the reference's speed set it.)
+        /// The machine was too noisy for a trustworthy table (`isTooNoisy`). Re-profile on a
+        /// quieter machine. (Before 2026-12-07 also when more than a tenth of the entries
+        /// stayed wide; before `levelMs` existed, any lasting shift of the reference's speed.)
         public var tooNoisy: Bool
         /// Where the profile's time went: networks built and timed, seconds spent building them
         /// (random weights, packing) and timing the reference; the rest is timing layers.
@@ -141,6 +140,28 @@ public struct LatencyTable: Codable, Sendable {
         public var referenceChecksMs: [Double]? = nil
         /// Single reference passes timed, one after every network (their lower quartile is `levelMs`).
         public var referencePasses: Int? = nil
+        /// How precisely the table predicts a whole network: the median over random
+        /// architectures of the space of their predictions' 95% half-width (percent,
+        /// `PredictionInterval`); nil when no entry has an interval.
+        public var networkIntervalPct: Double? = nil
+        /// Seconds spent making the networks' executors (packing weights, XNNPACK's operators).
+        public var setupSeconds: Double? = nil
+
+        /// Whether a profile was too noisy for a trustworthy table: timings made at another
+        /// speed than the settled level had to be kept (`offLevelKept`, the budget spent), or
+        /// whole networks are predicted less precisely than `targetPct` (their median 95%
+        /// half-width). Without any entry interval (fewer than 3 contexts everywhere): more
+        /// than a tenth of the entries wider than the target.
+        ///
+        /// Whole networks, not entries: on a shared host many entries stay wider than ±5%
+        /// (single layers of 0.05 ms, entries thinned to their timings at the level) while
+        /// their sums predict networks within 2-3% (Benchmarks/README.md, 2026-12-07).
+        public static func isTooNoisy(networkIntervalPct: Double?, offLevelKept: Int, wideEntries: Int, entries: Int,
+                                      targetPct: Double) -> Bool {
+            if offLevelKept > 0 { return true }
+            guard let network = networkIntervalPct else { return wideEntries * 10 > entries }
+            return network > targetPct
+        }
 
         /// The reference time validation compares the machine with: the settled level, or for
         /// tables from before it, the median of the checks.
@@ -152,7 +173,7 @@ public struct LatencyTable: Codable, Sendable {
                  wideEntries = "wide_entries", keptDriftedNetworks = "kept_drifted_networks", tooNoisy = "too_noisy", networks, buildSeconds = "build_seconds",
                  referenceSeconds = "reference_seconds", levelMs = "level_ms", offLevelDropped = "off_level_dropped",
                  offLevelKept = "off_level_kept", resettledNetworks = "resettled_networks", referenceChecksMs = "reference_checks_ms",
-                 referencePasses = "reference_passes"
+                 referencePasses = "reference_passes", networkIntervalPct = "network_interval_pct", setupSeconds = "setup_seconds"
         }
     }
 

@@ -61,9 +61,9 @@ struct TableOptions: ParsableArguments {
                 path = LatencyTableFiles.newPath(in: directory, device: device, space: space, threads: threads, backend: asked ?? .nasctl)
                 let total = try NetworkBuilder.allLayers(in: space).count
                 FileHandle.standardError.write(Data("no \((asked ?? .nasctl).rawValue) latency table of this device fits '\(space.name)' at \(threads) thread(s) in \(directory): profiling \(total) layers first into \(path)\n".utf8))
-                var bar = ProgressLine(label: "profile", total: total)
+                var bar = ProfileProgress(layers: total)
                 let made = try Profiler.profile(space: space, device: device, threads: threads, backend: asked ?? .nasctl) { p in
-                    bar.update(done: p.done, elapsed: p.elapsedSeconds, eta: p.etaSeconds, detail: "\(p.networks) networks")
+                    bar.update(p)
                 }
                 try made.write(file: path)
             }
