@@ -59,4 +59,18 @@ import Testing
         #expect(Noise.isTooNoisy(networkIntervalPct: nil, offLevelKept: 0, wideEntries: 200, entries: 1211, targetPct: 5))
         #expect(!Noise.isTooNoisy(networkIntervalPct: nil, offLevelKept: 0, wideEntries: 100, entries: 1211, targetPct: 5))
     }
+
+    /// The planned passes' ETA: between the late-running entry count and the early-running
+    /// timing share, their geometric mean.
+    @Test func thePlannedPassesETA() throws {
+        // 16 s in: 61 of 1,211 entries complete (5:02 left by them), 2,000 of 8,477 timings made
+        // (0:52 left by them): √(302.4 · 51.8) s.
+        let eta = try #require(Profiler.plannedETA(elapsed: 16, complete: 61, made: 2000, planned: 8477, entries: 1211))
+        #expect(abs(eta - (16.0 * 1150 / 61 * (16.0 * 6477 / 2000)).squareRoot()) < 1e-9)
+        // Where both agree, that; done, nothing left; nothing made or complete yet, unknown.
+        #expect(abs(Profiler.plannedETA(elapsed: 10, complete: 50, made: 500, planned: 1000, entries: 100)! - 10) < 1e-9)
+        #expect(Profiler.plannedETA(elapsed: 30, complete: 100, made: 700, planned: 700, entries: 100) == 0)
+        #expect(Profiler.plannedETA(elapsed: 5, complete: 0, made: 40, planned: 700, entries: 100) == nil)
+        #expect(Profiler.plannedETA(elapsed: 5, complete: 0, made: 0, planned: 700, entries: 100) == nil)
+    }
 }

@@ -200,13 +200,11 @@ public enum Profiler {
                 progress(Progress(phase: .retiming, done: done, total: total, networks: networks, elapsedSeconds: elapsed,
                                   etaSeconds: done > 0 ? spent * Double(total - done) / Double(done) : nil))
             } else {
-                // The ETA from the share of all planned timings made (entries complete late:
-                // most get their last contexts in the last passes).
                 let complete = items.indices.filter { count($0) >= settings.contexts }.count
-                let made = Double(items.indices.reduce(0) { $0 + min(count($1), settings.contexts) })
-                let share = made / Double(max(1, items.count * settings.contexts))
+                let made = items.indices.reduce(0) { $0 + min(count($1), settings.contexts) }
                 progress(Progress(done: complete, total: items.count, networks: networks, elapsedSeconds: elapsed,
-                                  etaSeconds: share > 0 ? elapsed * (1 - share) / share : nil))
+                                  etaSeconds: plannedETA(elapsed: elapsed, complete: complete, made: made,
+                                                         planned: items.count * settings.contexts, entries: items.count)))
             }
         }
 
@@ -360,6 +358,19 @@ public enum Profiler {
         let arch = Architecture.random(in: space, using: &rng)
         let layers = try NetworkBuilder.layers(for: arch, in: space)
         return (try Network(inputShape: layers[0].input, specs: layers.map(\.spec), seed: rng.next()), layers)
+    }
+
+    /// Seconds left of the planned passes, after `elapsed` seconds with `complete` of `entries`
+    /// entries holding all their contexts and `made` of the `planned` timings made: the geometric
+    /// mean of the two linear extrapolations. Entries complete late (most get their last
+    /// contexts in the last passes), so the first runs long; the first networks' layers are all
+    /// still needed, so the second runs short. Nil before anything is made.
+    static func plannedETA(elapsed: Double, complete: Int, made: Int, planned: Int, entries: Int) -> Double? {
+        guard made > 0, planned > 0 else { return nil }
+        let byTimings = elapsed * Double(max(0, planned - made)) / Double(made)
+        guard complete > 0 else { return nil }
+        let byEntries = elapsed * Double(max(0, entries - complete)) / Double(complete)
+        return (byTimings * byEntries).squareRoot()
     }
 
     /// Reference passes before the profile judges networks by them (the level is their lower quartile).
