@@ -46,6 +46,23 @@ import Testing
         #expect(xnn.profileLayerSamples(runs: 2).map(\.count) == Array(repeating: 2, count: network.layers.count))
     }
 
+    /// The blocked HWIO → OHWI repacking against the index formula, over shapes that are and
+    /// are not multiples of its 16 x 16 blocks.
+    @Test(arguments: [(1, 3, 16), (9, 17, 33), (25, 16, 5), (1, 40, 240), (9, 1, 1)])
+    func convolutionWeightsRepackToOHWI(taps: Int, cin: Int, cout: Int) {
+        var rng = SplitMix64(seed: UInt64(taps * 1000 + cin * 10 + cout))
+        let hwio = (0..<(taps * cin * cout)).map { _ in rng.uniform(1) }
+        let packed = hwio.withUnsafeBufferPointer { XNNPACKExecutor.ohwi(fromHWIO: $0.baseAddress!, taps: taps, inChannels: cin, outChannels: cout) }
+        #expect(packed.count == hwio.count)
+        var mismatches = 0
+        for o in 0..<cout {
+            for t in 0..<taps {
+                for i in 0..<cin where packed[o * taps * cin + t * cin + i] != hwio[t * cin * cout + i * cout + o] { mismatches += 1 }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test func mobileNetV2MatchesTheEngine() throws {
         let network = try MobileNetV2.network(resolution: 64, width: 0.5, classes: 10, seed: 5)
         let engine = NetworkExecutor(network: network, context: ExecutionContext())

@@ -130,13 +130,7 @@ public final class XNNPACKExecutor: NetworkRunner, @unchecked Sendable {
     private func convolution(_ conv: Convolution, input x: Shape, source: UnsafePointer<Float>, target: UnsafeMutablePointer<Float>,
                              residual: UnsafePointer<Float>? = nil) throws -> [XNNPACK.Operator] {
         let k = conv.geometry.kernel, cin = conv.inChannels, cout = conv.outChannels
-        var ohwi = [Float](repeating: 0, count: conv.weights.count)
-        let hwio = conv.weights.pointer
-        for o in 0..<cout {
-            for tap in 0..<(k * k) {
-                for i in 0..<cin { ohwi[(o * k * k + tap) * cin + i] = hwio[(tap * cin + i) * cout + o] }
-            }
-        }
+        let ohwi = Self.ohwi(fromHWIO: conv.weights.pointer, taps: k * k, inChannels: cin, outChannels: cout)
         let y = conv.outputShape(for: x)
         var ops = [try XNNPACK.convolution(kernel: k, stride: conv.geometry.stride, inChannels: cin, outChannels: cout, depthwise: false,
                                            weights: ohwi, bias: conv.bias.pointer, clamp: XNNPACK.clamp(conv.activation),
@@ -147,6 +141,31 @@ public final class XNNPACKExecutor: NetworkRunner, @unchecked Sendable {
             ops.append(try XNNPACK.binary(multiply: false, aShape: dims, bShape: dims, a: target, b: skipped, output: target, pool: pool))
         }
         return ops
+    }
+
+    /// Convolution weights `[taps][cin][cout]` (HWIO) as `[cout][taps][cin]` (OHWI), in
+    /// 16 x 16 blocks of each tap's `cin x cout` matrix so reads and writes both stay in cache
+    /// (a 1x1 convolution of 400 → 2,400 channels is a 3.8 MB transpose).
+    /// - Complexity: O(taps · cin · cout).
+    static func ohwi(fromHWIO hwio: UnsafePointer<Float>, taps: Int, inChannels cin: Int, outChannels cout: Int) -> [Float] {
+        let block = 16
+        return [Float](unsafeUninitializedCapacity: taps * cin * cout) { out, initialized in
+            let dst = out.baseAddress!
+            for tap in 0..<taps {
+                let src = hwio + tap * cin * cout
+                for i0 in stride(from: 0, to: cin, by: block) {
+                    let i1 = min(i0 + block, cin)
+                    for o0 in stride(from: 0, to: cout, by: block) {
+                        let o1 = min(o0 + block, cout)
+                        for i in i0..<i1 {
+                            let row = src + i * cout
+                            for o in o0..<o1 { dst[(o * taps + tap) * cin + i] = row[o] }
+                        }
+                    }
+                }
+            }
+            initialized = taps * cin * cout
+        }
     }
 
     private func depthwise(_ dw: DepthwiseConvolution, input x: Shape, source: UnsafePointer<Float>,
