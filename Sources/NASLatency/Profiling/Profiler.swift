@@ -81,11 +81,11 @@ public enum Profiler {
                 <= settings.retimeBudget * Double(max(1, networks - discarded - retimed - resettled))
         }
 
-        // The reference: one fixed network of the space, timed whole on the engine's own kernels
-        // whatever the backend (it watches the machine's speed; XNNPACK's build here runs it at
-        // half the speed, which made a sixth of an XNNPACK profile reference passes).
+        // The reference: one fixed network of the space, timed whole.
         let (referenceNetwork, _) = try referenceNetwork(space: space, using: &rng)
-        let reference = NetworkExecutor(network: referenceNetwork, context: referenceContext(threads: threads, gemm: backend == .xnnpack ? nil : gemm, family: family))
+        let reference: any NetworkRunner = backend == .xnnpack
+            ? try XNNPACKExecutor(network: referenceNetwork, threads: threads)
+            : NetworkExecutor(network: referenceNetwork, context: context)
         reference.fillInputRandomly(seed: 1)
         var monitor = NoiseMonitor(tolerancePct: settings.driftTolerancePct)
         /// Once the planned passes are done: networks timed and time when re-timing began, and
@@ -335,7 +335,7 @@ public enum Profiler {
             networks: networks, buildSeconds: Double(buildNs) / 1e9, referenceSeconds: Double(referenceNs) / 1e9,
             levelMs: settling.levelMs, offLevelDropped: offLevelDropped, offLevelKept: offLevelKept, resettledNetworks: resettled,
             referenceChecksMs: monitor.referenceMs, referencePasses: passesMs.count, networkIntervalPct: networkInterval,
-            setupSeconds: Double(setupNs) / 1e9, referenceBackend: InferenceBackend.nasctl.rawValue)
+            setupSeconds: Double(setupNs) / 1e9)
         let formatter = ISO8601DateFormatter()
         return LatencyTable(
             schema: LatencyTable.currentSchema, deviceID: device.id, device: device,
@@ -352,12 +352,6 @@ public enum Profiler {
     public static func referenceNetwork(space: SearchSpace, seed: UInt64) throws -> (Network, [BuiltLayer]) {
         var rng = SplitMix64(seed: seed)
         return try referenceNetwork(space: space, using: &rng)
-    }
-
-    /// How the reference network runs: the engine's kernels of `family`, on `gemm` (native for
-    /// `auto` and for XNNPACK tables).
-    public static func referenceContext(threads: Int, gemm: GEMMBackend?, family: KernelFamily) -> ExecutionContext {
-        ExecutionContext(threads: threads, gemm: gemm ?? .native, family: family)
     }
 
     static func referenceNetwork(space: SearchSpace, using rng: inout SplitMix64) throws -> (Network, [BuiltLayer]) {

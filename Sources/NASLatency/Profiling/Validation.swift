@@ -334,14 +334,7 @@ public enum Validation {
         init?(table: LatencyTable, space: SearchSpace, threads: Int) throws {
             guard let noise = table.noise, noise.referenceLevelMs > 0 else { return nil }
             let (network, layers) = try Profiler.referenceNetwork(space: space, seed: table.engine.measurement.seed)
-            // On the engine's kernels where the profile ran it so (every table since 2026-12-07),
-            // else on the table's backend.
-            if noise.referenceBackend == InferenceBackend.nasctl.rawValue {
-                let gemm = GEMMBackend(rawValue: table.engine.gemm)
-                runner = NetworkExecutor(network: network, context: Profiler.referenceContext(threads: threads, gemm: gemm, family: table.family))
-            } else {
-                runner = try table.runner(for: network, layers: layers, threads: threads)
-            }
+            runner = try table.runner(for: network, layers: layers, threads: threads)
             runner.fillInputRandomly(seed: 1)
             profileMs = noise.referenceLevelMs
             settling = LevelSettling(levelMs: profileMs, tolerancePct: table.engine.measurement.driftTolerancePct)

@@ -146,9 +146,6 @@ public struct LatencyTable: Codable, Sendable {
         public var networkIntervalPct: Double? = nil
         /// Seconds spent making the networks' executors (packing weights, XNNPACK's operators).
         public var setupSeconds: Double? = nil
-        /// What ran the reference network: `nasctl` (the engine's kernels, since 2026-12-07 for
-        /// every table), or nil for the table's own backend (older tables).
-        public var referenceBackend: String? = nil
 
         /// Whether a profile was too noisy for a trustworthy table: timings made at another
         /// speed than the settled level had to be kept (`offLevelKept`, the budget spent), or
@@ -176,8 +173,7 @@ public struct LatencyTable: Codable, Sendable {
                  wideEntries = "wide_entries", keptDriftedNetworks = "kept_drifted_networks", tooNoisy = "too_noisy", networks, buildSeconds = "build_seconds",
                  referenceSeconds = "reference_seconds", levelMs = "level_ms", offLevelDropped = "off_level_dropped",
                  offLevelKept = "off_level_kept", resettledNetworks = "resettled_networks", referenceChecksMs = "reference_checks_ms",
-                 referencePasses = "reference_passes", networkIntervalPct = "network_interval_pct", setupSeconds = "setup_seconds",
-                 referenceBackend = "reference_backend"
+                 referencePasses = "reference_passes", networkIntervalPct = "network_interval_pct", setupSeconds = "setup_seconds"
         }
     }
 
