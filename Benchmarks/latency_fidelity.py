@@ -172,6 +172,16 @@ def report(summary, samples):
             cv = (p.get("noise") or {}).get("reference_cv_pct")
             lines.append(f"| {backend} | profile time | {p['seconds'] // 60}:{p['seconds'] % 60:02d} ({p['entries']} layers"
                          + (f", reference CV {cv:.1f}%" if cv is not None else "") + f") | {limit // 60} min | {mark(p['seconds'] <= limit)} |")
+            n = p.get("noise") or {}
+            if n.get("build_seconds") is not None:
+                parts = {"building networks": n["build_seconds"], "executors": n.get("setup_seconds") or 0,
+                         "reference passes": n.get("reference_seconds") or 0}
+                parts["timing layers"] = max(0, p["seconds"] - sum(parts.values()))
+                lines.append(f"| {backend} | where the profile's time went | " + ", ".join(f"{k} {v:.0f} s" for k, v in parts.items())
+                             + f" ({n.get('networks')} networks) | | |")
+            if n.get("network_interval_pct") is not None:
+                lines.append(f"| {backend} | table precision: whole networks' median 95% interval | ±{n['network_interval_pct']:.2f}% "
+                             f"({n.get('wide_entries')} entries wider than ±5%; too_noisy: {str(n.get('too_noisy')).lower()}) | | |")
         v = f["validate"]
         ok = all(r["within_10pct"] >= WITHIN_10_TARGET and r["median_abs_error_pct"] <= MEDIAN_ERROR_TARGET for r in v)
         lines.append(f"| {backend} | validate --samples {samples}, seeds {', '.join(str(r['seed']) for r in v)}: within ±10% / median error "
