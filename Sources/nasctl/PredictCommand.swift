@@ -47,8 +47,10 @@ struct PredictCommand: ParsableCommand {
                                  parameters: cost.parameters, table: predictor.tablePath, layers: breakdown))
             return
         }
-        let within = interval.map { String(format: " ± %.3f ms (95%%, the table's precision)", total * $0 / 100) } ?? ""
-        print("\(arch): predicted \(String(format: "%.3f", total)) ms\(within) (\(formatCount(cost.macs)) MACs, \(formatCount(cost.parameters)) parameters)")
+        print("\(arch): predicted \(String(format: "%.3f", total)) ms (\(formatCount(cost.macs)) MACs, \(formatCount(cost.parameters)) parameters)")
+        if let interval {
+            print(String(format: "the table's precision for it: ±%.3f ms (±%.2f%%, its entries' 95%% intervals carried through the sum)", total * interval / 100, interval))
+        }
         print("table \(predictor.tablePath)\n")
         print("  #  \(padded("layer", 15)) \(padded("ms", 7))      %    cum%  signature")
         var cumulative = 0.0
