@@ -73,4 +73,32 @@ import Testing
         #expect(Profiler.plannedETA(elapsed: 5, complete: 0, made: 40, planned: 700, entries: 100) == nil)
         #expect(Profiler.plannedETA(elapsed: 5, complete: 0, made: 0, planned: 700, entries: 100) == nil)
     }
+
+    /// Older tables (no `network_interval_pct`) are judged again by the current rule from their
+    /// entries' intervals; newer ones keep the verdict they were written with.
+    @Test func olderTablesAreJudgedAgainByTheCurrentRule() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        var table = try Profiler.profile(space: space, device: try DeviceIdentity.current(), threads: 1, gemm: .native,
+                                         settings: ProfileSettings(contexts: 3, warmup: 0, runs: 1, retimeBudget: 0))
+        let written = try #require(table.noise)
+        let verdict = try #require(table.verdict(space: space))
+        #expect(verdict.tooNoisy == written.tooNoisy && verdict.networkIntervalPct == written.networkIntervalPct)
+        // Every entry precise, as an older table flagged for many wide entries: not too noisy now.
+        for i in table.entries.indices { table.entries[i].intervalPct = 1 }
+        table.noise?.networkIntervalPct = nil
+        table.noise?.tooNoisy = true
+        table.noise?.wideEntries = table.entries.count
+        table.noise?.offLevelKept = 0
+        let again = try #require(table.verdict(space: space))
+        #expect(!again.tooNoisy && (again.networkIntervalPct ?? 99) <= 1 + 1e-9)
+        // Off-level timings kept, or imprecise networks: too noisy.
+        table.noise?.offLevelKept = 2
+        #expect(table.verdict(space: space)?.tooNoisy == true)
+        table.noise?.offLevelKept = 0
+        for i in table.entries.indices { table.entries[i].intervalPct = 40 }
+        #expect(table.verdict(space: space)?.tooNoisy == true)
+        // No noise section (the oldest tables): no verdict.
+        table.noise = nil
+        #expect(table.verdict(space: space) == nil)
+    }
 }

@@ -84,6 +84,26 @@ import Testing
         #expect(left.isEmpty, "\(left)")
     }
 
+    /// A crash between recording a trial's end and removing its checkpoint folder leaves the
+    /// folder behind: the resumed search removes it, and keeps folders of trials it does not know.
+    @Test func aResumedSearchRemovesTheFoldersOfEndedTrials() throws {
+        let space = try nasbench201()
+        let dir = temporaryDirectory("scheduled-leftover-folder")
+        let checkpoints = dir + "/checkpoints"
+        let scheduler = AsynchronousSuccessiveHalving(ladder: try FidelityLadder(minimum: 1, maximum: 9, eta: 3))
+        let store = try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 6))
+        try run(scheduler, store: store, evaluator: CheckpointingEvaluator(), checkpoints: checkpoints, budget: 6)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []).isEmpty)
+        let ended = try #require(try store.trials().first { $0.status == .done || $0.status == .pruned })
+        for folder in ["trial-\(ended.number)", "trial-999"] {
+            try FileManager.default.createDirectory(atPath: checkpoints + "/" + folder, withIntermediateDirectories: true)
+            try "3".write(toFile: checkpoints + "/" + folder + "/reached", atomically: true, encoding: .utf8)
+        }
+        try run(scheduler, store: try SQLiteStudyStore(directory: dir, settings: settings(space, budget: 6)),
+                evaluator: CheckpointingEvaluator(), checkpoints: checkpoints, budget: 6)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: checkpoints) == ["trial-999"])
+    }
+
     /// The progress a scheduled search reports follows the fidelity trained: never decreasing,
     /// ending at the sum of each trial's highest rung, which for SHA with no cached trial is the
     /// scheduler's plan exactly.

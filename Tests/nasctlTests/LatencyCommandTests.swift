@@ -62,6 +62,17 @@ import Testing
         #expect(failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", path, "--force"]) == nil)
     }
 
+    /// The warning for a table too noisy to trust says why.
+    @Test func aNoisyTableIsNamedWithItsReasons() throws {
+        var table = try LatencyTable.load(file: try self.table(device: try DeviceIdentity.current()))
+        table.noise = LatencyTable.Noise(referenceMedianMs: 10, referenceCVPct: 9, referenceChecks: 4, driftedChecks: 1, shifts: 0,
+                                         discardedNetworks: 0, retimedEntries: 0, wideEntries: 300, tooNoisy: true, offLevelKept: 12)
+        #expect(TableOptions.why(table, 7.5) == "it kept 12 timings made at another speed of the machine; it predicts whole networks within ±7.5%, wider than ±5%")
+        #expect(TableOptions.why(table, 1.2) == "it kept 12 timings made at another speed of the machine")
+        table.noise?.offLevelKept = 0
+        #expect(TableOptions.why(table, nil) == "300 of its \(table.entries.count) entries are imprecise")
+    }
+
     @Test func predictWithoutATableSaysToProfile() throws {
         let message = try #require(failure(["predict", "--arch", archFile, "--space", spaceFile, "--table", "/nonexistent/t.json"]))
         #expect(message.contains("/nonexistent/t.json") && message.contains("nasctl profile"))

@@ -321,9 +321,7 @@ public enum Profiler {
                                       contextReferenceMs: timingBrackets[chosen[i]]![i].map { [$0.before, $0.after] })
         }
         let wideEntries = entries.filter { ($0.intervalPct ?? .infinity) > settings.targetIntervalPct }.count
-        var byEntry: [String: (medianMs: Double, intervalPct: Double?)] = [:]
-        for entry in entries { byEntry[entry.signature] = (entry.medianMs, entry.intervalPct) }
-        let networkInterval = PredictionInterval.medianNetworkPct(space: space, entries: byEntry)
+        let networkInterval = PredictionInterval.medianNetworkPct(space: space, of: entries)
         let noise = LatencyTable.Noise(
             // (A profile of fewer than `referenceEvery` networks has no check: its passes then.)
             referenceMedianMs: LatencyStatistics(samples: monitor.referenceMs.isEmpty ? passesMs : monitor.referenceMs).medianMs, referenceCVPct: monitor.referenceCVPct,

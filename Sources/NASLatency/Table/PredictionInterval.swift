@@ -30,6 +30,13 @@ public enum PredictionInterval {
         return known[min(known.count - 1, Int((0.9 * Double(known.count)).rounded(.up)) - 1)]
     }
 
+    /// `medianNetworkPct` over a table's entries.
+    public static func medianNetworkPct(space: SearchSpace, of entries: [LatencyTable.Entry]) -> Double? {
+        var byEntry: [String: (medianMs: Double, intervalPct: Double?)] = [:]
+        for entry in entries { byEntry[entry.signature] = (entry.medianMs, entry.intervalPct) }
+        return medianNetworkPct(space: space, entries: byEntry)
+    }
+
     /// The median half-width (percent) over `samples` random architectures of `space` (seeded),
     /// with each entry's `(medianMs, intervalPct)` by signature; nil when no entry has an
     /// interval or an architecture has a layer `entries` lacks.
@@ -51,5 +58,19 @@ public enum PredictionInterval {
         widths.sort()
         let mid = widths.count / 2
         return widths.count % 2 == 1 ? widths[mid] : (widths[mid - 1] + widths[mid]) / 2
+    }
+}
+
+extension LatencyTable {
+    /// Whether the table is too noisy to trust, by the current rule (`Noise.isTooNoisy`), and
+    /// how precisely it predicts whole networks: as written for tables since
+    /// `networkIntervalPct` exists; judged again from the entries' intervals for older ones
+    /// (whose verdict counted wide entries). Nil without a noise section.
+    public func verdict(space: SearchSpace) -> (tooNoisy: Bool, networkIntervalPct: Double?)? {
+        guard let noise else { return nil }
+        if let written = noise.networkIntervalPct { return (noise.tooNoisy, written) }
+        let interval = PredictionInterval.medianNetworkPct(space: space, of: entries)
+        return (Noise.isTooNoisy(networkIntervalPct: interval, offLevelKept: noise.offLevelKept ?? 0, wideEntries: noise.wideEntries,
+                                 entries: entries.count, targetPct: engine.measurement.targetIntervalPct), interval)
     }
 }

@@ -115,6 +115,7 @@ public final class WorkerLoop: @unchecked Sendable {
         self.shouldStop = shouldStop
         let ownership = try store.acquireOwnership()
         defer { ownership.release() }
+        removeEndedCheckpoints()
         let heartbeat = store.isShared ? HeartbeatThread(interval: heartbeatSeconds) { [store] in try store.heartbeat() } : nil
         defer { heartbeat?.stop() }
         let start = Date()
@@ -154,6 +155,24 @@ public final class WorkerLoop: @unchecked Sendable {
 
     private func removeCheckpoint(_ number: Int) {
         if let dir = checkpointDirectory(number) { try? FileManager.default.removeItem(atPath: dir) }
+    }
+
+    /// Statuses after which a trial never continues: its checkpoint folder can go (a leftover
+    /// re-run that turns out `cached` may have left one from its killed run).
+    static let endedStatuses: Set<TrialStatus> = [.done, .pruned, .failed, .cached]
+
+    /// Removes the checkpoint folders of trials that ended (done, pruned, failed, cached): a
+    /// crash between recording a trial's end and removing its folder leaves one behind. Folders
+    /// of trials still running, paused or unknown to the study are kept.
+    /// - Complexity: O(trials + folders).
+    private func removeEndedCheckpoints() {
+        guard let checkpoints, let names = try? FileManager.default.contentsOfDirectory(atPath: checkpoints) else { return }
+        lock.lock()
+        let ended = Set(ledger.records.values.filter { Self.endedStatuses.contains($0.status) }.map(\.number))
+        lock.unlock()
+        for name in names where name.hasPrefix("trial-") {
+            if let number = Int(name.dropFirst("trial-".count)), ended.contains(number) { removeCheckpoint(number) }
+        }
     }
 
     /// After the scheduler finished: trials still waiting below the top rung will not continue.
@@ -432,7 +451,7 @@ public final class WorkerLoop: @unchecked Sendable {
             budget.release()
             budget.count(trial.status)
         }
-        if trial.status == .done || trial.status == .pruned || trial.status == .failed { removeCheckpoint(trial.number) }
+        if Self.endedStatuses.contains(trial.status) { removeCheckpoint(trial.number) }
         lock.broadcast()
         let elapsed = Date().timeIntervalSince(start)
         var report = Progress(trials: budget.used, evaluated: budget.evaluated, failed: budget.failed, budget: budget.total,

@@ -77,6 +77,20 @@ struct TableOptions: ParsableArguments {
                 throw LatencyError.mismatchedTable(path, problems)
             }
         }
+        if let verdict = loaded.verdict(space: space), verdict.tooNoisy {
+            FileHandle.standardError.write(Data("warning: \(path) was profiled on a machine too noisy for a trustworthy table (\(Self.why(loaded, verdict.networkIntervalPct))); `nasctl validate` measures how it predicts now, `nasctl profile` makes a new one when the machine is quieter\n".utf8))
+        }
         return LatencyPredictor(table: loaded, path: path, digest: try LatencyTableFiles.contentDigest(of: path))
+    }
+
+    /// What made a table too noisy, in words.
+    static func why(_ table: LatencyTable, _ networkIntervalPct: Double?) -> String {
+        var reasons: [String] = []
+        if let kept = table.noise?.offLevelKept, kept > 0 { reasons.append("it kept \(kept) timings made at another speed of the machine") }
+        if let interval = networkIntervalPct, interval > table.engine.measurement.targetIntervalPct {
+            reasons.append(String(format: "it predicts whole networks within ±%.1f%%, wider than ±%.0f%%", interval, table.engine.measurement.targetIntervalPct))
+        }
+        if networkIntervalPct == nil { reasons.append("\(table.noise?.wideEntries ?? 0) of its \(table.entries.count) entries are imprecise") }
+        return reasons.joined(separator: "; ")
     }
 }
