@@ -1,5 +1,6 @@
 import ChildProcessSupport
 import Foundation
+import NASEngine
 import NASSpace
 import Testing
 @testable import NASSearch
@@ -88,10 +89,11 @@ func startedStudy(_ dir: String) throws -> SQLiteStudyStore? {
 }
 
 /// Runs `nasctl arguments` until it exits 0, at most 40 times: the first 6 runs are killed
-/// (SIGKILL) at a random moment within `killWithin` seconds, later ones get 60 s. `check`
-/// runs after every run. Returns how many runs were killed.
-func killAndResume(_ nasctl: String, _ arguments: [String], killWithin: ClosedRange<Double>, check: () throws -> Void) throws -> Int {
-    var rng = SystemRandomNumberGenerator()
+/// (SIGKILL) at a moment within `killWithin` seconds drawn from `seed`, later ones get 60 s.
+/// `check` runs after every run. Returns how many runs were killed.
+func killAndResume(_ nasctl: String, _ arguments: [String], killWithin: ClosedRange<Double>, seed: UInt64 = 1,
+                   check: () throws -> Void) throws -> Int {
+    var rng = SplitMix64(seed: seed)
     var kills = 0
     for attempt in 0..<40 {
         let process = try ChildProcess(nasctl, arguments)
