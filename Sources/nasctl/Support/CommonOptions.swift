@@ -90,7 +90,10 @@ struct TableOptions: ParsableArguments {
         if let interval = networkIntervalPct, interval > table.engine.measurement.targetIntervalPct {
             reasons.append(String(format: "it predicts whole networks within ±%.1f%%, wider than ±%.0f%%", interval, table.engine.measurement.targetIntervalPct))
         }
-        if networkIntervalPct == nil { reasons.append("\(table.noise?.wideEntries ?? 0) of its \(table.entries.count) entries are imprecise") }
+        if networkIntervalPct == nil, let wide = table.noise?.wideEntries, wide * 10 > table.entries.count {
+            reasons.append(String(format: "%d of its %d entries are wider than ±%.0f%%", wide, table.entries.count,
+                                  table.engine.measurement.targetIntervalPct))
+        }
         return reasons.joined(separator: "; ")
     }
 }
