@@ -1,6 +1,7 @@
 import Foundation
 import NASEngine
 import NASLatency
+import NASSpace
 import NASTraining
 
 /// kernel-bench: times single layers and raw OpenBLAS sgemm for Benchmarks/*.py.
@@ -14,6 +15,9 @@ import NASTraining
 ///                                                          → JSON {banded_ms, layer_by_layer_ms, ratio}: the
 ///                                                            MBConv block both ways, interleaved rounds
 ///                                                            (windows of K KiB, default 160)
+///   kernel-bench switching TABLE SPACE ARCH... [--reps N] → per configuration of validate's rounds (networks
+///                                                            per group, untimed passes per round), each
+///                                                            network's median against 12 consecutive passes
 ///   kernel-bench specs [RESOLUTION] [WIDTH]                → MobileNetV2's layer specs, one per line
 ///   kernel-bench image-folder DIR [COUNT] [SIDE]           → writes COUNT random SIDE² RGB PNGs (10 classes)
 ///                                                            into DIR/train if it has none, then times loading it
@@ -127,6 +131,46 @@ case "gemm":
     let s = median(sgemm), p = median(pointwise), q = median(native)
     let perFamily = KernelFamily.allCases.map { "\"\($0.rawValue)\": \(flops / median(families[$0]!) / 1e6)" }.joined(separator: ", ")
     print("{\"m\": \(m), \"n\": \(n), \"k\": \(k), \"family\": \"\(family.rawValue)\", \"sgemm_ms\": \(s), \"openblas_pointwise_ms\": \(p), \"sgemm_gflops\": \(flops / s / 1e6), \"openblas_pointwise_gflops\": \(flops / p / 1e6), \"pointwise_ms\": \(q), \"pointwise_gflops\": \(flops / q / 1e6), \"family_gflops\": {\(perFamily)}}")
+case "switching":
+    // What switching networks costs `validate`'s interleaved rounds: each configuration (networks
+    // per group, untimed passes per round) measures the networks in 4 rounds of 3 timed passes,
+    // a reference pass after each; configurations alternate with a block of 12 consecutive
+    // passes per network, so the machine's speed changes hit all alike.
+    let reps = option("--reps", 6)
+    guard args.count >= 4 else { fail("usage: kernel-bench switching TABLE SPACE ARCH... [--reps N]") }
+    let table = try LatencyTable.load(file: args[1])
+    let space = try SearchSpace.load(file: args[2])
+    var runners: [any NetworkRunner] = []
+    for (i, path) in args.dropFirst(3).enumerated() {
+        let arch = try Architecture.load(file: path, space: space)
+        let layers = try NetworkBuilder.layers(for: arch, in: space)
+        let network = try NetworkBuilder.network(for: arch, in: space, seed: 77 &+ UInt64(i))
+        let r = try table.runner(for: network, layers: layers, threads: threads)
+        r.fillInputRandomly(seed: UInt64(i))
+        runners.append(r)
+    }
+    let (refNet, refLayers) = try Profiler.referenceNetwork(space: space, seed: table.engine.measurement.seed)
+    let ref = try table.runner(for: refNet, layers: refLayers, threads: threads)
+    ref.fillInputRandomly(seed: 1)
+    func pass(_ r: any NetworkRunner) -> Double { let t = MonotonicClock.nanoseconds(); r.run(); return Double(MonotonicClock.nanoseconds() - t) / 1e6 }
+    func med(_ x: [Double]) -> Double { let s = x.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+    for r in runners { for _ in 0..<3 { r.run() } }
+    let configs: [(group: Int, untimed: Int)] = [(1, 1), (10, 0), (10, 1), (10, 2), (10, 3), (3, 1)]
+    var t = Array(repeating: Array(repeating: [Double](), count: runners.count), count: configs.count)
+    var iso = Array(repeating: [Double](), count: runners.count)
+    for _ in 0..<reps {
+        for (c, config) in configs.enumerated() {
+            for start in stride(from: 0, to: runners.count, by: config.group) {
+                let members = Array(start..<min(start + config.group, runners.count))
+                for _ in 0..<4 { for n in members { for _ in 0..<config.untimed { runners[n].run() }; for _ in 0..<3 { t[c][n].append(pass(runners[n])) }; _ = pass(ref) } }
+            }
+        }
+        for (n, r) in runners.enumerated() { r.run(); iso[n] += (0..<12).map { _ in pass(r) } }
+    }
+    for (c, config) in configs.enumerated() {
+        let ratios = runners.indices.map { med(t[c][$0]) / med(iso[$0]) }
+        print("group \(config.group) untimed \(config.untimed): median \(String(format: "%+.1f%%", 100 * (med(ratios) - 1))) per network", ratios.map { String(format: "%+.1f", 100 * ($0 - 1)) }.joined(separator: " "))
+    }
 case "specs":
     let resolution = args.count > 1 ? Int(args[1]) ?? 224 : 224
     let width = args.count > 2 ? Double(args[2]) ?? 1.0 : 1.0
@@ -160,5 +204,5 @@ case "image-folder":
     }
     print("{\"images\": \(loaded), \"side\": \(side), \"load_seconds_median\": \(seconds.sorted()[1]), \"load_seconds\": \(seconds), \"cores\": \(ProcessInfo.processInfo.activeProcessorCount)}")
 default:
-    fail("unknown mode '\(mode)' (layer, gemm, specs, image-folder)")
+    fail("unknown mode '\(mode)' (layer, gemm, mbconv, switching, specs, image-folder)")
 }

@@ -110,6 +110,12 @@ struct SearchCommand: ParsableCommand {
         guard !export || finalize != nil else { throw ValidationError("--export needs --finalize K: only finalized models have trained weights to export.") }
     }
 
+    /// `--target-ms` missing where the search has a latency axis (a network space's predicted
+    /// latency, or a table evaluator's `latency_ms` column, `latencyIn`).
+    static func targetRequired(_ space: SearchSpace, latencyIn source: String) -> ValidationError {
+        ValidationError("--target-ms is required: '\(space.name)' \(space.network != nil ? "builds networks whose latency is predicted" : "has latency in \(source)"), and the MNasNet reward trades accuracy against it (e.g. --target-ms 30)")
+    }
+
     func run() throws {
         ExecutionContext.setOpenBLASThreads(threadOptions.threads)
         let explicitStudy = try study.map(StudyLocator.init(parsing:))  // a bad --study fails before any work
@@ -129,6 +135,8 @@ struct SearchCommand: ParsableCommand {
         var latency: LatencyModel = { _ in nil }
         var tablePath: String?
         var tableDigest: String?
+        // Before the latency table is looked for (or profiled): the missing target is the error to report.
+        guard targetMs != nil || space.network == nil else { throw Self.targetRequired(space, latencyIn: accuracy.name) }
         if space.network != nil {
             // A resumed study keeps the table it was started with (its digest is checked on open).
             let recorded = (try? locator.openExisting())?.settings.table
@@ -143,9 +151,7 @@ struct SearchCommand: ParsableCommand {
             throw ValidationError("--scheduler \(schedulerOptions.scheduler): \(accuracy.name) holds one accuracy per architecture, so there is nothing to schedule; use --scheduler none, or the proxy or a command evaluator")
         }
         let hasLatency = space.network != nil || (accuracy as? TableEvaluator)?.hasLatency == true
-        guard targetMs != nil || !hasLatency else {
-            throw ValidationError("--target-ms is required: '\(space.name)' \(space.network != nil ? "builds networks whose latency is predicted" : "has latency in \(accuracy.name)"), and the MNasNet reward trades accuracy against it (e.g. --target-ms 30)")
-        }
+        guard targetMs != nil || !hasLatency else { throw Self.targetRequired(space, latencyIn: accuracy.name) }
         let objectives = try evaluatorOptions.studyObjectives()
         let objective = objectives[0]
         if objectives.count > 1, strategy != "nsga2", !json {

@@ -1,4 +1,6 @@
 import Testing
+import NASEngine
+import NASSpace
 @testable import NASLatency
 
 /// `validate`'s re-timing of drifted networks on a synthetic machine: a clock that switches
@@ -162,5 +164,52 @@ import Testing
         let r = replay(networks: 2, rounds: 4, offCalls: Set(0..<100))
         #expect(r.order.count == 2 * 8)
         #expect(r.steady.allSatisfy { $0.count == 8 && !$0.contains(true) })
+    }
+}
+
+/// Each validation round starts with the table's warm-up passes, untimed.
+@Suite struct RoundWarmupTests {
+    /// A machine whose caches hold one network: a pass costs 10 ms right after another
+    /// network's pass, 1 ms after one of its own.
+    final class Machine: @unchecked Sendable { var last: ObjectIdentifier? = nil; var lastCostMs = 0.0 }
+    final class CachedRunner: NetworkRunner, @unchecked Sendable {
+        let network: Network
+        let input: Tensor
+        let machine: Machine
+        var passes = 0
+        init(machine: Machine) throws {
+            network = try Network(inputShape: Shape(h: 4, w: 4, c: 3),
+                                  specs: [LayerSpec(op: .conv, inChannels: 3, outChannels: 4, kernel: 1, stride: 1)], seed: 0)
+            input = Tensor(shape: network.inputShape)
+            self.machine = machine
+        }
+        func run() -> UnsafeBufferPointer<Float> {
+            passes += 1
+            machine.lastCostMs = machine.last == ObjectIdentifier(self) ? 1 : 10
+            machine.last = ObjectIdentifier(self)
+            return UnsafeBufferPointer(start: input.pointer, count: 0)
+        }
+        func profileLayerSamples(runs: Int) -> [[Double]] { [] }
+    }
+
+    @Test func theFirstPassAfterAnotherNetworkIsNotTimed() throws {
+        let machine = Machine()
+        let a = try CachedRunner(machine: machine), b = try CachedRunner(machine: machine)
+        let timed: (any NetworkRunner) -> Double = { r in r.run(); return machine.lastCostMs }
+        _ = b.run()
+        #expect(Validation.round(of: a, untimed: 1, timed: 3, timedPass: timed) == [1, 1, 1])
+        #expect(a.passes == 4)
+        _ = b.run()
+        // Without the untimed pass the switch is timed, as validate did before.
+        #expect(Validation.round(of: a, untimed: 0, timed: 3, timedPass: timed) == [10, 1, 1])
+    }
+
+    @Test func untimedPassesCoverTheTablesWarmup() throws {
+        let space = try SearchSpace.parse(yaml: microSpaceYAML)
+        var table = try handBuiltTable(space: space, device: try DeviceIdentity.current()) { _ in 1 }
+        #expect(Validation.untimedPassesPerRound(table) == Validation.minimumUntimedPasses)
+        #expect(Validation.minimumUntimedPasses >= 1)
+        table.engine.measurement.warmup = Validation.minimumUntimedPasses + 2
+        #expect(Validation.untimedPassesPerRound(table) == Validation.minimumUntimedPasses + 2)
     }
 }

@@ -270,7 +270,7 @@ final class StopFlag: @unchecked Sendable {
 
     @Test func intermediateLinesAreReadAsTheyAppear() throws {
         let file = temporaryDirectory("lines")
-        FileManager.default.createFile(atPath: file, contents: nil)
+        #expect(FileManager.default.createFile(atPath: file, contents: nil))
         let lines = IntermediateLines(file: file)
         let handle = try #require(FileHandle(forWritingAtPath: file))
         handle.write(Data("noise\n{\"epoch\": 1, \"accuracy\": 0.5}\n{\"epoch\": 2, \"accu".utf8))

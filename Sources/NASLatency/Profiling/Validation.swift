@@ -130,8 +130,8 @@ public enum Validation {
     /// Samples `count` random architectures (seeded), predicts each and measures it end to end
     /// on the engine the table describes. Groups of `interleavedGroup` networks are built
     /// together and timed in `rounds` rounds of `runsPerRound` passes each, network after
-    /// network, so a slow moment of the machine spreads over all of them instead of spoiling
-    /// one; an architecture's time is the median of its passes, and its `noisePct` compares
+    /// network (each round after the table's `warmup` untimed passes of that network), so a
+    /// slow moment of the machine spreads over all of them instead of spoiling one; an architecture's time is the median of its passes, and its `noisePct` compares
     /// the medians of its alternate rounds. `progress(done, total)` after each group.
     /// - Complexity: `count · (warmup + rounds · runsPerRound)` forward passes.
     public static func run(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
@@ -221,8 +221,9 @@ public enum Validation {
     /// `rounds` more, until it has them; if it still has not, all its rounds count. Returns the
     /// samples and, with `reference`, each network's median of the reference passes around its
     /// rounds that counted (ms; `DriftRetiming` judges the network by it).
-    /// - Complexity: `indices.count · (warmup + rounds · runsPerRound)` passes, at most twice the
-    ///   rounds when the machine is off its level, plus one reference pass per round.
+    /// Each round starts with the table's `warmup` untimed passes (`untimedPassesPerRound`).
+    /// - Complexity: `indices.count · (warmup + rounds · (untimed + runsPerRound))` passes, at
+    ///   most twice the rounds when the machine is off its level, plus one reference pass per round.
     static func measureGroup(archs: [Architecture], indices: [Int], space: SearchSpace, predictor: LatencyPredictor, seed: UInt64,
                              threads: Int, settings: MeasurementSettings, rounds: Int,
                              reference: ReferenceCheck? = nil) throws -> (samples: [Sample], referenceMs: [Double]?) {
@@ -248,8 +249,9 @@ public enum Validation {
         var times = Array(repeating: [[Double]](), count: built.count)
         /// Per network and round, the index in `passes` of the reference pass after it.
         var after = Array(repeating: [Int](), count: built.count)
+        let untimed = untimedPassesPerRound(predictor.table)
         let steady = timeRounds(networks: built.count, rounds: rounds) { n in
-            times[n].append((0..<runsPerRound).map { _ in timedPass(built[n].runner) })
+            times[n].append(round(of: built[n].runner, untimed: untimed, timed: runsPerRound, timedPass: timedPass))
             guard let r = reference else { return true }
             passes.append(timedPass(r.runner))
             after[n].append(passes.count - 1)
@@ -266,6 +268,26 @@ public enum Validation {
         }
         guard reference != nil else { return (samples, nil) }
         return (samples, around.map { LatencyStatistics(samples: $0).medianMs })
+    }
+
+    /// Untimed passes at the start of every round of a network (at least `minimumUntimedPasses`,
+    /// and at least the table's `warmup`), so each network is timed at the steady speed of a
+    /// network run again and again, as deployed and as `nasctl measure` times it, not in the
+    /// state the other networks of its group left the caches in.
+    static func untimedPassesPerRound(_ table: LatencyTable) -> Int { max(minimumUntimedPasses, table.engine.measurement.warmup) }
+
+    /// On an Intel Xeon (2 MiB L2) a network's passes right after another network's ran 4%
+    /// slower than its steady speed with none untimed (up to 9%), 2.4% with 1, 2.0% with 2 and
+    /// 0.1% with 3 (`kernel-bench switching`, 10 networks, alternated); timing them biased
+    /// `validate` by -6 to -9% against a table that `nasctl measure` agreed with
+    /// (Benchmarks/README.md, 2026-12-07). Three double a round's passes (3 timed).
+    static let minimumUntimedPasses = 3
+
+    /// One round of a network: `untimed` passes, then the times (ms) of `timed` passes.
+    static func round(of runner: any NetworkRunner, untimed: Int, timed: Int,
+                      timedPass: (any NetworkRunner) -> Double) -> [Double] {
+        for _ in 0..<untimed { runner.run() }
+        return (0..<timed).map { _ in timedPass(runner) }
     }
 
     /// Steady rounds a network needs of its `rounds` planned ones for the off-level ones to be
