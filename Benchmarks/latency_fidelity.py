@@ -14,7 +14,8 @@ thread (with the per-layer table and pointwise vs sgemm) and at 2 threads
 against the issue's targets with the CPU, ISA and commit, DIR/summary.json the same for scripts.
 
 The steps run one after another (the machine has 2 cores: nothing else should run meanwhile).
-About 30-40 minutes for both backends. Needs a release build and `pip install onnx onnxruntime`.
+About 30-40 minutes for both backends. Needs a release build of nasctl and kernel-bench
+(`swift build -c release`) and `pip install onnx onnxruntime`.
 """
 import argparse
 import datetime
@@ -28,6 +29,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NASCTL = os.environ.get("NASCTL", os.path.join(ROOT, ".build/release/nasctl"))
+KERNEL_BENCH = os.environ.get("KERNEL_BENCH", os.path.join(ROOT, ".build/release/kernel-bench"))
 STUDY = os.path.join(ROOT, "Benchmarks/results/sha-1-9-eta3")
 
 # Issue 17's targets (validate: each of three runs; transfer: native backend only).
@@ -115,7 +117,11 @@ def main():
             sys.exit(f"latency_fidelity: unknown backend '{b}' in --backends (nasctl or xnnpack)")
     seeds = [int(s) for s in args.seeds.split(",")]
     if not os.access(NASCTL, os.X_OK):
-        sys.exit(f"latency_fidelity: no release build at {NASCTL}; run `swift build -c release --product nasctl` first")
+        sys.exit(f"latency_fidelity: no release build at {NASCTL}; run `swift build -c release` first")
+    # compare_ort.py needs kernel-bench too: say so now, not after half an hour of profiling.
+    if not args.skip_ort and "nasctl" in backends and not os.access(KERNEL_BENCH, os.X_OK):
+        sys.exit(f"latency_fidelity: no release build at {KERNEL_BENCH} (compare_ort.py needs it); run `swift build -c release` "
+                 "(it builds both), or pass --skip-ort")
     os.makedirs(args.out, exist_ok=True)
     out = os.path.abspath(args.out)
     summary = {"machine": machine(), "date": datetime.datetime.now().isoformat(timespec="minutes"), "backends": {}}
