@@ -11,8 +11,8 @@ struct ValidateCommand: ParsableCommand {
         discussion: """
         Samples --samples architectures (seeded), measures each whole network in nasctl's \
         engine (in groups of 10, in interleaved rounds, each round of a network after 3 untimed \
-        passes of it so that it runs at its steady speed) and predicts it from the table. Prints mean, median and max absolute error (%), \
-        the share within ±5% and ±10%, Kendall's tau between predicted and measured, the \
+        passes of it so that it runs at its steady speed) and predicts it from the table. \
+        Prints mean, median and max absolute error (%), the share within ±5% and ±10%, Kendall's tau between predicted and measured, the \
         measurement's own noise floor and, for a table with a reference network, how the \
         machine's speed compared with the table's, and writes a per-architecture CSV.
         """

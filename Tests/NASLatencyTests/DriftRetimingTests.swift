@@ -167,7 +167,8 @@ import NASSpace
     }
 }
 
-/// Each validation round starts with the table's warm-up passes, untimed.
+/// Each validation round starts with untimed passes of its network (at least 3, at least the
+/// table's warm-up).
 @Suite struct RoundWarmupTests {
     /// A machine whose caches hold one network: a pass costs 10 ms right after another
     /// network's pass, 1 ms after one of its own.

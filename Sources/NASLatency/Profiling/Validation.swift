@@ -130,10 +130,11 @@ public enum Validation {
     /// Samples `count` random architectures (seeded), predicts each and measures it end to end
     /// on the engine the table describes. Groups of `interleavedGroup` networks are built
     /// together and timed in `rounds` rounds of `runsPerRound` passes each, network after
-    /// network (each round after the table's `warmup` untimed passes of that network), so a
-    /// slow moment of the machine spreads over all of them instead of spoiling one; an architecture's time is the median of its passes, and its `noisePct` compares
-    /// the medians of its alternate rounds. `progress(done, total)` after each group.
-    /// - Complexity: `count · (warmup + rounds · runsPerRound)` forward passes.
+    /// network, each round after `untimedPassesPerRound` untimed passes of its network, so a
+    /// slow moment of the machine spreads over all of them instead of spoiling one; an
+    /// architecture's time is the median of its passes, and its `noisePct` compares the medians
+    /// of its alternate rounds. `progress(done, total)` after each group.
+    /// - Complexity: `count · (warmup + rounds · (untimed + runsPerRound))` forward passes.
     public static func run(space: SearchSpace, predictor: LatencyPredictor, count: Int, seed: UInt64, threads: Int,
                            settings: MeasurementSettings, rounds: Int = 4,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> [Sample] {
@@ -221,7 +222,7 @@ public enum Validation {
     /// `rounds` more, until it has them; if it still has not, all its rounds count. Returns the
     /// samples and, with `reference`, each network's median of the reference passes around its
     /// rounds that counted (ms; `DriftRetiming` judges the network by it).
-    /// Each round starts with the table's `warmup` untimed passes (`untimedPassesPerRound`).
+    /// Each round starts with `untimedPassesPerRound` untimed passes of its network.
     /// - Complexity: `indices.count · (warmup + rounds · (untimed + runsPerRound))` passes, at
     ///   most twice the rounds when the machine is off its level, plus one reference pass per round.
     static func measureGroup(archs: [Architecture], indices: [Int], space: SearchSpace, predictor: LatencyPredictor, seed: UInt64,
