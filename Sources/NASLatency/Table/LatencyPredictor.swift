@@ -8,8 +8,13 @@ import NASSpace
 /// A layer's time inside a network depends on the network around it: in a small network more
 /// of its weights and input are still cached. Each entry holds the layer's time in several
 /// context networks and their sizes; the predictor fits `ms = a + b·ln(context MACs)` per
-/// entry (least squares; `b = 0` with one context or no spread) and evaluates it at the queried
-/// network's size, clamped to the sizes the entry was measured at.
+/// entry (least absolute deviations, so the line follows the contexts' median time, as the
+/// entry's median and a network's measured median do; `b = 0` with one context or no spread)
+/// and evaluates it at the queried network's size, clamped to the sizes the entry was measured at.
+///
+/// Least squares fitted the mean instead: timings are skewed upwards (a pass a neighbour
+/// slowed), so it predicted 1.3% above the entries' medians, weighted by time, on the Intel
+/// Xeon's tables (Benchmarks/README.md, 2026-12-07).
 public struct LatencyPredictor: Sendable {
     public let table: LatencyTable
     public let tablePath: String
@@ -29,11 +34,7 @@ public struct LatencyPredictor: Sendable {
                 intercept = median; slope = 0; self.lo = 0; self.hi = 0
                 return
             }
-            let mx = xs.reduce(0, +) / Double(xs.count), my = samples.reduce(0, +) / Double(samples.count)
-            var sxy = 0.0, sxx = 0.0
-            for (x, y) in zip(xs, samples) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
-            slope = sxy / sxx
-            intercept = my - slope * mx
+            (intercept, slope) = RobustLine.leastAbsoluteDeviations(xs: xs, ys: samples)
             self.lo = lo; self.hi = hi
         }
 
