@@ -18,6 +18,12 @@ import NASTraining
 ///   kernel-bench switching TABLE SPACE ARCH... [--reps N] → per configuration of validate's rounds (networks
 ///                                                            per group, untimed passes per round), each
 ///                                                            network's median against 12 consecutive passes
+///   kernel-bench comovement NATIVE_TABLE XNNPACK_TABLE SPACE [--networks N] [--seconds S]
+///                                                          → CSV, one line per cycle: both tables' reference
+///                                                            networks and N random architectures on both
+///                                                            backends, each the median of 3 passes after 2
+///                                                            untimed ones (how the host's changes of speed
+///                                                            move each against the references)
 ///   kernel-bench specs [RESOLUTION] [WIDTH]                → MobileNetV2's layer specs, one per line
 ///   kernel-bench image-folder DIR [COUNT] [SIDE]           → writes COUNT random SIDE² RGB PNGs (10 classes)
 ///                                                            into DIR/train if it has none, then times loading it
@@ -170,6 +176,49 @@ case "switching":
     for (c, config) in configs.enumerated() {
         let ratios = runners.indices.map { med(t[c][$0]) / med(iso[$0]) }
         print("group \(config.group) untimed \(config.untimed): median \(String(format: "%+.1f%%", 100 * (med(ratios) - 1))) per network", ratios.map { String(format: "%+.1f", 100 * ($0 - 1)) }.joined(separator: " "))
+    }
+case "comovement":
+    // Does a table's reference network move with the networks it predicts when the host changes
+    // speed? Cycles through both tables' references and N seeded random architectures on both
+    // backends until S seconds have passed; every runner's time per cycle is printed.
+    let count = option("--networks", 6)
+    let seconds = option("--seconds", 600)
+    guard args.count == 4 else { fail("usage: kernel-bench comovement NATIVE_TABLE XNNPACK_TABLE SPACE [--networks N] [--seconds S]") }
+    let tables = [try LatencyTable.load(file: args[1]), try LatencyTable.load(file: args[2])]
+    guard tables[0].engine.backend == InferenceBackend.nasctl.rawValue, tables[1].engine.backend == InferenceBackend.xnnpack.rawValue else {
+        fail("comovement: the first table must be a nasctl table and the second an xnnpack one")
+    }
+    let space = try SearchSpace.load(file: args[3])
+    var names: [String] = [], runners: [any NetworkRunner] = []
+    for (t, table) in tables.enumerated() {
+        let (net, layers) = try Profiler.referenceNetwork(space: space, seed: table.engine.measurement.seed)
+        runners.append(try table.runner(for: net, layers: layers, threads: threads))
+        names.append(t == 0 ? "ref_nasctl" : "ref_xnnpack")
+    }
+    var rng = SplitMix64(seed: 20261207)
+    for i in 0..<count {
+        let arch = Architecture.random(in: space, using: &rng)
+        let layers = try NetworkBuilder.layers(for: arch, in: space)
+        let network = try NetworkBuilder.network(for: arch, in: space, seed: 100 &+ UInt64(i))
+        for (t, table) in tables.enumerated() {
+            runners.append(try table.runner(for: network, layers: layers, threads: threads))
+            names.append("net\(i)_\(t == 0 ? "nasctl" : "xnnpack")")
+        }
+    }
+    for (i, r) in runners.enumerated() { r.fillInputRandomly(seed: UInt64(i)) }
+    func pass(_ r: any NetworkRunner) -> Double { let t = MonotonicClock.nanoseconds(); r.run(); return Double(MonotonicClock.nanoseconds() - t) / 1e6 }
+    print((["cycle", "seconds"] + names).joined(separator: ","))
+    let start = MonotonicClock.nanoseconds()
+    var cycle = 0
+    while Double(MonotonicClock.nanoseconds() - start) / 1e9 < Double(seconds) {
+        var row = [String(cycle), String(format: "%.2f", Double(MonotonicClock.nanoseconds() - start) / 1e9)]
+        for r in runners {
+            r.run(); r.run()
+            row.append(String(format: "%.4f", median((0..<3).map { _ in pass(r) })))
+        }
+        print(row.joined(separator: ","))
+        fflush(nil)  // every open output stream: a line per cycle as it ends
+        cycle += 1
     }
 case "specs":
     let resolution = args.count > 1 ? Int(args[1]) ?? 224 : 224
