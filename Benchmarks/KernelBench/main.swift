@@ -63,6 +63,11 @@ func fail(_ message: String) -> Never {
 
 func median(_ xs: [Double]) -> Double { LatencyStatistics(samples: xs).medianMs }
 
+/// One pass of a whole network, in milliseconds.
+func timedPass(_ runner: any NetworkRunner) -> Double {
+    let t = MonotonicClock.nanoseconds(); runner.run(); return Double(MonotonicClock.nanoseconds() - t) / 1e6
+}
+
 func time(_ runs: Int, _ body: () -> Void) -> [Double] {
     for _ in 0..<max(3, runs / 10) { body() }
     return (0..<runs).map { _ in
@@ -158,8 +163,6 @@ case "switching":
     let (refNet, refLayers) = try Profiler.referenceNetwork(space: space, seed: table.engine.measurement.seed)
     let ref = try table.runner(for: refNet, layers: refLayers, threads: threads)
     ref.fillInputRandomly(seed: 1)
-    func pass(_ r: any NetworkRunner) -> Double { let t = MonotonicClock.nanoseconds(); r.run(); return Double(MonotonicClock.nanoseconds() - t) / 1e6 }
-    func med(_ x: [Double]) -> Double { let s = x.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
     for r in runners { for _ in 0..<3 { r.run() } }
     let configs: [(group: Int, untimed: Int)] = [(1, 1), (10, 0), (10, 1), (10, 2), (10, 3), (3, 1)]
     var t = Array(repeating: Array(repeating: [Double](), count: runners.count), count: configs.count)
@@ -168,14 +171,14 @@ case "switching":
         for (c, config) in configs.enumerated() {
             for start in stride(from: 0, to: runners.count, by: config.group) {
                 let members = Array(start..<min(start + config.group, runners.count))
-                for _ in 0..<4 { for n in members { for _ in 0..<config.untimed { runners[n].run() }; for _ in 0..<3 { t[c][n].append(pass(runners[n])) }; _ = pass(ref) } }
+                for _ in 0..<4 { for n in members { for _ in 0..<config.untimed { runners[n].run() }; for _ in 0..<3 { t[c][n].append(timedPass(runners[n])) }; _ = timedPass(ref) } }
             }
         }
-        for (n, r) in runners.enumerated() { r.run(); iso[n] += (0..<12).map { _ in pass(r) } }
+        for (n, r) in runners.enumerated() { r.run(); iso[n] += (0..<12).map { _ in timedPass(r) } }
     }
     for (c, config) in configs.enumerated() {
-        let ratios = runners.indices.map { med(t[c][$0]) / med(iso[$0]) }
-        print("group \(config.group) untimed \(config.untimed): median \(String(format: "%+.1f%%", 100 * (med(ratios) - 1))) per network", ratios.map { String(format: "%+.1f", 100 * ($0 - 1)) }.joined(separator: " "))
+        let ratios = runners.indices.map { median(t[c][$0]) / median(iso[$0]) }
+        print("group \(config.group) untimed \(config.untimed): median \(String(format: "%+.1f%%", 100 * (median(ratios) - 1))) per network", ratios.map { String(format: "%+.1f", 100 * ($0 - 1)) }.joined(separator: " "))
     }
 case "comovement":
     // Does a table's reference network move with the networks it predicts when the host changes
@@ -206,7 +209,6 @@ case "comovement":
         }
     }
     for (i, r) in runners.enumerated() { r.fillInputRandomly(seed: UInt64(i)) }
-    func pass(_ r: any NetworkRunner) -> Double { let t = MonotonicClock.nanoseconds(); r.run(); return Double(MonotonicClock.nanoseconds() - t) / 1e6 }
     print((["cycle", "seconds"] + names).joined(separator: ","))
     let start = MonotonicClock.nanoseconds()
     var cycle = 0
@@ -214,7 +216,7 @@ case "comovement":
         var row = [String(cycle), String(format: "%.2f", Double(MonotonicClock.nanoseconds() - start) / 1e9)]
         for r in runners {
             r.run(); r.run()
-            row.append(String(format: "%.4f", median((0..<3).map { _ in pass(r) })))
+            row.append(String(format: "%.4f", median((0..<3).map { _ in timedPass(r) })))
         }
         print(row.joined(separator: ","))
         fflush(nil)  // every open output stream: a line per cycle as it ends
@@ -253,5 +255,5 @@ case "image-folder":
     }
     print("{\"images\": \(loaded), \"side\": \(side), \"load_seconds_median\": \(seconds.sorted()[1]), \"load_seconds\": \(seconds), \"cores\": \(ProcessInfo.processInfo.activeProcessorCount)}")
 default:
-    fail("unknown mode '\(mode)' (layer, gemm, mbconv, switching, specs, image-folder)")
+    fail("unknown mode '\(mode)' (layer, gemm, mbconv, switching, comovement, specs, image-folder)")
 }

@@ -1,23 +1,15 @@
 /// Straight-line fits `y = intercept + slope · x` that follow the median of `y`, not its mean.
 enum RobustLine {
     /// The least-squares line (the mean of `y` at each `x`); nil when every `x` is equal.
-    /// - Precondition: `xs.count == ys.count`, both non-empty; `weights` nil or as long.
+    /// - Precondition: `xs.count == ys.count`, both non-empty.
     /// - Complexity: O(n).
-    static func leastSquares(xs: [Double], ys: [Double], weights: [Double]? = nil) -> (intercept: Double, slope: Double)? {
-        precondition(xs.count == ys.count && !xs.isEmpty && (weights?.count ?? xs.count) == xs.count)
-        var sw = 0.0, sx = 0.0, sy = 0.0
-        for i in xs.indices {
-            let w = weights?[i] ?? 1
-            sw += w; sx += w * xs[i]; sy += w * ys[i]
-        }
-        guard sw > 0 else { return nil }
-        let mx = sx / sw, my = sy / sw
+    static func leastSquares(xs: [Double], ys: [Double]) -> (intercept: Double, slope: Double)? {
+        precondition(xs.count == ys.count && !xs.isEmpty)
+        let n = Double(xs.count)
+        let mx = xs.reduce(0, +) / n, my = ys.reduce(0, +) / n
         var sxy = 0.0, sxx = 0.0
-        for i in xs.indices {
-            let w = weights?[i] ?? 1, dx = xs[i] - mx
-            sxy += w * dx * (ys[i] - my); sxx += w * dx * dx
-        }
-        guard sxx > 1e-12 * sw * max(1, mx * mx) else { return nil }
+        for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
+        guard sxx > 1e-12 * n * max(1, mx * mx) else { return nil }
         let slope = sxy / sxx
         return (my - slope * mx, slope)
     }
@@ -49,7 +41,9 @@ enum RobustLine {
         var step = max(abs(start.slope), (yHi - yLo) / (xHi - xLo), 1e-12)
         var lo = start.slope - step, mid = start.slope, hi = start.slope + step
         var fLo = cost(lo), fMid = cost(mid), fHi = cost(hi)
-        for _ in 0..<200 where fLo < fMid || fHi < fMid {
+        var widenings = 0
+        while (fLo < fMid || fHi < fMid) && widenings < 200 {
+            widenings += 1
             step *= 2
             if fLo < fMid {
                 (hi, fHi) = (mid, fMid); (mid, fMid) = (lo, fLo)
