@@ -1,5 +1,5 @@
 /// Pointwise non-linearities applied in kernel epilogues.
-public enum Activation: String, Sendable, Codable, CaseIterable {
+public enum Activation: String, Sendable, CaseIterable {
     case none, relu, relu6, hswish, sigmoid
 
     /// Scalar definition (the reference every vector path is tested against).
@@ -65,3 +65,9 @@ enum SigmoidActivation: ActivationFunction {
     }
     @inline(__always) static func apply(_ x: Float) -> Float { 1 / (1 + cExpf(-x)) }
 }
+
+/// Codable outside Embedded Swift, where the ARM cross-check (`scripts/arm-cross-check.sh`)
+/// compiles this file and Codable does not exist.
+#if !hasFeature(Embedded)
+extension Activation: Codable {}
+#endif

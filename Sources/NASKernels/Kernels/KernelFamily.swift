@@ -5,7 +5,7 @@
 /// each one runs on every CPU: a family narrower than the host's registers runs as is, a wider
 /// one is split by the compiler into two registers per vector (and spills). `preferred` picks
 /// the family whose vectors match the host's registers.
-public enum KernelFamily: String, Sendable, CaseIterable, Codable {
+public enum KernelFamily: String, Sendable, CaseIterable {
     /// 16 lanes; tiles 8x32 and 12x16 for AVX-512's 32 zmm registers.
     case avx512
     /// 8 lanes; tiles 6x16 for AVX2 + FMA's 16 ymm registers.
@@ -63,3 +63,9 @@ protocol MicrokernelSet {
     /// Runs 8-column tiles over `rows` rows of one panel's first half (its last columns unused).
     static func halfTileRows<A: ActivationFunction, R: RowLayout>(_: A.Type, _: R.Type, _ t: TileArguments, rows: Int)
 }
+
+/// Codable outside Embedded Swift, where the ARM cross-check (`scripts/arm-cross-check.sh`)
+/// compiles this file and Codable does not exist.
+#if !hasFeature(Embedded)
+extension KernelFamily: Codable {}
+#endif

@@ -1,5 +1,5 @@
 /// Which matrix-multiply implementation the engine's GEMM-based layers use.
-public enum GEMMBackend: String, Sendable, CaseIterable, Codable {
+public enum GEMMBackend: String, Sendable, CaseIterable {
     /// The engine's own register-blocked microkernels on prepacked weights, with the bias,
     /// activation and residual fused into the tile store (default; fastest here).
     case native
@@ -70,3 +70,9 @@ extension Kernels {
                    transposeB: transposeB, beta: beta, c: c, ldc: ldc)
     }
 }
+
+/// Codable outside Embedded Swift, where the ARM cross-check (`scripts/arm-cross-check.sh`)
+/// compiles this file and Codable does not exist.
+#if !hasFeature(Embedded)
+extension GEMMBackend: Codable {}
+#endif

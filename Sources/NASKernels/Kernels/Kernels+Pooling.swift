@@ -1,5 +1,5 @@
 /// Window reductions for pooling.
-public enum PoolKind: String, Sendable, Codable { case average, max }
+public enum PoolKind: String, Sendable { case average, max }
 
 extension Kernels {
     /// Average or max pooling over `k×k` windows with stride `s` and "same" padding.
@@ -69,3 +69,9 @@ extension Kernels {
         }
     }
 }
+
+/// Codable outside Embedded Swift, where the ARM cross-check (`scripts/arm-cross-check.sh`)
+/// compiles this file and Codable does not exist.
+#if !hasFeature(Embedded)
+extension PoolKind: Codable {}
+#endif

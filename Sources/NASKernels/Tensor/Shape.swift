@@ -2,7 +2,7 @@
 ///
 /// NHWC makes a 1x1 convolution over a batch one GEMM (`[n·h·w × c]` times `[c × c']`) and lets
 /// depthwise kernels vectorise over channels, the layout XNNPACK and TFLite use.
-public struct Shape: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct Shape: Hashable, Sendable, CustomStringConvertible {
     public var n: Int
     public var h: Int
     public var w: Int
@@ -25,3 +25,9 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible, Codable {
     @inline(__always)
     public static func sameOutput(_ size: Int, stride: Int) -> Int { (size + stride - 1) / stride }
 }
+
+/// Codable outside Embedded Swift, where the ARM cross-check (`scripts/arm-cross-check.sh`)
+/// compiles this file and Codable does not exist.
+#if !hasFeature(Embedded)
+extension Shape: Codable {}
+#endif
