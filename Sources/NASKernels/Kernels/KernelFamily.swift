@@ -5,6 +5,9 @@
 /// each one runs on every CPU: a family narrower than the host's registers runs as is, a wider
 /// one is split by the compiler into two registers per vector (and spills). `preferred` picks
 /// the family whose vectors match the host's registers.
+///
+/// Every family is checked against reference loops on this machine (`swift test`) and on
+/// aarch64 under qemu-user (`scripts/arm-cross-check.sh`).
 public enum KernelFamily: String, Sendable, CaseIterable {
     /// 16 lanes; tiles 8x32 and 12x16 for AVX-512's 32 zmm registers.
     case avx512
