@@ -3,7 +3,9 @@
 # AVX2's and AVX-512's split), compiled for aarch64 with Embedded Swift (the toolchain has no
 # aarch64 Linux SDK, but it has Embedded Swift's aarch64 standard library), linked statically
 # against Debian's aarch64 glibc and run under qemu-user, against the plain loops of
-# Tests/ARMCrossCheck/Reference.swift. Correctness only: emulated timings mean nothing.
+# Tests/ARMCrossCheck/Reference.swift; and the NEON tiles' k loops in the aarch64 disassembly
+# must keep their accumulators in registers. Correctness and code shape only: emulated timings
+# mean nothing.
 #
 # Compiled: Sources/NASKernels except BLAS.swift, CPUInfo.swift and ThreadPool.swift
 # (OpenBLAS, cpuinfo and Foundation threads are not in Embedded Swift), which
@@ -29,5 +31,10 @@ swiftc -target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo 
     -module-name NASKernels -package-name nasctl -import-objc-header Tests/ARMCrossCheck/libc.h \
     "${sources[@]}" -c -o "$out/arm-cross-check.o"
 aarch64-linux-gnu-gcc -static-pie "$out/arm-cross-check.o" "$toolchain_lib/libswiftUnicodeDataTables.a" -lm -o "$out/arm-cross-check"
+status=0
+# The NEON tiles' register blocking: no k loop spills (Tests/ARMCrossCheck/check_tile_registers.py).
+aarch64-linux-gnu-objdump -d --no-show-raw-insn "$out/arm-cross-check" > "$out/arm-cross-check.dis"
+python3 Tests/ARMCrossCheck/check_tile_registers.py "$out/arm-cross-check.dis" || status=1
 echo "arm-cross-check: running under $(qemu-aarch64-static --version | head -1)"
-qemu-aarch64-static "$out/arm-cross-check"
+qemu-aarch64-static "$out/arm-cross-check" || status=1
+exit $status
