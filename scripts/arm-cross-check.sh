@@ -11,15 +11,18 @@
 # (OpenBLAS, cpuinfo and Foundation threads are not in Embedded Swift), which
 # Tests/ARMCrossCheck/PlatformSubstitutes.swift replaces.
 #
-# Needs the Debian packages qemu-user-static and gcc-aarch64-linux-gnu (.ci/run installs them).
+# Needs the Debian packages qemu-user-static, gcc-aarch64-linux-gnu, libc6-dev-arm64-cross (only
+# recommended by the compiler) and binutils-aarch64-linux-gnu (.ci/run installs them).
 # Usage: bash scripts/arm-cross-check.sh [build directory, default .build-arm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-.build-arm}
 mkdir -p "$out"
-for tool in swiftc aarch64-linux-gnu-gcc qemu-aarch64-static; do
-    command -v "$tool" > /dev/null || { echo "arm-cross-check: $tool not found (apt-get install -y qemu-user-static gcc-aarch64-linux-gnu)" >&2; exit 2; }
+packages="qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu"
+for tool in swiftc aarch64-linux-gnu-gcc aarch64-linux-gnu-objdump qemu-aarch64-static; do
+    command -v "$tool" > /dev/null || { echo "arm-cross-check: $tool not found (apt-get install -y $packages)" >&2; exit 2; }
 done
+[ -f /usr/aarch64-linux-gnu/lib/libc.a ] || { echo "arm-cross-check: no static aarch64 glibc (apt-get install -y libc6-dev-arm64-cross)" >&2; exit 2; }
 toolchain_lib="$(dirname "$(readlink -f "$(command -v swiftc)")")/../lib/swift/embedded/aarch64-none-none-elf"
 [ -d "$toolchain_lib" ] || { echo "arm-cross-check: this Swift toolchain has no Embedded Swift library for aarch64 ($toolchain_lib)" >&2; exit 2; }
 
